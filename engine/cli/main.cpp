@@ -1,0 +1,184 @@
+// The `egress` program: parses the command line, wires loader -> solver -> writer, and is the
+// only place that prints errors and chooses exit statuses (0 ok, 1 run-time failure, 2 bad input).
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+
+#include "core/Error.hpp"
+#include "io/ConfigLoader.hpp"
+#include "io/ResultReader.hpp"
+#include "io/ResultWriter.hpp"
+#include "solvers/OdeSolver.hpp"
+
+#ifndef EGRESS_VERSION
+#define EGRESS_VERSION "0.0.0"
+#endif
+
+namespace {
+
+using namespace egress;
+
+struct RunOptions {
+    std::string params;
+    std::string output;
+    std::string method;
+    std::optional<std::int64_t> replicates;
+    std::optional<std::int64_t> seed;
+    int threads = 0;
+    std::vector<std::string> overrides;
+    bool quiet = false;
+};
+
+void printWarnings(const RunConfig& config) {
+    for (const auto& w : config.warnings) std::cerr << w << "\n";
+}
+
+void applyCommandLine(RunConfig& config, const RunOptions& o) {
+    if (!o.method.empty()) {
+        if (o.method == "ode") config.simulation.method = Method::Ode;
+        else if (o.method == "ssa") config.simulation.method = Method::Ssa;
+        else if (o.method == "hybrid") config.simulation.method = Method::Hybrid;
+        else throw InputError("", 0, 0, "--method '" + o.method + "': expected ode, ssa or hybrid");
+    }
+    if (o.replicates) {
+        if (*o.replicates < 1) throw InputError("", 0, 0, "--replicates must be at least 1");
+        config.simulation.replicates = static_cast<std::size_t>(*o.replicates);
+    }
+    if (o.seed) {
+        if (*o.seed < 0) throw InputError("", 0, 0, "--seed must not be negative");
+        config.simulation.seed = static_cast<std::uint64_t>(*o.seed);
+    }
+    if (o.threads < 0) throw InputError("", 0, 0, "--threads must not be negative");
+}
+
+std::string defaultOutputPath(const RunConfig& config, const RunOptions& o) {
+    if (!o.output.empty()) return o.output;
+    if (!config.output.file.empty()) return config.output.file;
+    return std::filesystem::path(config.paramsPath).stem().string() + ".h5";
+}
+
+int commandRun(const RunOptions& o, const std::string& commandLine) {
+    RunConfig config = loadRunConfig(o.params, o.overrides);
+    applyCommandLine(config, o);
+    printWarnings(config);
+    if (config.simulation.method != Method::Ode)
+        throw InputError("", 0, 0, std::string("method '") + methodName(config.simulation.method) +
+                                       "' is not available in this version of egress; use method = \"ode\"");
+    const std::string out = defaultOutputPath(config, o);
+    const auto started = std::chrono::steady_clock::now();
+
+    OdeSolver solver(config.model, config.simulation);
+    RunProvenance provenance{commandLine, EGRESS_VERSION, stepperName(solver.stepper())};
+    ResultWriter writer(out, config, provenance);
+    const auto base = config.model.baseParameterValues();
+    for (std::size_t r = 0; r < config.simulation.replicates; ++r) solver.run(r, base, writer);
+    writer.commit();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+    if (!o.quiet) {
+        const ResultSummary s = readResultSummary(out);
+        std::printf("egress %s: model '%s', method ode (%s), %zu replicate(s), t = 0..%g s, %zu samples, %.3f s wall\n",
+                    EGRESS_VERSION, config.model.name.c_str(), stepperName(solver.stepper()), s.replicates,
+                    config.simulation.t_end, s.times.size(), seconds);
+        std::printf("%-24s %14s %14s\n", "species", "t = 0", "t = end");
+        for (std::size_t i = 0; i < s.species.size(); ++i) {
+            std::printf("%-24s %14.6g %14.6g\n", s.species[i].c_str(), s.initialAmounts[i], s.finalAmounts[i]);
+        }
+        std::printf("wrote %s\n", out.c_str());
+    }
+    return 0;
+}
+
+int commandCheck(const std::string& params, const std::vector<std::string>& overrides) {
+    const RunConfig config = loadRunConfig(params, overrides);
+    printWarnings(config);
+    const Model& m = config.model;
+    std::printf("%s: OK\n", params.c_str());
+    std::printf("model '%s'%s%s\n", m.name.c_str(), config.modelPath.empty() ? " (inline)" : " from ",
+                config.modelPath.c_str());
+    std::printf("  %zu compartments, %zu species, %zu parameters, %zu reactions, %zu vesicle routes\n",
+                m.compartments.size(), m.species.size(), m.parameters.size(), m.reactions.size(), m.routes.size());
+    std::printf("  %zu perturbations, %zu events\n", m.perturbations.size(), m.events.size());
+    const auto& s = config.simulation;
+    std::printf("simulation: method %s, t_end %g s, output every %g s (%zu samples), %zu replicate(s), seed %llu\n",
+                methodName(s.method), s.t_end, s.output_interval, s.sampleCount(), s.replicates,
+                static_cast<unsigned long long>(s.seed));
+    return 0;
+}
+
+int commandInfo(const std::string& path) {
+    const ResultSummary s = readResultSummary(path);
+    std::printf("%s: egress result, format version %lld%s\n", path.c_str(), static_cast<long long>(s.formatVersion),
+                s.complete ? "" : " -- INCOMPLETE (the run did not finish; do not use)");
+    std::printf("  model '%s', method %s, seed %lld, egress %s, created %s\n", s.model.c_str(), s.method.c_str(),
+                static_cast<long long>(s.seed), s.egressVersion.c_str(), s.created.c_str());
+    std::printf("  command: %s\n", s.command.c_str());
+    std::printf("  amounts: %zu replicates x %zu times x %zu species", s.replicates, s.times.size(), s.species.size());
+    if (!s.times.empty()) std::printf(", t = %g..%g s", s.times.front(), s.times.back());
+    std::printf("\n  species:");
+    for (const auto& n : s.species) std::printf(" %s", n.c_str());
+    std::printf("\n  vesicle routes:");
+    for (const auto& n : s.routes) std::printf(" %s", n.c_str());
+    std::printf("\n");
+    return s.complete ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string commandLine;
+    for (int i = 0; i < argc; ++i) commandLine += (i ? " " : "") + std::string(argv[i]);
+
+    CLI::App app{"egress: simulate the protein secretion pathway (ER -> Golgi -> plasma membrane)"};
+    app.set_version_flag("--version", std::string("egress ") + EGRESS_VERSION);
+    app.require_subcommand(1);
+
+    RunOptions run;
+    auto* runCmd = app.add_subcommand("run", "Simulate a parameter file and write an HDF5 result");
+    runCmd->add_option("params", run.params, "Parameter file (TOML)")->required();
+    runCmd->add_option("-o,--output", run.output, "Result file (default: [output].file, else PARAMS-stem.h5)");
+    runCmd->add_option("--method", run.method, "ode | ssa | hybrid (overrides [simulation].method)");
+    runCmd->add_option("--replicates", run.replicates, "Number of replicates");
+    runCmd->add_option("--seed", run.seed, "Random seed");
+    runCmd->add_option("--threads", run.threads, "Threads (0: all cores)");
+    runCmd->add_option("--set", run.overrides, "Override a parameter: NAME=VALUE (repeatable)");
+    runCmd->add_flag("--quiet,-q", run.quiet, "Print nothing on success");
+
+    std::string checkParams;
+    std::vector<std::string> checkOverrides;
+    auto* checkCmd = app.add_subcommand("check", "Validate a parameter file and summarise its model; no simulation");
+    checkCmd->add_option("params", checkParams, "Parameter file (TOML)")->required();
+    checkCmd->add_option("--set", checkOverrides, "Override a parameter: NAME=VALUE (repeatable)");
+
+    std::string infoPath;
+    auto* infoCmd = app.add_subcommand("info", "Describe a result file; exit 1 if it is incomplete");
+    infoCmd->add_option("file", infoPath, "Result file (HDF5)")->required();
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == 0) return app.exit(e);
+        std::cerr << "error: " << e.what() << "\n(run 'egress --help' for usage)\n";
+        return 2;
+    }
+
+    try {
+        if (*runCmd) return commandRun(run, commandLine);
+        if (*checkCmd) return commandCheck(checkParams, checkOverrides);
+        if (*infoCmd) return commandInfo(infoPath);
+    } catch (const InputError& e) {
+        std::cerr << e.what() << "\n";
+        return 2;
+    } catch (const egress::Error& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return 1;
+    }
+    return 2;
+}

@@ -1,0 +1,54 @@
+#include "core/Model.hpp"
+
+#include <cmath>
+
+namespace egress {
+
+namespace {
+template <class T>
+std::optional<std::size_t> findByName(const std::vector<T>& items, const std::string& name) {
+    for (std::size_t i = 0; i < items.size(); ++i)
+        if (items[i].name == name) return i;
+    return std::nullopt;
+}
+}  // namespace
+
+std::optional<std::size_t> Model::findSpecies(const std::string& n) const { return findByName(species, n); }
+std::optional<std::size_t> Model::findParameter(const std::string& n) const { return findByName(parameters, n); }
+std::optional<std::size_t> Model::findCompartment(const std::string& n) const { return findByName(compartments, n); }
+
+std::vector<double> Model::baseParameterValues() const {
+    std::vector<double> v;
+    v.reserve(parameters.size());
+    for (const auto& p : parameters) v.push_back(p.value);
+    return v;
+}
+
+std::size_t SimulationSettings::sampleCount() const {
+    return static_cast<std::size_t>(std::llround(t_end / output_interval)) + 1;
+}
+
+double SimulationSettings::sampleTime(std::size_t i) const {
+    // The last sample is t_end itself, not an accumulation of rounding in i*dt.
+    return i + 1 == sampleCount() ? t_end : static_cast<double>(i) * output_interval;
+}
+
+const char* methodName(Method m) {
+    switch (m) {
+        case Method::Ode: return "ode";
+        case Method::Ssa: return "ssa";
+        case Method::Hybrid: return "hybrid";
+    }
+    return "?";
+}
+
+const char* stepperName(OdeStepper s) {
+    switch (s) {
+        case OdeStepper::Auto: return "auto";
+        case OdeStepper::Dopri5: return "dopri5";
+        case OdeStepper::Rosenbrock4: return "rosenbrock4";
+    }
+    return "?";
+}
+
+}  // namespace egress

@@ -1,0 +1,155 @@
+#pragma once
+// The typed model: what a simulation needs to know, independent of any file format.
+// Built by io/ModelLoader from TOML, consumed by the solvers. Indices refer into the vectors
+// of the same Model; the loader guarantees they are in range and that names are unique.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace egress {
+
+/// A value that is either a named model parameter (so perturbations and sweeps can reach it)
+/// or a literal number written in place.
+struct ValueRef {
+    std::optional<std::size_t> parameter;  ///< index into Model::parameters
+    double literal = 0.0;                  ///< used when parameter is empty
+
+    static ValueRef constant(double v) { return ValueRef{std::nullopt, v}; }
+    static ValueRef ofParameter(std::size_t i) { return ValueRef{i, 0.0}; }
+};
+
+struct Compartment {
+    std::string name;
+    std::optional<double> area_um2;  ///< membrane area, um^2
+};
+
+struct Species {
+    std::string name;
+    std::size_t compartment = 0;
+    double initial = 0.0;  ///< molecules
+};
+
+struct Parameter {
+    std::string name;
+    double value = 0.0;
+    std::string units;   ///< as written by the user, may be empty
+    std::string source;  ///< literature source, may be empty
+};
+
+enum class RateLawKind { MassAction, MichaelisMenten, Hill };
+
+struct SpeciesCount {
+    std::size_t species = 0;
+    int count = 1;
+};
+
+/// A kinetic law. For mass action, `order` lists the species whose amounts enter the rate
+/// (the reactants of a reaction, or the substrate of a budding law); for Michaelis-Menten and
+/// Hill, `substrate` is the species S of the formula.
+struct RateLaw {
+    RateLawKind kind = RateLawKind::MassAction;
+    ValueRef k;     ///< mass action: 1/s for first order, molecules/s for zero order
+    ValueRef vmax;  ///< molecules/s
+    ValueRef km;    ///< molecules
+    ValueRef n;     ///< Hill coefficient, dimensionless
+    std::vector<SpeciesCount> order;
+    std::optional<std::size_t> substrate;
+};
+
+struct Reaction {
+    std::string name;
+    std::vector<SpeciesCount> reactants;
+    std::vector<SpeciesCount> products;
+    RateLaw law;
+};
+
+struct CargoPair {
+    std::size_t donor = 0;     ///< species packaged at budding
+    std::size_t acceptor = 0;  ///< species it becomes on fusion
+};
+
+/// A stochastic carrier route: vesicles bud from `from`, wait, and fuse with `to`.
+struct VesicleRoute {
+    std::string name;
+    std::size_t from = 0;  ///< compartment index
+    std::size_t to = 0;
+    RateLaw budding;       ///< propensity of one budding event, 1/s
+    std::vector<CargoPair> cargo;
+    ValueRef capture;      ///< probability that each donor molecule is packaged per bud
+    ValueRef fusion_rate;  ///< 1/s per vesicle, once `delay` has passed
+    double delay = 0.0;    ///< s, fixed minimum transit time
+    double vesicle_area_um2 = 0.0;
+};
+
+enum class PerturbationMode { Scale, Set };
+
+/// A change of one parameter during [start, end): a drug, a temperature block, a mutation.
+struct Perturbation {
+    std::string name;
+    std::size_t parameter = 0;
+    PerturbationMode mode = PerturbationMode::Scale;
+    double value = 1.0;           ///< the factor (Scale) or the new value (Set)
+    double start = 0.0;           ///< s
+    std::optional<double> end;    ///< s; absent: to the end of the run
+};
+
+enum class EventMode { Add, Set };
+
+struct SpeciesChange {
+    std::size_t species = 0;
+    EventMode mode = EventMode::Add;
+    double amount = 0.0;  ///< molecules
+};
+
+/// A change of state at one time (a pulse of synthesis, a RUSH release).
+struct TimedEvent {
+    double at = 0.0;  ///< s
+    std::vector<SpeciesChange> changes;
+};
+
+struct Model {
+    std::string name;
+    std::vector<Compartment> compartments;
+    std::vector<Species> species;
+    std::vector<Parameter> parameters;
+    std::vector<Reaction> reactions;
+    std::vector<VesicleRoute> routes;
+    std::vector<Perturbation> perturbations;
+    std::vector<TimedEvent> events;
+
+    std::optional<std::size_t> findSpecies(const std::string& name) const;
+    std::optional<std::size_t> findParameter(const std::string& name) const;
+    std::optional<std::size_t> findCompartment(const std::string& name) const;
+    /// The value of a reference under the given parameter values (which may be perturbed).
+    double valueOf(const ValueRef& ref, const std::vector<double>& parameterValues) const {
+        return ref.parameter ? parameterValues[*ref.parameter] : ref.literal;
+    }
+    std::vector<double> baseParameterValues() const;
+};
+
+enum class Method { Ode, Ssa, Hybrid };
+
+enum class OdeStepper { Auto, Dopri5, Rosenbrock4 };
+
+/// How to run the model; everything except the model itself.
+struct SimulationSettings {
+    Method method = Method::Ode;
+    double t_end = 0.0;            ///< s
+    double output_interval = 0.0;  ///< s; must divide t_end
+    std::size_t replicates = 1;
+    std::uint64_t seed = 0;
+    OdeStepper stepper = OdeStepper::Auto;
+    double rtol = 1e-6;
+    double atol = 1e-9;           ///< molecules
+    int delay_stages = 16;        ///< ode: stages of the Erlang chain that stands for `delay`
+
+    std::size_t sampleCount() const;
+    double sampleTime(std::size_t i) const;
+};
+
+const char* methodName(Method m);
+const char* stepperName(OdeStepper s);
+
+}  // namespace egress

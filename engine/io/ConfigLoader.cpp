@@ -1,0 +1,720 @@
+#include "io/ConfigLoader.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "core/Error.hpp"
+
+#ifndef EGRESS_MODELS_DIR
+#define EGRESS_MODELS_DIR ""
+#endif
+
+namespace egress {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::size_t editDistance(const std::string& a, const std::string& b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t up = row[j];
+            const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
+                              std::tolower(static_cast<unsigned char>(b[j - 1]));
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
+            diagonal = up;
+        }
+    }
+    return row[b.size()];
+}
+
+/// " (did you mean 'x'?)" for the closest candidate within a few edits, or "".
+std::string didYouMean(const std::string& word, const std::vector<std::string>& candidates) {
+    std::string best;
+    std::size_t bestDistance = std::max<std::size_t>(2, word.size() / 3) + 1;
+    for (const auto& c : candidates) {
+        const std::size_t d = editDistance(word, c);
+        if (d < bestDistance) {
+            bestDistance = d;
+            best = c;
+        }
+    }
+    return best.empty() ? "" : " (did you mean '" + best + "'?)";
+}
+
+std::string readFile(const std::string& path, const std::string& what) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw InputError("", 0, 0, "cannot read " + what + " '" + path + "'");
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+const char* typeName(const toml::node& n) {
+    switch (n.type()) {
+        case toml::node_type::table: return "a table";
+        case toml::node_type::array: return "an array";
+        case toml::node_type::string: return "a string";
+        case toml::node_type::integer: return "an integer";
+        case toml::node_type::floating_point: return "a number";
+        case toml::node_type::boolean: return "a boolean";
+        default: return "a date or time";
+    }
+}
+
+/// Reads one TOML document, turning every problem into an InputError at the right place.
+class Document {
+public:
+    Document(std::string path, std::string text) : path_(std::move(path)), text_(std::move(text)) {
+        try {
+            root_ = toml::parse(text_, path_);
+        } catch (const toml::parse_error& e) {
+            throw InputError(path_, static_cast<int>(e.source().begin.line),
+                             static_cast<int>(e.source().begin.column), "invalid TOML: " + std::string(e.description()));
+        }
+    }
+
+    const toml::table& root() const { return root_; }
+    const std::string& path() const { return path_; }
+
+    [[noreturn]] void fail(const toml::source_region& at, const std::string& field, const std::string& msg) const {
+        throw InputError(path_, static_cast<int>(at.begin.line), static_cast<int>(at.begin.column),
+                         field.empty() ? msg : field + ": " + msg);
+    }
+    [[noreturn]] void fail(const toml::node& at, const std::string& field, const std::string& msg) const {
+        fail(at.source(), field, msg);
+    }
+
+    std::string warning(const toml::node& at, const std::string& field, const std::string& msg) const {
+        return path_ + ":" + std::to_string(at.source().begin.line) + ":" + std::to_string(at.source().begin.column) +
+               ": warning: " + field + ": " + msg;
+    }
+
+    /// Rejects keys outside `allowed`, suggesting the nearest allowed one.
+    void checkKeys(const toml::table& table, const std::string& where, const std::vector<std::string>& allowed) const {
+        for (const auto& [key, node] : table) {
+            const std::string name(key.str());
+            if (std::find(allowed.begin(), allowed.end(), name) == allowed.end())
+                fail(key.source(), join(where, name), "unknown key '" + name + "'" + didYouMean(name, allowed));
+        }
+    }
+
+    const toml::table& table(const toml::node& n, const std::string& field) const {
+        if (const auto* t = n.as_table()) return *t;
+        fail(n, field, std::string("expected a table, found ") + typeName(n));
+    }
+
+    double number(const toml::node& n, const std::string& field) const {
+        if (const auto* v = n.as_floating_point()) {
+            if (!std::isfinite(v->get())) fail(n, field, "must be a finite number");
+            return v->get();
+        }
+        if (const auto* v = n.as_integer()) return static_cast<double>(v->get());
+        fail(n, field, std::string("expected a number, found ") + typeName(n));
+    }
+
+    double nonNegative(const toml::node& n, const std::string& field) const {
+        const double v = number(n, field);
+        if (v < 0.0) fail(n, field, "must not be negative (found " + formatNumber(v) + ")");
+        return v;
+    }
+
+    double positive(const toml::node& n, const std::string& field) const {
+        const double v = number(n, field);
+        if (!(v > 0.0)) fail(n, field, "must be positive (found " + formatNumber(v) + ")");
+        return v;
+    }
+
+    std::int64_t integer(const toml::node& n, const std::string& field) const {
+        if (const auto* v = n.as_integer()) return v->get();
+        fail(n, field, std::string("expected an integer, found ") + typeName(n));
+    }
+
+    std::string string(const toml::node& n, const std::string& field) const {
+        if (const auto* v = n.as_string()) return v->get();
+        fail(n, field, std::string("expected a string, found ") + typeName(n));
+    }
+
+    bool boolean(const toml::node& n, const std::string& field) const {
+        if (const auto* v = n.as_boolean()) return v->get();
+        fail(n, field, std::string("expected true or false, found ") + typeName(n));
+    }
+
+    const toml::node& require(const toml::table& t, const std::string& key, const std::string& where) const {
+        if (const auto* n = t.get(key)) return *n;
+        fail(t.source(), where, "missing required key '" + key + "'");
+    }
+
+    static std::string join(const std::string& where, const std::string& key) {
+        return where.empty() ? key : where + "." + key;
+    }
+    static std::string formatNumber(double v) {
+        std::ostringstream s;
+        s << v;
+        return s.str();
+    }
+
+private:
+    std::string path_;
+    std::string text_;
+    toml::table root_;
+};
+
+/// A parameter definition with the place it came from, for "unused" diagnostics.
+struct ParameterSite {
+    const Document* document = nullptr;
+    const toml::node* node = nullptr;
+    bool fromParamsFile = false;
+};
+
+class Loader {
+public:
+    Loader(const std::string& paramsPath, const std::vector<std::string>& overrides) {
+        config_.paramsPath = paramsPath;
+        config_.overrides = overrides;
+        config_.paramsText = readFile(paramsPath, "parameter file");
+        params_ = std::make_unique<Document>(paramsPath, config_.paramsText);
+    }
+
+    RunConfig load(const std::vector<std::string>& overrides) {
+        const auto& root = params_->root();
+        params_->checkKeys(root, "", {"model", "simulation", "parameters", "perturbations", "events", "output"});
+
+        const toml::node* modelNode = root.get("model");
+        if (!modelNode) params_->fail(root.source(), "", "missing 'model': give a model file path, a built-in name, or an inline [model] table");
+        const Document* modelDoc = params_.get();
+        const toml::table* modelTable = nullptr;
+        if (modelNode->is_string()) {
+            const std::string ref = modelNode->as_string()->get();
+            config_.modelPath = resolveModelPath(ref, *modelNode);
+            config_.modelText = readFile(config_.modelPath, "model file");
+            modelDocument_ = std::make_unique<Document>(config_.modelPath, config_.modelText);
+            modelDoc = modelDocument_.get();
+            modelTable = &modelDoc->root();
+        } else if (modelNode->is_table()) {
+            modelTable = modelNode->as_table();
+        } else {
+            params_->fail(*modelNode, "model", std::string("expected a file path, a built-in name or a table, found ") + typeName(*modelNode));
+        }
+        const std::string modelWhere = modelDoc == params_.get() ? "model" : "";
+        // All parameter values are known (model, then parameter file, then --set) before any law
+        // refers to one, so a model may leave a value for the parameter file to give.
+        readModelStructure(*modelDoc, *modelTable, modelWhere);
+        mergeParamsFileParameters(root);
+        applyOverrides(overrides);
+        readModelProcesses(*modelDoc, *modelTable, modelWhere);
+        readSimulation(root);
+        readPerturbations(root);
+        readEvents(root);
+        readOutput(root);
+        checkUnused();
+        return std::move(config_);
+    }
+
+private:
+    // ---- model -------------------------------------------------------------------------------
+
+    std::string resolveModelPath(const std::string& ref, const toml::node& at) {
+        const fs::path base = fs::path(config_.paramsPath).parent_path();
+        const bool looksLikePath = ref.find('/') != std::string::npos || (ref.size() > 5 && ref.substr(ref.size() - 5) == ".toml");
+        if (looksLikePath) {
+            const fs::path p = fs::path(ref).is_absolute() ? fs::path(ref) : base / ref;
+            if (!fs::is_regular_file(p)) params_->fail(at, "model", "model file '" + p.string() + "' does not exist");
+            return p.string();
+        }
+        std::vector<std::string> known;
+        for (const auto& dir : modelSearchPath()) {
+            const fs::path p = fs::path(dir) / (ref + ".toml");
+            if (fs::is_regular_file(p)) return p.string();
+            std::error_code ec;
+            for (const auto& entry : fs::directory_iterator(dir, ec))
+                if (entry.path().extension() == ".toml") known.push_back(entry.path().stem().string());
+        }
+        params_->fail(at, "model", "no built-in model named '" + ref + "'" + didYouMean(ref, known));
+    }
+
+    void readModelStructure(const Document& doc, const toml::table& t, const std::string& where) {
+        doc.checkKeys(t, where, {"name", "description", "compartments", "species", "parameters", "reactions", "vesicles"});
+        Model& m = config_.model;
+        if (const auto* n = t.get("name")) m.name = doc.string(*n, Document::join(where, "name"));
+
+        const std::string cw = Document::join(where, "compartments");
+        const auto& compartments = doc.table(doc.require(t, "compartments", where), cw);
+        for (const auto& [key, node] : compartments) {
+            const std::string name(key.str());
+            const std::string field = cw + "." + name;
+            Compartment c{name, std::nullopt};
+            const auto& ct = doc.table(node, field);
+            doc.checkKeys(ct, field, {"area", "description"});
+            if (const auto* a = ct.get("area")) c.area_um2 = doc.nonNegative(*a, field + ".area");
+            m.compartments.push_back(c);
+        }
+        if (m.compartments.empty()) doc.fail(compartments, cw, "a model needs at least one compartment");
+
+        const std::string sw = Document::join(where, "species");
+        const auto& species = doc.table(doc.require(t, "species", where), sw);
+        for (const auto& [key, node] : species) {
+            const std::string name(key.str());
+            const std::string field = sw + "." + name;
+            const auto& st = doc.table(node, field);
+            doc.checkKeys(st, field, {"compartment", "initial", "description"});
+            Species s;
+            s.name = name;
+            const auto& cn = doc.require(st, "compartment", field);
+            const std::string comp = doc.string(cn, field + ".compartment");
+            const auto ci = m.findCompartment(comp);
+            if (!ci) doc.fail(cn, field + ".compartment", "unknown compartment '" + comp + "'" + didYouMean(comp, names(m.compartments)));
+            s.compartment = *ci;
+            if (const auto* in = st.get("initial")) s.initial = doc.nonNegative(*in, field + ".initial");
+            if (m.findSpecies(name)) doc.fail(key.source(), field, "duplicate species name");
+            m.species.push_back(s);
+        }
+        if (m.species.empty()) doc.fail(species, sw, "a model needs at least one species");
+        for (const auto& c : m.compartments)
+            if (m.findSpecies(c.name))
+                doc.fail(species, sw, "'" + c.name + "' names both a compartment and a species");
+
+        if (const auto* pn = t.get("parameters")) readParameterTable(doc, *pn, Document::join(where, "parameters"), false);
+    }
+
+    void readModelProcesses(const Document& doc, const toml::table& t, const std::string& where) {
+        Model& m = config_.model;
+        if (const auto* rn = t.get("reactions")) {
+            const std::string rw = Document::join(where, "reactions");
+            const auto* arr = rn->as_array();
+            if (!arr) doc.fail(*rn, rw, std::string("expected an array of tables [[reactions]], found ") + typeName(*rn));
+            for (std::size_t i = 0; i < arr->size(); ++i) readReaction(doc, (*arr)[i], rw + "[" + std::to_string(i) + "]");
+        }
+        if (const auto* vn = t.get("vesicles")) {
+            const std::string vw = Document::join(where, "vesicles");
+            const auto* arr = vn->as_array();
+            if (!arr) doc.fail(*vn, vw, std::string("expected an array of tables [[vesicles]], found ") + typeName(*vn));
+            for (std::size_t i = 0; i < arr->size(); ++i) readRoute(doc, (*arr)[i], vw + "[" + std::to_string(i) + "]");
+        }
+        if (m.reactions.empty() && m.routes.empty()) doc.fail(t.source(), where, "the model has no reactions and no vesicle routes");
+    }
+
+    template <class T>
+    static std::vector<std::string> names(const std::vector<T>& items) {
+        std::vector<std::string> out;
+        for (const auto& i : items) out.push_back(i.name);
+        return out;
+    }
+
+    void readParameterTable(const Document& doc, const toml::node& n, const std::string& where, bool fromParamsFile) {
+        const auto& t = doc.table(n, where);
+        for (const auto& [key, node] : t) {
+            const std::string name(key.str());
+            const std::string field = where + "." + name;
+            Parameter p;
+            p.name = name;
+            if (const auto* pt = node.as_table()) {
+                doc.checkKeys(*pt, field, {"value", "units", "source", "description"});
+                p.value = doc.nonNegative(doc.require(*pt, "value", field), field + ".value");
+                if (const auto* u = pt->get("units")) p.units = doc.string(*u, field + ".units");
+                if (const auto* s = pt->get("source")) p.source = doc.string(*s, field + ".source");
+            } else {
+                p.value = doc.nonNegative(node, field);
+            }
+            Model& m = config_.model;
+            if (const auto existing = m.findParameter(name)) {
+                if (!fromParamsFile) doc.fail(key.source(), field, "duplicate parameter name");
+                Parameter& old = m.parameters[*existing];
+                old.value = p.value;
+                if (!p.units.empty()) old.units = p.units;
+                if (!p.source.empty()) old.source = p.source;
+            } else {
+                if (m.findSpecies(name)) doc.fail(key.source(), field, "'" + name + "' is already a species name");
+                m.parameters.push_back(p);
+                sites_.push_back(ParameterSite{&doc, &node, fromParamsFile});
+            }
+        }
+    }
+
+    void mergeParamsFileParameters(const toml::table& root) {
+        if (const auto* pn = root.get("parameters")) readParameterTable(*params_, *pn, "parameters", true);
+    }
+
+    void applyOverrides(const std::vector<std::string>& overrides) {
+        Model& m = config_.model;
+        for (const auto& o : overrides) {
+            const auto eq = o.find('=');
+            if (eq == std::string::npos || eq == 0)
+                throw InputError("", 0, 0, "--set '" + o + "': expected NAME=VALUE");
+            const std::string name = o.substr(0, eq);
+            const std::string text = o.substr(eq + 1);
+            char* end = nullptr;
+            const double v = std::strtod(text.c_str(), &end);
+            if (text.empty() || *end != '\0' || !std::isfinite(v))
+                throw InputError("", 0, 0, "--set " + name + ": '" + text + "' is not a finite number");
+            if (v < 0.0) throw InputError("", 0, 0, "--set " + name + ": must not be negative (found " + text + ")");
+            const auto pi = m.findParameter(name);
+            if (!pi) throw InputError("", 0, 0, "--set " + name + ": unknown parameter '" + name + "'" + didYouMean(name, names(m.parameters)));
+            m.parameters[*pi].value = v;
+        }
+    }
+
+    void refValue(const Document& doc, const toml::node& n, const std::string& field, ValueRef& target,
+                  bool probability = false) {
+        const Model& m = config_.model;
+        if (const auto* str = n.as_string()) {
+            const std::string name = str->get();
+            const auto pi = m.findParameter(name);
+            if (!pi) doc.fail(n, field, "unknown parameter '" + name + "'" + didYouMean(name, names(m.parameters)));
+            target = ValueRef::ofParameter(*pi);
+            used_.insert(*pi);
+            if (probability && m.parameters[*pi].value > 1.0)
+                doc.fail(n, field, "parameter '" + name + "' is a probability and must lie in [0, 1] (is " +
+                                       Document::formatNumber(m.parameters[*pi].value) + ")");
+            return;
+        }
+        target = ValueRef::constant(doc.nonNegative(n, field));
+        if (probability && target.literal > 1.0) doc.fail(n, field, "a probability must lie in [0, 1]");
+    }
+
+    std::size_t speciesRef(const Document& doc, const toml::node& at, const std::string& field, const std::string& name) {
+        const auto si = config_.model.findSpecies(name);
+        if (!si) doc.fail(at, field, "unknown species '" + name + "'" + didYouMean(name, names(config_.model.species)));
+        return *si;
+    }
+
+    static std::string trim(const std::string& s) {
+        const auto b = s.find_first_not_of(" \t");
+        if (b == std::string::npos) return "";
+        return s.substr(b, s.find_last_not_of(" \t") - b + 1);
+    }
+
+    std::vector<SpeciesCount> parseSide(const Document& doc, const toml::node& at, const std::string& field,
+                                        const std::string& side) {
+        std::vector<SpeciesCount> out;
+        if (trim(side).empty()) return out;
+        std::stringstream terms(side);
+        std::string term;
+        while (std::getline(terms, term, '+')) {
+            term = trim(term);
+            if (term.empty()) doc.fail(at, field, "malformed equation: empty term between '+' signs");
+            int count = 1;
+            std::string name = term;
+            std::size_t digits = 0;
+            while (digits < term.size() && std::isdigit(static_cast<unsigned char>(term[digits]))) ++digits;
+            if (digits > 0) {
+                count = std::atoi(term.substr(0, digits).c_str());
+                name = trim(term.substr(digits));
+                if (count <= 0) doc.fail(at, field, "malformed equation: stoichiometry must be a positive integer in '" + term + "'");
+            }
+            const bool valid = !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
+                return std::isalnum(c) || c == '_' || c == '.';
+            });
+            if (!valid) doc.fail(at, field, "malformed equation: '" + term + "' is not [COUNT] SPECIES");
+            const std::size_t si = speciesRef(doc, at, field, name);
+            auto same = std::find_if(out.begin(), out.end(), [&](const SpeciesCount& c) { return c.species == si; });
+            if (same != out.end()) same->count += count;
+            else out.push_back(SpeciesCount{si, count});
+        }
+        return out;
+    }
+
+    /// Reads law = ... and its keys from `t` into `law`; `ownKeys` are the table's other keys.
+    void readLaw(const Document& doc, const toml::table& t, const std::string& field, RateLaw& law,
+                 std::vector<std::string> ownKeys) {
+        std::string lawName = "mass_action";
+        if (const auto* ln = t.get("law")) lawName = doc.string(*ln, field + ".law");
+        const std::map<std::string, std::vector<std::string>> lawKeys{
+            {"mass_action", {"k"}}, {"michaelis_menten", {"vmax", "km"}}, {"hill", {"vmax", "km", "n"}}};
+        const auto it = lawKeys.find(lawName);
+        if (it == lawKeys.end()) {
+            std::vector<std::string> known{"mass_action", "michaelis_menten", "hill"};
+            doc.fail(*t.get("law"), field + ".law", "unknown law '" + lawName + "'" + didYouMean(lawName, known) +
+                                                       "; expected mass_action, michaelis_menten or hill");
+        }
+        std::vector<std::string> allowed = ownKeys;
+        allowed.push_back("law");
+        allowed.push_back("substrate");
+        for (const auto& k : it->second) allowed.push_back(k);
+        for (const auto& [key, node] : t) {
+            const std::string name(key.str());
+            if (std::find(allowed.begin(), allowed.end(), name) != allowed.end()) continue;
+            for (const auto& [other, keys] : lawKeys)
+                if (std::find(keys.begin(), keys.end(), name) != keys.end())
+                    doc.fail(key.source(), field + "." + name, "key '" + name + "' does not belong to law '" + lawName + "'");
+            doc.fail(key.source(), field + "." + name, "unknown key '" + name + "'" + didYouMean(name, allowed));
+        }
+        if (lawName == "mass_action") {
+            law.kind = RateLawKind::MassAction;
+            refValue(doc, doc.require(t, "k", field), field + ".k", law.k);
+        } else {
+            law.kind = lawName == "hill" ? RateLawKind::Hill : RateLawKind::MichaelisMenten;
+            refValue(doc, doc.require(t, "vmax", field), field + ".vmax", law.vmax);
+            refValue(doc, doc.require(t, "km", field), field + ".km", law.km);
+            if (law.kind == RateLawKind::Hill) refValue(doc, doc.require(t, "n", field), field + ".n", law.n);
+        }
+        if (const auto* sn = t.get("substrate")) {
+            const std::string name = doc.string(*sn, field + ".substrate");
+            law.substrate = speciesRef(doc, *sn, field + ".substrate", name);
+        }
+    }
+
+    void readReaction(const Document& doc, const toml::node& n, const std::string& field) {
+        const auto& t = doc.table(n, field);
+        Reaction r;
+        r.name = doc.string(doc.require(t, "name", field), field + ".name");
+        for (const auto& other : config_.model.reactions)
+            if (other.name == r.name) doc.fail(*t.get("name"), field + ".name", "duplicate reaction name '" + r.name + "'");
+        const auto& en = doc.require(t, "equation", field);
+        const std::string eq = doc.string(en, field + ".equation");
+        const auto arrow = eq.find("->");
+        if (arrow == std::string::npos || eq.find("->", arrow + 2) != std::string::npos)
+            doc.fail(en, field + ".equation", "malformed equation '" + eq + "': expected 'REACTANTS -> PRODUCTS' with one '->'");
+        r.reactants = parseSide(doc, en, field + ".equation", eq.substr(0, arrow));
+        r.products = parseSide(doc, en, field + ".equation", eq.substr(arrow + 2));
+        readLaw(doc, t, field, r.law, {"name", "equation", "description"});
+        if (r.law.kind == RateLawKind::MassAction) {
+            if (r.law.substrate) doc.fail(*t.get("substrate"), field + ".substrate", "mass_action reactions take their reactants from the equation; 'substrate' is for michaelis_menten, hill and budding laws");
+            r.law.order = r.reactants;
+        } else if (!r.law.substrate) {
+            if (r.reactants.empty())
+                doc.fail(t.source(), field, "michaelis_menten and hill need a reactant or a 'substrate' species");
+            r.law.substrate = r.reactants.front().species;
+        }
+        config_.model.reactions.push_back(r);
+    }
+
+    void readRoute(const Document& doc, const toml::node& n, const std::string& field) {
+        const auto& t = doc.table(n, field);
+        doc.checkKeys(t, field, {"name", "from", "to", "budding", "cargo", "capture", "fusion_rate", "delay", "vesicle_area", "description"});
+        Model& m = config_.model;
+        VesicleRoute r;
+        r.name = doc.string(doc.require(t, "name", field), field + ".name");
+        for (const auto& other : m.routes)
+            if (other.name == r.name) doc.fail(*t.get("name"), field + ".name", "duplicate vesicle route name '" + r.name + "'");
+        auto compartment = [&](const char* key) {
+            const auto& cn = doc.require(t, key, field);
+            const std::string name = doc.string(cn, field + "." + key);
+            const auto ci = m.findCompartment(name);
+            if (!ci) doc.fail(cn, field + "." + key, "unknown compartment '" + name + "'" + didYouMean(name, names(m.compartments)));
+            return *ci;
+        };
+        r.from = compartment("from");
+        r.to = compartment("to");
+        const auto& bn = doc.require(t, "budding", field);
+        readLaw(doc, doc.table(bn, field + ".budding"), field + ".budding", r.budding, {});
+        if (r.budding.kind == RateLawKind::MassAction) {
+            if (r.budding.substrate) r.budding.order.push_back(SpeciesCount{*r.budding.substrate, 1});
+        } else if (!r.budding.substrate) {
+            doc.fail(bn, field + ".budding", "michaelis_menten and hill budding laws need a 'substrate' species");
+        }
+        if (const auto* cn = t.get("cargo")) {
+            const auto& ct = doc.table(*cn, field + ".cargo");
+            for (const auto& [key, node] : ct) {
+                const std::string donor(key.str());
+                const std::string cf = field + ".cargo." + donor;
+                CargoPair pair;
+                pair.donor = speciesRef(doc, node, cf, donor);
+                pair.acceptor = speciesRef(doc, node, cf, doc.string(node, cf));
+                if (m.species[pair.donor].compartment != r.from)
+                    doc.fail(node, cf, "donor species '" + donor + "' is in compartment '" +
+                                           m.compartments[m.species[pair.donor].compartment].name + "', not in the route's 'from' compartment '" +
+                                           m.compartments[r.from].name + "'");
+                r.cargo.push_back(pair);
+            }
+        }
+        if (const auto* c = t.get("capture")) refValue(doc, *c, field + ".capture", r.capture, /*probability=*/true);
+        else if (!r.cargo.empty()) doc.fail(t.source(), field, "missing required key 'capture' (the route carries cargo)");
+        refValue(doc, doc.require(t, "fusion_rate", field), field + ".fusion_rate", r.fusion_rate);
+        if (const auto* d = t.get("delay")) r.delay = doc.nonNegative(*d, field + ".delay");
+        if (const auto* a = t.get("vesicle_area")) r.vesicle_area_um2 = doc.nonNegative(*a, field + ".vesicle_area");
+        m.routes.push_back(r);
+    }
+
+    // ---- run settings ------------------------------------------------------------------------
+
+    void readSimulation(const toml::table& root) {
+        const Document& doc = *params_;
+        const auto* sn = root.get("simulation");
+        if (!sn) doc.fail(root.source(), "", "missing section [simulation] (t_end and output_interval are required)");
+        const auto& t = doc.table(*sn, "simulation");
+        doc.checkKeys(t, "simulation", {"method", "t_end", "output_interval", "replicates", "seed", "stepper", "rtol", "atol", "delay_stages"});
+        SimulationSettings& s = config_.simulation;
+        if (const auto* m = t.get("method")) {
+            const std::string name = doc.string(*m, "simulation.method");
+            if (name == "ode") s.method = Method::Ode;
+            else if (name == "ssa") s.method = Method::Ssa;
+            else if (name == "hybrid") s.method = Method::Hybrid;
+            else doc.fail(*m, "simulation.method", "unknown method '" + name + "'" + didYouMean(name, {"ode", "ssa", "hybrid"}) + "; expected ode, ssa or hybrid");
+        }
+        s.t_end = doc.positive(doc.require(t, "t_end", "simulation"), "simulation.t_end");
+        const auto& dn = doc.require(t, "output_interval", "simulation");
+        s.output_interval = doc.positive(dn, "simulation.output_interval");
+        const double steps = s.t_end / s.output_interval;
+        if (std::abs(steps - std::round(steps)) > 1e-9 * std::max(1.0, steps))
+            doc.fail(dn, "simulation.output_interval", "must divide t_end = " + Document::formatNumber(s.t_end) + " into whole steps");
+        if (steps > 1e8) doc.fail(dn, "simulation.output_interval", "gives more than 10^8 samples");
+        if (const auto* r = t.get("replicates")) {
+            const auto v = doc.integer(*r, "simulation.replicates");
+            if (v < 1) doc.fail(*r, "simulation.replicates", "must be at least 1");
+            s.replicates = static_cast<std::size_t>(v);
+        }
+        if (const auto* r = t.get("seed")) {
+            const auto v = doc.integer(*r, "simulation.seed");
+            if (v < 0) doc.fail(*r, "simulation.seed", "must not be negative");
+            s.seed = static_cast<std::uint64_t>(v);
+        }
+        if (const auto* st = t.get("stepper")) {
+            const std::string name = doc.string(*st, "simulation.stepper");
+            if (name == "auto") s.stepper = OdeStepper::Auto;
+            else if (name == "dopri5") s.stepper = OdeStepper::Dopri5;
+            else if (name == "rosenbrock4") s.stepper = OdeStepper::Rosenbrock4;
+            else doc.fail(*st, "simulation.stepper", "unknown stepper '" + name + "'" + didYouMean(name, {"auto", "dopri5", "rosenbrock4"}) + "; expected auto, dopri5 or rosenbrock4");
+        }
+        if (const auto* r = t.get("rtol")) {
+            s.rtol = doc.positive(*r, "simulation.rtol");
+            if (s.rtol >= 1.0 || s.rtol < 1e-14) doc.fail(*r, "simulation.rtol", "must lie in [1e-14, 1)");
+        }
+        if (const auto* a = t.get("atol")) s.atol = doc.positive(*a, "simulation.atol");
+        if (const auto* d = t.get("delay_stages")) {
+            const auto v = doc.integer(*d, "simulation.delay_stages");
+            if (v < 1 || v > 1000) doc.fail(*d, "simulation.delay_stages", "must lie in [1, 1000]");
+            s.delay_stages = static_cast<int>(v);
+        }
+    }
+
+    void readPerturbations(const toml::table& root) {
+        const Document& doc = *params_;
+        const auto* pn = root.get("perturbations");
+        if (!pn) return;
+        const auto* arr = pn->as_array();
+        if (!arr) doc.fail(*pn, "perturbations", std::string("expected an array of tables [[perturbations]], found ") + typeName(*pn));
+        Model& m = config_.model;
+        for (std::size_t i = 0; i < arr->size(); ++i) {
+            const std::string field = "perturbations[" + std::to_string(i) + "]";
+            const auto& t = doc.table((*arr)[i], field);
+            doc.checkKeys(t, field, {"name", "target", "scale", "value", "start", "end", "description", "source"});
+            Perturbation p;
+            if (const auto* nn = t.get("name")) p.name = doc.string(*nn, field + ".name");
+            const auto& tn = doc.require(t, "target", field);
+            const std::string target = doc.string(tn, field + ".target");
+            const auto pi = m.findParameter(target);
+            if (!pi) doc.fail(tn, field + ".target", "unknown parameter '" + target + "'" + didYouMean(target, names(m.parameters)));
+            p.parameter = *pi;
+            used_.insert(*pi);
+            const auto* scale = t.get("scale");
+            const auto* value = t.get("value");
+            if ((scale == nullptr) == (value == nullptr))
+                doc.fail(t.source(), field, "give exactly one of 'scale' (multiply) or 'value' (set)");
+            p.mode = scale ? PerturbationMode::Scale : PerturbationMode::Set;
+            p.value = doc.nonNegative(scale ? *scale : *value, field + (scale ? ".scale" : ".value"));
+            const auto& sn = doc.require(t, "start", field);
+            p.start = doc.nonNegative(sn, field + ".start");
+            if (p.start >= config_.simulation.t_end)
+                doc.fail(sn, field + ".start", "starts at or after t_end = " + Document::formatNumber(config_.simulation.t_end) + ": it would never act");
+            if (const auto* en = t.get("end")) {
+                p.end = doc.number(*en, field + ".end");
+                if (*p.end <= p.start) doc.fail(*en, field + ".end", "must be after start = " + Document::formatNumber(p.start));
+            }
+            m.perturbations.push_back(p);
+        }
+    }
+
+    void readEvents(const toml::table& root) {
+        const Document& doc = *params_;
+        const auto* en = root.get("events");
+        if (!en) return;
+        const auto* arr = en->as_array();
+        if (!arr) doc.fail(*en, "events", std::string("expected an array of tables [[events]], found ") + typeName(*en));
+        for (std::size_t i = 0; i < arr->size(); ++i) {
+            const std::string field = "events[" + std::to_string(i) + "]";
+            const auto& t = doc.table((*arr)[i], field);
+            doc.checkKeys(t, field, {"at", "add", "set", "name", "description"});
+            TimedEvent e;
+            const auto& an = doc.require(t, "at", field);
+            e.at = doc.nonNegative(an, field + ".at");
+            if (e.at > config_.simulation.t_end)
+                doc.fail(an, field + ".at", "is after t_end = " + Document::formatNumber(config_.simulation.t_end));
+            for (const char* kind : {"add", "set"}) {
+                const auto* cn = t.get(kind);
+                if (!cn) continue;
+                const std::string cf = field + "." + kind;
+                for (const auto& [key, node] : doc.table(*cn, cf)) {
+                    const std::string name(key.str());
+                    SpeciesChange c;
+                    c.species = speciesRef(doc, node, cf + "." + name, name);
+                    c.mode = std::string(kind) == "add" ? EventMode::Add : EventMode::Set;
+                    c.amount = doc.nonNegative(node, cf + "." + name);
+                    e.changes.push_back(c);
+                }
+            }
+            if (e.changes.empty()) doc.fail(t.source(), field, "an event needs 'add' or 'set' with at least one species");
+            config_.model.events.push_back(e);
+        }
+    }
+
+    void readOutput(const toml::table& root) {
+        const Document& doc = *params_;
+        const auto* on = root.get("output");
+        if (!on) return;
+        const auto& t = doc.table(*on, "output");
+        doc.checkKeys(t, "output", {"file", "events", "compression"});
+        if (const auto* f = t.get("file")) {
+            config_.output.file = doc.string(*f, "output.file");
+            if (config_.output.file.empty()) doc.fail(*f, "output.file", "must not be empty");
+        }
+        if (const auto* e = t.get("events")) config_.output.events = doc.boolean(*e, "output.events");
+        if (const auto* c = t.get("compression")) {
+            const auto v = doc.integer(*c, "output.compression");
+            if (v < 0 || v > 9) doc.fail(*c, "output.compression", "gzip level must lie in [0, 9]");
+            config_.output.compression = static_cast<int>(v);
+        }
+    }
+
+    void checkUnused() {
+        const Model& m = config_.model;
+        for (std::size_t i = 0; i < m.parameters.size(); ++i) {
+            if (used_.count(i)) continue;
+            const auto& site = sites_[i];
+            const std::string msg = "parameter '" + m.parameters[i].name + "' is not used by the model";
+            std::vector<std::string> usedNames;
+            for (auto u : used_) usedNames.push_back(m.parameters[u].name);
+            if (site.fromParamsFile) site.document->fail(*site.node, "parameters." + m.parameters[i].name, msg + didYouMean(m.parameters[i].name, usedNames));
+            config_.warnings.push_back(site.document->warning(*site.node, m.parameters[i].name, msg));
+        }
+    }
+
+    RunConfig config_;
+    std::unique_ptr<Document> params_;
+    std::unique_ptr<Document> modelDocument_;
+    std::vector<ParameterSite> sites_;  ///< parallel to config_.model.parameters
+    std::set<std::size_t> used_;
+};
+
+}  // namespace
+
+std::vector<std::string> modelSearchPath() {
+    std::vector<std::string> dirs;
+    if (const char* env = std::getenv("EGRESS_MODEL_PATH")) {
+        std::stringstream s(env);
+        std::string dir;
+        while (std::getline(s, dir, ':'))
+            if (!dir.empty()) dirs.push_back(dir);
+    }
+    if (std::string(EGRESS_MODELS_DIR).size() > 0) dirs.emplace_back(EGRESS_MODELS_DIR);
+    return dirs;
+}
+
+RunConfig loadRunConfig(const std::string& paramsPath, const std::vector<std::string>& overrides) {
+    Loader loader(paramsPath, overrides);
+    return loader.load(overrides);
+}
+
+}  // namespace egress

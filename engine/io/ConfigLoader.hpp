@@ -1,0 +1,22 @@
+#pragma once
+// Reads a parameter file (TOML, contract section 3) and its model into a RunConfig. Every
+// mistake becomes an InputError naming file, line, column and field, before anything runs.
+#include <string>
+#include <vector>
+
+#include "io/RunConfig.hpp"
+
+namespace egress {
+
+/// `overrides` are "NAME=VALUE" strings from --set, applied after the file's own values.
+RunConfig loadRunConfig(const std::string& paramsPath, const std::vector<std::string>& overrides = {});
+
+/// The directories searched for a built-in model name (`model = "secretory_core"`):
+/// $EGRESS_MODEL_PATH (colon-separated), then the models/ directory of the source tree.
+std::vector<std::string> modelSearchPath();
+
+/// The parameter file of a run with its model inline and every override applied: running it
+/// again gives the same simulation. Written to /input/resolved in result files.
+std::string resolvedParamsToml(const RunConfig& config);
+
+}  // namespace egress

@@ -1,0 +1,132 @@
+// The resolved parameter file: model inline, overrides applied. Kept beside the loader so that
+// the two stay mirror images: whatever the loader reads, this writes.
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "io/ConfigLoader.hpp"
+
+namespace egress {
+
+namespace {
+
+void putValue(toml::table& t, const std::string& key, const ValueRef& v, const Model& m) {
+    if (v.parameter) t.insert_or_assign(key, m.parameters[*v.parameter].name);
+    else t.insert_or_assign(key, v.literal);
+}
+
+std::string side(const std::vector<SpeciesCount>& terms, const Model& m) {
+    std::string s;
+    for (const auto& term : terms) {
+        if (!s.empty()) s += " + ";
+        if (term.count != 1) s += std::to_string(term.count) + " ";
+        s += m.species[term.species].name;
+    }
+    return s;
+}
+
+void putLaw(toml::table& t, const RateLaw& law, const Model& m, bool writeSubstrate) {
+    switch (law.kind) {
+        case RateLawKind::MassAction:
+            t.insert_or_assign("law", "mass_action");
+            putValue(t, "k", law.k, m);
+            break;
+        case RateLawKind::MichaelisMenten:
+        case RateLawKind::Hill:
+            t.insert_or_assign("law", law.kind == RateLawKind::Hill ? "hill" : "michaelis_menten");
+            putValue(t, "vmax", law.vmax, m);
+            putValue(t, "km", law.km, m);
+            if (law.kind == RateLawKind::Hill) putValue(t, "n", law.n, m);
+            break;
+    }
+    if (writeSubstrate && law.substrate) t.insert_or_assign("substrate", m.species[*law.substrate].name);
+}
+
+}  // namespace
+
+std::string resolvedParamsToml(const RunConfig& c) {
+    const Model& m = c.model;
+    toml::table model;
+    model.insert_or_assign("name", m.name);
+    toml::table compartments;
+    for (const auto& comp : m.compartments) {
+        toml::table ct;
+        if (comp.area_um2) ct.insert_or_assign("area", *comp.area_um2);
+        compartments.insert_or_assign(comp.name, ct);
+    }
+    model.insert_or_assign("compartments", compartments);
+    toml::table species;
+    for (const auto& s : m.species)
+        species.insert_or_assign(s.name, toml::table{{"compartment", m.compartments[s.compartment].name}, {"initial", s.initial}});
+    model.insert_or_assign("species", species);
+    toml::table parameters;
+    for (const auto& p : m.parameters) {
+        toml::table pt{{"value", p.value}};
+        if (!p.units.empty()) pt.insert_or_assign("units", p.units);
+        if (!p.source.empty()) pt.insert_or_assign("source", p.source);
+        parameters.insert_or_assign(p.name, pt);
+    }
+    model.insert_or_assign("parameters", parameters);
+    toml::array reactions;
+    for (const auto& r : m.reactions) {
+        toml::table rt{{"name", r.name}, {"equation", side(r.reactants, m) + " -> " + side(r.products, m)}};
+        // A substrate that is just the first reactant is implied; write only a chosen one.
+        const bool explicitSubstrate = r.law.substrate && (r.reactants.empty() || *r.law.substrate != r.reactants.front().species);
+        putLaw(rt, r.law, m, explicitSubstrate);
+        reactions.push_back(rt);
+    }
+    if (!reactions.empty()) model.insert_or_assign("reactions", reactions);
+    toml::array vesicles;
+    for (const auto& v : m.routes) {
+        toml::table budding;
+        putLaw(budding, v.budding, m, true);
+        toml::table cargo;
+        for (const auto& p : v.cargo) cargo.insert_or_assign(m.species[p.donor].name, m.species[p.acceptor].name);
+        toml::table vt{{"name", v.name}, {"from", m.compartments[v.from].name}, {"to", m.compartments[v.to].name},
+                       {"budding", budding}, {"cargo", cargo}, {"delay", v.delay}, {"vesicle_area", v.vesicle_area_um2}};
+        putValue(vt, "capture", v.capture, m);
+        putValue(vt, "fusion_rate", v.fusion_rate, m);
+        vesicles.push_back(vt);
+    }
+    if (!vesicles.empty()) model.insert_or_assign("vesicles", vesicles);
+
+    toml::table root;
+    root.insert_or_assign("model", model);
+    const auto& s = c.simulation;
+    root.insert_or_assign("simulation", toml::table{{"method", methodName(s.method)},
+                                                    {"t_end", s.t_end},
+                                                    {"output_interval", s.output_interval},
+                                                    {"replicates", static_cast<std::int64_t>(s.replicates)},
+                                                    {"seed", static_cast<std::int64_t>(s.seed)},
+                                                    {"stepper", stepperName(s.stepper)},
+                                                    {"rtol", s.rtol},
+                                                    {"atol", s.atol},
+                                                    {"delay_stages", s.delay_stages}});
+    toml::array perturbations;
+    for (const auto& p : m.perturbations) {
+        toml::table pt{{"name", p.name}, {"target", m.parameters[p.parameter].name}, {"start", p.start}};
+        pt.insert_or_assign(p.mode == PerturbationMode::Scale ? "scale" : "value", p.value);
+        if (p.end) pt.insert_or_assign("end", *p.end);
+        perturbations.push_back(pt);
+    }
+    if (!perturbations.empty()) root.insert_or_assign("perturbations", perturbations);
+    toml::array events;
+    for (const auto& e : m.events) {
+        toml::table add, set;
+        for (const auto& ch : e.changes) (ch.mode == EventMode::Add ? add : set).insert_or_assign(m.species[ch.species].name, ch.amount);
+        toml::table et{{"at", e.at}};
+        if (!add.empty()) et.insert_or_assign("add", add);
+        if (!set.empty()) et.insert_or_assign("set", set);
+        events.push_back(et);
+    }
+    if (!events.empty()) root.insert_or_assign("events", events);
+    toml::table output{{"events", c.output.events}, {"compression", c.output.compression}};
+    if (!c.output.file.empty()) output.insert_or_assign("file", c.output.file);
+    root.insert_or_assign("output", output);
+
+    std::ostringstream text;
+    text << "# Resolved by egress: model inline, every override applied. `egress run` accepts it as is.\n";
+    text << root << "\n";
+    return text.str();
+}
+
+}  // namespace egress

@@ -1,0 +1,70 @@
+#include "io/ResultReader.hpp"
+
+#include <filesystem>
+
+#include "core/Error.hpp"
+#include "io/Hdf5.hpp"
+#include "io/ResultSchema.hpp"
+
+namespace egress {
+
+ResultSummary readResultSummary(const std::string& path) {
+    h5::silenceLibraryErrors();
+    ResultSummary s;
+    s.path = path;
+    if (!std::filesystem::is_regular_file(path)) throw InputError(path, 0, 0, "no such file");
+    if (H5Fis_hdf5(path.c_str()) <= 0) throw InputError(path, 0, 0, "not an HDF5 file");
+    h5::Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    if (file.get() < 0) throw InputError(path, 0, 0, "cannot open the HDF5 file (damaged?)");
+    std::string format;
+    if (!h5::readStringAttribute(file, "format", format) || format != schema::kFormat)
+        throw InputError(path, 0, 0, "not an egress result file (no format=\"egress\" attribute)");
+    if (!h5::readInt64Attribute(file, "format_version", s.formatVersion))
+        throw InputError(path, 0, 0, "egress result without a format_version attribute");
+    if (s.formatVersion > schema::kFormatVersion)
+        throw InputError(path, 0, 0, "format_version " + std::to_string(s.formatVersion) + " is newer than this egress reads (" +
+                                         std::to_string(schema::kFormatVersion) + ")");
+    std::int64_t complete = 0;
+    s.complete = h5::readInt64Attribute(file, schema::kCompleteAttribute, complete) && complete == 1;
+    h5::readStringAttribute(file, "method", s.method);
+    h5::readStringAttribute(file, "egress_version", s.egressVersion);
+    h5::readStringAttribute(file, "created", s.created);
+    h5::readStringAttribute(file, "command", s.command);
+    h5::readStringAttribute(file, "model", s.model);
+    h5::readInt64Attribute(file, "seed", s.seed);
+
+    try {
+        s.species = h5::readStringVector(file, schema::kSpecies, path);
+        s.routes = h5::readStringVector(file, schema::kRoute, path);
+        h5::Handle time(h5::check(H5Dopen2(file, schema::kTime, H5P_DEFAULT), path, "open /time"), H5Dclose);
+        h5::Handle timeSpace(H5Dget_space(time), H5Sclose);
+        if (H5Sget_simple_extent_ndims(timeSpace) != 1) throw IoError(path + ": /time is not one-dimensional");
+        s.times.resize(static_cast<std::size_t>(H5Sget_simple_extent_npoints(timeSpace)));
+        if (!s.times.empty())
+            h5::check(H5Dread(time, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, s.times.data()), path, "read /time");
+        h5::Handle amounts(h5::check(H5Dopen2(file, schema::kAmounts, H5P_DEFAULT), path, "open /amounts"), H5Dclose);
+        h5::Handle space(H5Dget_space(amounts), H5Sclose);
+        hsize_t dims[3] = {0, 0, 0};
+        if (H5Sget_simple_extent_ndims(space) != 3) throw IoError(path + ": /amounts is not three-dimensional");
+        H5Sget_simple_extent_dims(space, dims, nullptr);
+        if (dims[1] != s.times.size() || dims[2] != s.species.size())
+            throw IoError(path + ": /amounts has shape inconsistent with /time and /species");
+        s.replicates = dims[0];
+        if (s.complete && dims[0] > 0 && dims[1] > 0 && dims[2] > 0) {
+            auto readRow = [&](hsize_t timeIndex, std::vector<double>& row) {
+                row.resize(dims[2]);
+                const hsize_t start[3] = {0, timeIndex, 0}, count[3] = {1, 1, dims[2]};
+                H5Sselect_hyperslab(space, H5S_SELECT_SET, start, nullptr, count, nullptr);
+                h5::Handle mem(H5Screate_simple(3, count, nullptr), H5Sclose);
+                h5::check(H5Dread(amounts, H5T_NATIVE_DOUBLE, mem, space, H5P_DEFAULT, row.data()), path, "read /amounts");
+            };
+            readRow(0, s.initialAmounts);
+            readRow(dims[1] - 1, s.finalAmounts);
+        }
+    } catch (const IoError& e) {
+        throw InputError(path, 0, 0, std::string("damaged egress result: ") + e.what());
+    }
+    return s;
+}
+
+}  // namespace egress

@@ -1,0 +1,24 @@
+#pragma once
+// Names, dimensions and units of the result file (contract section 4; docs/file-format.md).
+// The writer and `egress info` both use this table; analysis/egress_analysis/schema.py mirrors it.
+namespace egress::schema {
+
+inline constexpr const char* kFormat = "egress";
+inline constexpr int kFormatVersion = 1;
+
+// Dimension scales (coordinate variables).
+inline constexpr const char* kTime = "time";            // float64 [T], s
+inline constexpr const char* kSpecies = "species";      // string [S]
+inline constexpr const char* kReplicate = "replicate";  // int64 [R]
+inline constexpr const char* kRoute = "vesicles/route"; // string [V]
+
+inline constexpr const char* kAmounts = "amounts";                          // [R, T, S] molecules
+inline constexpr const char* kBudded = "vesicles/budded";                   // [R, T, V]
+inline constexpr const char* kFused = "vesicles/fused";                     // [R, T, V]
+inline constexpr const char* kInTransit = "vesicles/in_transit";            // [R, T, V]
+inline constexpr const char* kCargoInTransit = "vesicles/cargo_in_transit"; // [R, T, S] molecules
+
+/// Root attribute set to 1 as the last write before the file gets its final name.
+inline constexpr const char* kCompleteAttribute = "complete";
+
+}  // namespace egress::schema

@@ -1,0 +1,245 @@
+#include "io/ResultWriter.hpp"
+
+#include <hdf5_hl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+
+#include "core/Error.hpp"
+#include "io/ConfigLoader.hpp"
+#include "io/ResultSchema.hpp"
+
+namespace egress {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+/// Target size of one chunk of a trajectory dataset, bytes.
+constexpr std::size_t kChunkBytes = 256 * 1024;
+
+std::string utcNow() {
+    const std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buffer[32];
+    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buffer;
+}
+
+}  // namespace
+
+struct ResultWriter::Block {
+    std::size_t start = 0;
+    std::size_t rows = 0;
+    std::vector<double> amounts, budded, fused, inTransit, cargo;
+};
+
+ResultWriter::ResultWriter(std::string path, const RunConfig& config, const RunProvenance& provenance)
+    : path_(std::move(path)) {
+    h5::silenceLibraryErrors();
+    const Model& model = config.model;
+    const SimulationSettings& sim = config.simulation;
+    samples_ = sim.sampleCount();
+    species_ = model.species.size();
+    routes_ = model.routes.size();
+    compression_ = config.output.compression;
+    chunkRows_ = std::clamp<std::size_t>(kChunkBytes / (8 * std::max<std::size_t>(1, species_)), 1, samples_);
+
+    const fs::path target(path_);
+    if (target.has_parent_path()) {
+        std::error_code ec;
+        fs::create_directories(target.parent_path(), ec);
+        if (ec) throw IoError(path_ + ": cannot create directory '" + target.parent_path().string() + "': " + ec.message());
+    }
+    temporaryPath_ = path_ + ".partial-" + std::to_string(::getpid());
+    file_ = h5::Handle(H5Fcreate(temporaryPath_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+    if (file_.get() < 0) throw IoError(path_ + ": cannot create the result file (is the directory writable?)");
+    const std::string& f = path_;
+
+    h5::writeStringAttribute(file_, "format", schema::kFormat, f);
+    h5::writeInt64Attribute(file_, "format_version", schema::kFormatVersion, f);
+    h5::writeStringAttribute(file_, "egress_version", provenance.egressVersion, f);
+    h5::writeStringAttribute(file_, "method", methodName(sim.method), f);
+    h5::writeInt64Attribute(file_, "seed", static_cast<std::int64_t>(sim.seed), f);
+    h5::writeStringAttribute(file_, "created", utcNow(), f);
+    h5::writeStringAttribute(file_, "command", provenance.command, f);
+    h5::writeStringAttribute(file_, "model", model.name, f);
+    h5::writeDoubleAttribute(file_, "t_end", sim.t_end, f);
+    h5::writeDoubleAttribute(file_, "output_interval", sim.output_interval, f);
+    if (sim.method == Method::Ode) {
+        h5::writeStringAttribute(file_, "stepper", provenance.stepper, f);
+        h5::writeDoubleAttribute(file_, "rtol", sim.rtol, f);
+        h5::writeDoubleAttribute(file_, "atol", sim.atol, f);
+        h5::writeInt64Attribute(file_, "delay_stages", sim.delay_stages, f);
+    }
+    h5::writeInt64Attribute(file_, schema::kCompleteAttribute, 0, f);
+
+    // Coordinates.
+    std::vector<double> times(samples_);
+    for (std::size_t i = 0; i < samples_; ++i) times[i] = sim.sampleTime(i);
+    const hsize_t T = samples_, R = sim.replicates;
+    h5::Handle timeSpace(H5Screate_simple(1, &T, nullptr), H5Sclose);
+    h5::Handle time(h5::check(H5Dcreate2(file_, schema::kTime, H5T_IEEE_F64LE, timeSpace, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /time"), H5Dclose);
+    h5::check(H5Dwrite(time, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, times.data()), f, "write /time");
+    h5::writeStringAttribute(time, "units", "s", f);
+    std::vector<std::int64_t> replicateIds(R);
+    for (hsize_t r = 0; r < R; ++r) replicateIds[r] = static_cast<std::int64_t>(r);
+    h5::Handle repSpace(H5Screate_simple(1, &R, nullptr), H5Sclose);
+    h5::Handle replicate(h5::check(H5Dcreate2(file_, schema::kReplicate, H5T_STD_I64LE, repSpace, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /replicate"), H5Dclose);
+    h5::check(H5Dwrite(replicate, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, replicateIds.data()), f, "write /replicate");
+    std::vector<std::string> speciesNames, compartmentOfSpecies;
+    for (const auto& s : model.species) {
+        speciesNames.push_back(s.name);
+        compartmentOfSpecies.push_back(model.compartments[s.compartment].name);
+    }
+    h5::Handle species = h5::writeStringVector(file_, schema::kSpecies, speciesNames, f);
+    h5::writeStringAttribute(species, "compartment", "see /species_compartment", f);
+    h5::Handle speciesCompartment = h5::writeStringVector(file_, "species_compartment", compartmentOfSpecies, f);
+    h5::check(H5DSset_scale(time, schema::kTime), f, "make /time a dimension scale");
+    h5::check(H5DSset_scale(replicate, schema::kReplicate), f, "make /replicate a dimension scale");
+    h5::check(H5DSset_scale(species, schema::kSpecies), f, "make /species a dimension scale");
+    h5::check(H5DSattach_scale(speciesCompartment, species, 0), f, "attach /species to /species_compartment");
+
+    amounts_ = createTrajectory(file_, schema::kAmounts, H5T_IEEE_F64LE, species_, {replicate, time, species});
+    h5::writeStringAttribute(amounts_, "units", "molecules", f);
+
+    h5::Handle vesicles(h5::check(H5Gcreate2(file_, "vesicles", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /vesicles"), H5Gclose);
+    std::vector<std::string> routeNames;
+    for (const auto& r : model.routes) routeNames.push_back(r.name);
+    h5::Handle route = h5::writeStringVector(vesicles, "route", routeNames, f);
+    h5::check(H5DSset_scale(route, "route"), f, "make /vesicles/route a dimension scale");
+    // Stochastic methods count whole vesicles; ode gives expected (fractional) counts.
+    const hid_t countType = sim.method == Method::Ode ? H5T_IEEE_F64LE : H5T_STD_I64LE;
+    budded_ = createTrajectory(file_, schema::kBudded, countType, routes_, {replicate, time, route});
+    fused_ = createTrajectory(file_, schema::kFused, countType, routes_, {replicate, time, route});
+    inTransit_ = createTrajectory(file_, schema::kInTransit, countType, routes_, {replicate, time, route});
+    cargoInTransit_ = createTrajectory(file_, schema::kCargoInTransit, H5T_IEEE_F64LE, species_, {replicate, time, species});
+    h5::writeStringAttribute(budded_, "units", "vesicles (cumulative)", f);
+    h5::writeStringAttribute(fused_, "units", "vesicles (cumulative)", f);
+    h5::writeStringAttribute(inTransit_, "units", "vesicles", f);
+    h5::writeStringAttribute(cargoInTransit_, "units", "molecules, by acceptor species", f);
+
+    // Parameters as run (after overrides), with units and sources.
+    h5::Handle parameters(h5::check(H5Gcreate2(file_, "parameters", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /parameters"), H5Gclose);
+    std::vector<std::string> names, units, sources;
+    std::vector<double> values;
+    for (const auto& p : model.parameters) {
+        names.push_back(p.name);
+        units.push_back(p.units);
+        sources.push_back(p.source);
+        values.push_back(p.value);
+    }
+    h5::Handle parameterNames = h5::writeStringVector(parameters, "parameter", names, f);
+    h5::check(H5DSset_scale(parameterNames, "parameter"), f, "make /parameters/parameter a dimension scale");
+    const hsize_t P = values.size();
+    h5::Handle pSpace(H5Screate_simple(1, &P, nullptr), H5Sclose);
+    h5::Handle value(h5::check(H5Dcreate2(parameters, "value", H5T_IEEE_F64LE, pSpace, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /parameters/value"), H5Dclose);
+    if (P > 0) h5::check(H5Dwrite(value, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), f, "write /parameters/value");
+    h5::Handle unitSet = h5::writeStringVector(parameters, "units", units, f);
+    h5::Handle sourceSet = h5::writeStringVector(parameters, "source", sources, f);
+    for (hid_t d : {value.get(), unitSet.get(), sourceSet.get()})
+        h5::check(H5DSattach_scale(d, parameterNames, 0), f, "attach /parameters/parameter");
+
+    h5::Handle input(h5::check(H5Gcreate2(file_, "input", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /input"), H5Gclose);
+    h5::writeStringScalar(input, "params", config.paramsText, f);
+    h5::writeStringScalar(input, "resolved", resolvedParamsToml(config), f);
+    if (!config.modelText.empty()) h5::writeStringScalar(input, "model", config.modelText, f);
+    std::string overrides;
+    for (const auto& o : config.overrides) overrides += o + "\n";
+    h5::writeStringScalar(input, "overrides", overrides, f);
+}
+
+h5::Handle ResultWriter::createTrajectory(hid_t parent, const std::string& name, hid_t fileType, std::size_t width,
+                                          const std::vector<hid_t>& scales) {
+    const std::string& f = path_;
+    hsize_t R = 0;
+    H5Sget_simple_extent_dims(h5::Handle(H5Dget_space(scales[0]), H5Sclose), &R, nullptr);
+    const hsize_t dims[3] = {R, samples_, width};
+    h5::Handle space(H5Screate_simple(3, dims, nullptr), H5Sclose);
+    h5::Handle create(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+    if (width > 0 && R > 0) {
+        const hsize_t chunk[3] = {1, chunkRows_, width};
+        h5::check(H5Pset_chunk(create, 3, chunk), f, "set chunking of " + name);
+        if (compression_ > 0) {
+            H5Pset_shuffle(create);
+            H5Pset_deflate(create, static_cast<unsigned>(compression_));
+        }
+    }
+    h5::Handle set(h5::check(H5Dcreate2(parent, name.c_str(), fileType, space, H5P_DEFAULT, create, H5P_DEFAULT), f, "create /" + name), H5Dclose);
+    for (unsigned d = 0; d < 3; ++d)
+        h5::check(H5DSattach_scale(set, scales[d], d), f, "attach a dimension scale to /" + name);
+    return set;
+}
+
+void ResultWriter::sample(const Sample& s) {
+    auto& slot = pending_[s.replicate];
+    if (!slot) slot = std::make_unique<Block>();
+    Block& b = *slot;
+    if (b.rows == 0) b.start = s.index;
+    if (s.index != b.start + b.rows) throw IoError(path_ + ": samples of replicate " + std::to_string(s.replicate) + " arrived out of order");
+    b.amounts.insert(b.amounts.end(), s.amounts, s.amounts + species_);
+    b.cargo.insert(b.cargo.end(), s.cargo_in_transit, s.cargo_in_transit + species_);
+    b.budded.insert(b.budded.end(), s.budded, s.budded + routes_);
+    b.fused.insert(b.fused.end(), s.fused, s.fused + routes_);
+    b.inTransit.insert(b.inTransit.end(), s.in_transit, s.in_transit + routes_);
+    ++b.rows;
+    if (b.rows == chunkRows_) flush(s.replicate, b);
+}
+
+void ResultWriter::flush(std::size_t replicate, Block& b) {
+    if (b.rows == 0) return;
+    auto write = [&](hid_t set, const std::vector<double>& data, std::size_t width, const char* name) {
+        if (width == 0) return;
+        h5::Handle fileSpace(H5Dget_space(set), H5Sclose);
+        const hsize_t start[3] = {replicate, b.start, 0};
+        const hsize_t count[3] = {1, b.rows, width};
+        H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start, nullptr, count, nullptr);
+        h5::Handle memSpace(H5Screate_simple(3, count, nullptr), H5Sclose);
+        h5::check(H5Dwrite(set, H5T_NATIVE_DOUBLE, memSpace, fileSpace, H5P_DEFAULT, data.data()), path_,
+                  std::string("write ") + name + " (disk full?)");
+    };
+    write(amounts_, b.amounts, species_, schema::kAmounts);
+    write(cargoInTransit_, b.cargo, species_, schema::kCargoInTransit);
+    write(budded_, b.budded, routes_, schema::kBudded);
+    write(fused_, b.fused, routes_, schema::kFused);
+    write(inTransit_, b.inTransit, routes_, schema::kInTransit);
+    b.start += b.rows;
+    b.rows = 0;
+    for (auto* v : {&b.amounts, &b.cargo, &b.budded, &b.fused, &b.inTransit}) v->clear();
+}
+
+void ResultWriter::replicateFinished(std::size_t replicate) {
+    const auto it = pending_.find(replicate);
+    if (it == pending_.end()) return;
+    flush(replicate, *it->second);
+    pending_.erase(it);
+}
+
+void ResultWriter::commit() {
+    for (auto& [replicate, block] : pending_) flush(replicate, *block);
+    pending_.clear();
+    for (auto* h : {&amounts_, &budded_, &fused_, &inTransit_, &cargoInTransit_}) h->reset();
+    h5::writeInt64Attribute(file_, schema::kCompleteAttribute, 1, path_);
+    h5::check(H5Fflush(file_, H5F_SCOPE_GLOBAL), path_, "flush the file (disk full?)");
+    if (H5Fclose(file_.get()) < 0) throw IoError(path_ + ": HDF5 failed to close the file (disk full?)");
+    file_ = h5::Handle();
+    std::error_code ec;
+    fs::rename(temporaryPath_, path_, ec);
+    if (ec) throw IoError(path_ + ": cannot move the finished file into place: " + ec.message());
+    committed_ = true;
+}
+
+ResultWriter::~ResultWriter() {
+    if (committed_) return;
+    for (auto* h : {&amounts_, &budded_, &fused_, &inTransit_, &cargoInTransit_}) h->reset();
+    file_.reset();
+    std::error_code ec;
+    fs::remove(temporaryPath_, ec);
+}
+
+}  // namespace egress

@@ -1,0 +1,132 @@
+#include "solvers/MeanFluxSystem.hpp"
+
+#include "core/Kinetics.hpp"
+
+namespace egress {
+
+MeanFluxSystem::MeanFluxSystem(const Model& model, int delayStages)
+    : model_(model), stoichiometry_(stoichiometryMatrix(model)), speciesCount_(model.species.size()),
+      parameters_(model.baseParameterValues()), rates_(static_cast<Eigen::Index>(model.reactions.size())) {
+    std::size_t offset = speciesCount_;
+    for (const auto& route : model.routes) {
+        RouteBlock block;
+        block.offset = offset;
+        block.cargoCount = route.cargo.size();
+        if (route.delay > 0.0) {
+            block.stages = static_cast<std::size_t>(delayStages) + 1;
+            block.delayStageRate = delayStages / route.delay;
+        }
+        routes_.push_back(block);
+        offset = block.fused() + 1;
+    }
+    size_ = offset;
+}
+
+std::vector<double> MeanFluxSystem::initialState() const {
+    std::vector<double> x(size_, 0.0);
+    for (std::size_t i = 0; i < speciesCount_; ++i) x[i] = model_.species[i].initial;
+    return x;
+}
+
+void MeanFluxSystem::rhs(const double* x, double* dxdt) const {
+    for (std::size_t j = 0; j < model_.reactions.size(); ++j)
+        rates_[static_cast<Eigen::Index>(j)] = deterministicRate(model_, model_.reactions[j].law, x, parameters_);
+    Eigen::Map<Eigen::VectorXd> dx(dxdt, static_cast<Eigen::Index>(size_));
+    dx.setZero();
+    dx.head(static_cast<Eigen::Index>(speciesCount_)) = stoichiometry_ * rates_;
+
+    for (std::size_t r = 0; r < routes_.size(); ++r) {
+        const auto& route = model_.routes[r];
+        const auto& b = routes_[r];
+        const double bud = deterministicRate(model_, route.budding, x, parameters_);
+        const double capture = model_.valueOf(route.capture, parameters_);
+        const double fusion = model_.valueOf(route.fusion_rate, parameters_);
+        const std::size_t w = b.stageWidth();
+        dxdt[b.offset] += bud;
+        for (std::size_t k = 0; k < b.cargoCount; ++k) {
+            const double load = bud * capture * x[route.cargo[k].donor];
+            dxdt[route.cargo[k].donor] -= load;
+            dxdt[b.offset + 1 + k] += load;
+        }
+        for (std::size_t s = 0; s < b.stages; ++s) {
+            const bool last = s + 1 == b.stages;
+            const double rate = last ? fusion : b.delayStageRate;
+            const std::size_t here = b.offset + s * w;
+            for (std::size_t c = 0; c < w; ++c) {
+                const double out = rate * x[here + c];
+                dxdt[here + c] -= out;
+                if (!last) dxdt[here + w + c] += out;
+                else if (c == 0) dxdt[b.fused()] += out;
+                else dxdt[route.cargo[c - 1].acceptor] += out;
+            }
+        }
+        dxdt[b.budded()] += bud;
+    }
+}
+
+void MeanFluxSystem::jacobian(const double* x, Eigen::MatrixXd& J) const {
+    const auto n = static_cast<Eigen::Index>(size_);
+    const auto S = static_cast<Eigen::Index>(speciesCount_);
+    J.setZero(n, n);
+    Eigen::VectorXd grad(S);
+    for (Eigen::Index j = 0; j < stoichiometry_.outerSize(); ++j) {
+        grad.setZero();
+        addDeterministicRateGradient(model_, model_.reactions[static_cast<std::size_t>(j)].law, x, parameters_, 1.0, grad);
+        for (Eigen::SparseMatrix<double>::InnerIterator it(stoichiometry_, j); it; ++it)
+            J.row(it.row()).head(S) += it.value() * grad.transpose();
+    }
+    for (std::size_t r = 0; r < routes_.size(); ++r) {
+        const auto& route = model_.routes[r];
+        const auto& b = routes_[r];
+        grad.setZero();
+        addDeterministicRateGradient(model_, route.budding, x, parameters_, 1.0, grad);
+        const double bud = deterministicRate(model_, route.budding, x, parameters_);
+        const double capture = model_.valueOf(route.capture, parameters_);
+        const double fusion = model_.valueOf(route.fusion_rate, parameters_);
+        const std::size_t w = b.stageWidth();
+        const auto vesicles0 = static_cast<Eigen::Index>(b.offset);
+        J.row(vesicles0).head(S) += grad.transpose();
+        J.row(static_cast<Eigen::Index>(b.budded())).head(S) += grad.transpose();
+        for (std::size_t k = 0; k < b.cargoCount; ++k) {
+            const auto donor = static_cast<Eigen::Index>(route.cargo[k].donor);
+            Eigen::VectorXd dload = capture * x[donor] * grad;
+            dload[donor] += bud * capture;
+            J.row(donor).head(S) -= dload.transpose();
+            J.row(vesicles0 + 1 + static_cast<Eigen::Index>(k)).head(S) += dload.transpose();
+        }
+        for (std::size_t s = 0; s < b.stages; ++s) {
+            const bool last = s + 1 == b.stages;
+            const double rate = last ? fusion : b.delayStageRate;
+            for (std::size_t c = 0; c < w; ++c) {
+                const auto here = static_cast<Eigen::Index>(b.offset + s * w + c);
+                J(here, here) -= rate;
+                Eigen::Index to;
+                if (!last) to = here + static_cast<Eigen::Index>(w);
+                else if (c == 0) to = static_cast<Eigen::Index>(b.fused());
+                else to = static_cast<Eigen::Index>(route.cargo[c - 1].acceptor);
+                J(to, here) += rate;
+            }
+        }
+    }
+}
+
+void MeanFluxSystem::vesicleSummary(const double* x, std::vector<double>& budded, std::vector<double>& fused,
+                                    std::vector<double>& inTransit, std::vector<double>& cargoInTransit) const {
+    budded.assign(routes_.size(), 0.0);
+    fused.assign(routes_.size(), 0.0);
+    inTransit.assign(routes_.size(), 0.0);
+    cargoInTransit.assign(speciesCount_, 0.0);
+    for (std::size_t r = 0; r < routes_.size(); ++r) {
+        const auto& b = routes_[r];
+        budded[r] = x[b.budded()];
+        fused[r] = x[b.fused()];
+        for (std::size_t s = 0; s < b.stages; ++s) {
+            const std::size_t here = b.offset + s * b.stageWidth();
+            inTransit[r] += x[here];
+            for (std::size_t k = 0; k < b.cargoCount; ++k)
+                cargoInTransit[model_.routes[r].cargo[k].acceptor] += x[here + 1 + k];
+        }
+    }
+}
+
+}  // namespace egress

@@ -1,0 +1,61 @@
+#pragma once
+// The deterministic (ode) form of a model: reactions at their mass-action/MM/Hill rates, and
+// every vesicle route replaced by its mean flux.
+//
+// Route r with bud propensity b(x), capture c and fusion rate f, cargo pairs donor_k -> acceptor_k:
+//   donor_k'        -= b c donor_k               (mean load of one bud is c * donor_k)
+//   transit stage 0  += b vesicles, b c donor_k cargo
+//   last stage       -> acceptor_k at rate f     (each vesicle fuses independently at f)
+//   budded' = b,  fused' = f * vesicles in the last stage
+// A fixed `delay` d > 0 becomes an Erlang chain of `delay_stages` stages of rate stages/d before
+// the fusion-competent stage: the mean transit time is exactly d + 1/f; the delay's spread is
+// d/sqrt(stages) instead of 0 (documented in docs/methods.md).
+#include <Eigen/Dense>
+#include <Eigen/SparseCore>
+#include <vector>
+
+#include "core/Model.hpp"
+
+namespace egress {
+
+class MeanFluxSystem {
+public:
+    MeanFluxSystem(const Model& model, int delayStages);
+
+    std::size_t size() const { return size_; }
+    std::size_t routeCount() const { return routes_.size(); }
+    void setParameters(std::vector<double> values) { parameters_ = std::move(values); }
+    const std::vector<double>& parameters() const { return parameters_; }
+
+    /// Species initial amounts, empty transit pools, zero counters.
+    std::vector<double> initialState() const;
+
+    void rhs(const double* x, double* dxdt) const;
+    /// Dense Jacobian d(rhs)/dx, size() x size().
+    void jacobian(const double* x, Eigen::MatrixXd& J) const;
+
+    /// Vesicle figures of a state: per route, and cargo in transit per acceptor species.
+    void vesicleSummary(const double* x, std::vector<double>& budded, std::vector<double>& fused,
+                        std::vector<double>& inTransit, std::vector<double>& cargoInTransit) const;
+
+private:
+    struct RouteBlock {
+        std::size_t offset = 0;     ///< first state index of the route
+        std::size_t stages = 1;
+        double delayStageRate = 0;  ///< 1/s, stages before the last
+        std::size_t stageWidth() const { return 1 + cargoCount; }
+        std::size_t cargoCount = 0;
+        std::size_t budded() const { return offset + stages * stageWidth(); }
+        std::size_t fused() const { return budded() + 1; }
+    };
+
+    const Model& model_;
+    Eigen::SparseMatrix<double> stoichiometry_;
+    std::vector<RouteBlock> routes_;
+    std::size_t speciesCount_ = 0;
+    std::size_t size_ = 0;
+    std::vector<double> parameters_;
+    mutable Eigen::VectorXd rates_;
+};
+
+}  // namespace egress

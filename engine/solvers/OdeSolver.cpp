@@ -1,0 +1,157 @@
+#include "solvers/OdeSolver.hpp"
+
+#include <Eigen/Eigenvalues>
+#include <boost/numeric/odeint.hpp>
+#include <cmath>
+#include <functional>
+#include <sstream>
+
+#include "core/Error.hpp"
+#include "core/Timeline.hpp"
+#include "solvers/MeanFluxSystem.hpp"
+
+namespace egress {
+
+namespace odeint = boost::numeric::odeint;
+
+namespace {
+
+using UblasVector = boost::numeric::ublas::vector<double>;
+using UblasMatrix = boost::numeric::ublas::matrix<double>;
+
+/// Steps allowed between two consecutive output times before the run is declared stuck.
+constexpr std::size_t kMaxStepsBetweenOutputs = 1'000'000;
+
+/// Integrate `x` over the given time points (first = current time), calling `atTime` at each.
+template <class State, class Stepper, class System>
+void integrateOver(Stepper stepper, System system, State& x, const std::vector<double>& times,
+                   double dt0, const std::function<void(const State&, double)>& atTime) {
+    odeint::integrate_times(stepper, system, x, times.begin(), times.end(), dt0,
+                            [&](const State& s, double t) { atTime(s, t); },
+                            odeint::max_step_checker(kMaxStepsBetweenOutputs));
+}
+
+}  // namespace
+
+OdeSolver::OdeSolver(const Model& model, const SimulationSettings& settings)
+    : model_(model), settings_(settings), stepper_(settings.stepper) {
+    MeanFluxSystem system(model, settings.delay_stages);
+    Eigen::MatrixXd J;
+    const auto x0 = system.initialState();
+    system.jacobian(x0.data(), J);
+    double fastest = 0.0;
+    if (J.rows() > 0) {
+        Eigen::EigenSolver<Eigen::MatrixXd> eigen(J, /*computeEigenvectors=*/false);
+        for (Eigen::Index i = 0; i < eigen.eigenvalues().size(); ++i)
+            fastest = std::max(fastest, std::abs(eigen.eigenvalues()[i].real()));
+    }
+    stiffnessIndex_ = fastest * settings.t_end;
+    if (stepper_ == OdeStepper::Auto)
+        stepper_ = stiffnessIndex_ > kStiffnessLimit ? OdeStepper::Rosenbrock4 : OdeStepper::Dopri5;
+}
+
+void OdeSolver::run(std::size_t replicate, const std::vector<double>& baseParameters,
+                    TrajectoryObserver& observer) const {
+    MeanFluxSystem system(model_, settings_.delay_stages);
+    const Timeline timeline(model_, settings_.t_end);
+    const std::size_t n = system.size();
+    const std::size_t samples = settings_.sampleCount();
+
+    std::vector<double> budded, fused, inTransit, cargo;
+    std::size_t nextSample = 0;
+    auto emit = [&](const double* x, double t) {
+        system.vesicleSummary(x, budded, fused, inTransit, cargo);
+        Sample s;
+        s.replicate = replicate;
+        s.index = nextSample;
+        s.time = t;
+        s.amounts = x;
+        s.budded = budded.data();
+        s.fused = fused.data();
+        s.in_transit = inTransit.data();
+        s.cargo_in_transit = cargo.data();
+        observer.sample(s);
+        ++nextSample;
+    };
+    auto checkFinite = [&](const double* x, double t) {
+        for (std::size_t i = 0; i < model_.species.size(); ++i)
+            if (!std::isfinite(x[i])) {
+                std::ostringstream msg;
+                msg << "ode: amount of species '" << model_.species[i].name << "' is not finite at t = " << t
+                    << " s (replicate " << replicate << ")";
+                throw SolverError(msg.str());
+            }
+    };
+
+    std::vector<double> x = system.initialState();
+    for (const TimedEvent* e : timeline.eventsAt(0.0)) Timeline::apply(*e, x.data());
+    emit(x.data(), 0.0);
+
+    // Segment ends: the breakpoints, then t_end.
+    std::vector<double> ends = timeline.breakpoints();
+    ends.push_back(settings_.t_end);
+    double segmentStart = 0.0;
+    UblasVector ux(n);
+    for (double segmentEnd : ends) {
+        system.setParameters(timeline.parametersAt(segmentStart, baseParameters));
+        std::vector<double> times{segmentStart};
+        for (std::size_t i = nextSample; i < samples; ++i) {
+            const double ts = settings_.sampleTime(i);
+            if (ts >= segmentEnd) break;
+            times.push_back(ts);
+        }
+        times.push_back(segmentEnd);
+        const double dt0 = std::min(settings_.output_interval, segmentEnd - segmentStart) * 1e-3;
+        // Emit interior samples; the start was emitted before and the end is handled after events.
+        const double last = times.back();
+        try {
+            if (stepper_ == OdeStepper::Rosenbrock4) {
+                std::copy(x.begin(), x.end(), ux.begin());
+                auto rhs = [&](const UblasVector& s, UblasVector& d, double) { system.rhs(&s[0], &d[0]); };
+                Eigen::MatrixXd J;
+                auto jac = [&](const UblasVector& s, UblasMatrix& m, double, UblasVector& dfdt) {
+                    system.jacobian(&s[0], J);
+                    for (std::size_t i = 0; i < n; ++i)
+                        for (std::size_t j = 0; j < n; ++j)
+                            m(i, j) = J(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j));
+                    std::fill(dfdt.begin(), dfdt.end(), 0.0);  // parameters are constant within a segment
+                };
+                integrateOver<UblasVector>(
+                    odeint::make_controlled(settings_.atol, settings_.rtol, odeint::rosenbrock4<double>()),
+                    std::make_pair(rhs, jac), ux, times, dt0, [&](const UblasVector& s, double t) {
+                        checkFinite(&s[0], t);
+                        if (t != segmentStart && t != last) emit(&s[0], t);
+                    });
+                std::copy(ux.begin(), ux.end(), x.begin());
+            } else {
+                auto rhs = [&](const std::vector<double>& s, std::vector<double>& d, double) {
+                    system.rhs(s.data(), d.data());
+                };
+                integrateOver<std::vector<double>>(
+                    odeint::make_controlled(settings_.atol, settings_.rtol,
+                                            odeint::runge_kutta_dopri5<std::vector<double>>()),
+                    rhs, x, times, dt0, [&](const std::vector<double>& s, double t) {
+                        checkFinite(s.data(), t);
+                        if (t != segmentStart && t != last) emit(s.data(), t);
+                    });
+            }
+        } catch (const odeint::step_adjustment_error& e) {
+            std::ostringstream msg;
+            msg << "ode: the " << stepperName(stepper_) << " stepper cannot meet rtol = " << settings_.rtol
+                << " between t = " << segmentStart << " and " << segmentEnd << " s (replicate " << replicate
+                << "): " << e.what();
+            throw SolverError(msg.str());
+        } catch (const odeint::no_progress_error&) {
+            std::ostringstream msg;
+            msg << "ode: too many steps between outputs near t = " << segmentStart << " s (replicate " << replicate
+                << "); the model may be stiff: try stepper = \"rosenbrock4\"";
+            throw SolverError(msg.str());
+        }
+        for (const TimedEvent* e : timeline.eventsAt(segmentEnd)) Timeline::apply(*e, x.data());
+        if (nextSample < samples && settings_.sampleTime(nextSample) == segmentEnd) emit(x.data(), segmentEnd);
+        segmentStart = segmentEnd;
+    }
+    observer.replicateFinished(replicate);
+}
+
+}  // namespace egress
