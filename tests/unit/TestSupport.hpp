@@ -1,0 +1,60 @@
+#pragma once
+// Helpers shared by the C++ tests: load a parameter file from a string, run the ode method
+// and keep every sample in memory.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "core/Observer.hpp"
+#include "io/ConfigLoader.hpp"
+#include "solvers/OdeSolver.hpp"
+
+namespace egress::testing {
+
+/// Writes `text` to a fresh file in the test's temporary directory and loads it.
+inline RunConfig loadText(const std::string& text, const std::string& name = "params.toml",
+                          const std::vector<std::string>& overrides = {}) {
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("egress-test-" + std::to_string(::getpid()) + "-" +
+                      ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir);
+    const auto path = dir / name;
+    std::ofstream(path) << text;
+    return loadRunConfig(path.string(), overrides);
+}
+
+struct Trajectory : TrajectoryObserver {
+    std::size_t species = 0, routes = 0;
+    std::vector<double> times;
+    std::vector<std::vector<double>> amounts, budded, fused, inTransit, cargo;
+    std::size_t finished = 0;
+    void sample(const Sample& s) override {
+        times.push_back(s.time);
+        amounts.emplace_back(s.amounts, s.amounts + species);
+        cargo.emplace_back(s.cargo_in_transit, s.cargo_in_transit + species);
+        budded.emplace_back(s.budded, s.budded + routes);
+        fused.emplace_back(s.fused, s.fused + routes);
+        inTransit.emplace_back(s.in_transit, s.in_transit + routes);
+    }
+    void replicateFinished(std::size_t) override { ++finished; }
+};
+
+inline Trajectory runOde(const RunConfig& config) {
+    Trajectory t;
+    t.species = config.model.species.size();
+    t.routes = config.model.routes.size();
+    OdeSolver solver(config.model, config.simulation);
+    solver.run(0, config.model.baseParameterValues(), t);
+    return t;
+}
+
+inline std::size_t speciesIndex(const RunConfig& c, const std::string& name) {
+    const auto i = c.model.findSpecies(name);
+    EXPECT_TRUE(i.has_value()) << name;
+    return i.value_or(0);
+}
+
+}  // namespace egress::testing
