@@ -1,0 +1,90 @@
+"""Names, dimensions and units of an egress result file (format "egress", version 1).
+
+This module mirrors ``engine/io/ResultSchema.hpp`` and section 4 of the user contract, so that
+the analysis code and the C++ writer agree on one table of names. When the writer changes a
+name, this file changes with it and ``FORMAT_VERSION`` says which layout a reader can expect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FORMAT = "egress"
+FORMAT_VERSION = 1
+
+#: Root attribute set to 1 as the writer's last act before the file gets its final name; a file
+#: without it (or with 0) was interrupted and its trajectories may be partly unwritten.
+COMPLETE_ATTRIBUTE = "complete"
+
+#: Root attributes every result file carries (contract section 4), besides ``complete``.
+ROOT_ATTRIBUTES = ("format", "format_version", "egress_version", "method", "seed", "created", "command")
+
+# Dimension names as xarray sees them (the names of the HDF5 dimension scales).
+REPLICATE_DIM = "replicate"
+TIME_DIM = "time"
+SPECIES_DIM = "species"
+ROUTE_DIM = "route"
+PARAMETER_DIM = "parameter"
+
+# HDF5 groups.
+VESICLES_GROUP = "vesicles"
+PARAMETERS_GROUP = "parameters"
+INPUT_GROUP = "input"
+
+# Dataset paths inside the file.
+TIME = "time"
+SPECIES = "species"
+REPLICATE = "replicate"
+ROUTE = "vesicles/route"
+AMOUNTS = "amounts"
+BUDDED = "vesicles/budded"
+FUSED = "vesicles/fused"
+IN_TRANSIT = "vesicles/in_transit"
+CARGO_IN_TRANSIT = "vesicles/cargo_in_transit"
+PARAMETER_NAMES = "parameters/parameter"
+PARAMETER_VALUES = "parameters/value"
+PARAMETER_UNITS = "parameters/units"
+PARAMETER_SOURCES = "parameters/source"
+INPUT_PARAMS = "input/params"
+INPUT_RESOLVED = "input/resolved"
+INPUT_MODEL = "input/model"
+INPUT_OVERRIDES = "input/overrides"
+
+#: Variables of the ``vesicles`` group that :func:`egress_analysis.open_result` merges into the
+#: root dataset (their dataset names, i.e. the path below the group).
+VESICLE_VARIABLES = ("budded", "fused", "in_transit", "cargo_in_transit")
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One dataset of the result file."""
+
+    path: str
+    dims: tuple[str, ...]
+    dtype: str  # "float64", "int64", "string"; "count" is int64, or float64 for method "ode"
+    units: str | None
+
+
+#: The datasets of format version 1, keyed by path. ``units`` is the value of the dataset's
+#: ``units`` attribute where the writer sets one.
+VARIABLES: dict[str, Variable] = {
+    v.path: v
+    for v in (
+        Variable(TIME, (TIME_DIM,), "float64", "s"),
+        Variable(SPECIES, (SPECIES_DIM,), "string", None),
+        Variable(REPLICATE, (REPLICATE_DIM,), "int64", None),
+        Variable(AMOUNTS, (REPLICATE_DIM, TIME_DIM, SPECIES_DIM), "float64", "molecules"),
+        Variable(ROUTE, (ROUTE_DIM,), "string", None),
+        Variable(BUDDED, (REPLICATE_DIM, TIME_DIM, ROUTE_DIM), "count", "vesicles (cumulative)"),
+        Variable(FUSED, (REPLICATE_DIM, TIME_DIM, ROUTE_DIM), "count", "vesicles (cumulative)"),
+        Variable(IN_TRANSIT, (REPLICATE_DIM, TIME_DIM, ROUTE_DIM), "count", "vesicles"),
+        Variable(CARGO_IN_TRANSIT, (REPLICATE_DIM, TIME_DIM, SPECIES_DIM), "float64",
+                 "molecules, by acceptor species"),
+        Variable(PARAMETER_NAMES, (PARAMETER_DIM,), "string", None),
+        Variable(PARAMETER_VALUES, (PARAMETER_DIM,), "float64", None),
+        Variable(PARAMETER_UNITS, (PARAMETER_DIM,), "string", None),
+        Variable(PARAMETER_SOURCES, (PARAMETER_DIM,), "string", None),
+        Variable(INPUT_PARAMS, (), "string", None),
+        Variable(INPUT_RESOLVED, (), "string", None),
+    )
+}
