@@ -124,7 +124,11 @@ int commandInfo(const std::string& path) {
     std::printf("\n  vesicle routes:");
     for (const auto& n : s.routes) std::printf(" %s", n.c_str());
     std::printf("\n");
-    return s.complete ? 0 : 1;
+    if (!s.complete) {
+        std::cerr << path << ": error: the result is incomplete: the run that wrote it did not finish\n";
+        return 1;
+    }
+    return 0;
 }
 
 }  // namespace

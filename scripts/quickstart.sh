@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The README's first command: install what is missing, build, run the default example, plot it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+cmake --preset release >/dev/null
+cmake --build --preset release
+./build/release/bin/egress run params/default.toml -o results/default.h5
+PYTHONPATH=analysis /usr/bin/python3 -m egress_analysis.plot results/default.h5 -o results/default.png
