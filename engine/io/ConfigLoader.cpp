@@ -12,6 +12,7 @@
 #include <toml++/toml.h>
 
 #include "core/Error.hpp"
+#include "core/Timeline.hpp"
 
 #ifndef EGRESS_MODELS_DIR
 #define EGRESS_MODELS_DIR ""
@@ -55,6 +56,8 @@ std::string didYouMean(const std::string& word, const std::vector<std::string>& 
 }
 
 std::string readFile(const std::string& path, const std::string& what) {
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) throw InputError("", 0, 0, "cannot read " + what + " '" + path + "': not a file");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw InputError("", 0, 0, "cannot read " + what + " '" + path + "'");
     std::ostringstream text;
@@ -74,6 +77,18 @@ const char* typeName(const toml::node& n) {
     }
 }
 
+/// Names of species, compartments and parameters appear in equations and --set: they must be
+/// identifiers, or "2cargo" would read as two of "cargo".
+bool isIdentifier(const std::string& name) {
+    if (name.empty() || !(std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_')) return false;
+    return std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+}
+
+/// Largest stoichiometric coefficient: beyond it, x^v/v! and binomials overflow doubles anyway.
+constexpr long long kMaxStoichiometry = 1000;
+
+const char* kIdentifierRule = "names must start with a letter or '_' and contain only letters, digits and '_'";
+
 /// Reads one TOML document, turning every problem into an InputError at the right place.
 class Document {
 public:
@@ -81,12 +96,24 @@ public:
         try {
             root_ = toml::parse(text_, path_);
         } catch (const toml::parse_error& e) {
-            throw InputError(path_, static_cast<int>(e.source().begin.line),
-                             static_cast<int>(e.source().begin.column), "invalid TOML: " + std::string(e.description()));
+            const int line = static_cast<int>(e.source().begin.line);
+            int column = static_cast<int>(e.source().begin.column);
+            const std::string description(e.description());
+            // toml++ places a redefined key at its value; the user looks for the key, which starts the line.
+            if (description.find("redefine") != std::string::npos) column = firstColumnOfLine(line);
+            throw InputError(path_, line, column, "invalid TOML: " + description);
         }
     }
 
     const toml::table& root() const { return root_; }
+
+    int firstColumnOfLine(int line) const {
+        std::istringstream lines(text_);
+        std::string text;
+        for (int i = 0; i < line && std::getline(lines, text); ++i) {}
+        const auto first = text.find_first_not_of(" \t");
+        return first == std::string::npos ? 1 : static_cast<int>(first) + 1;
+    }
     const std::string& path() const { return path_; }
 
     [[noreturn]] void fail(const toml::source_region& at, const std::string& field, const std::string& msg) const {
@@ -97,8 +124,8 @@ public:
         fail(at.source(), field, msg);
     }
 
-    std::string warning(const toml::node& at, const std::string& field, const std::string& msg) const {
-        return path_ + ":" + std::to_string(at.source().begin.line) + ":" + std::to_string(at.source().begin.column) +
+    std::string warning(const toml::source_region& at, const std::string& field, const std::string& msg) const {
+        return path_ + ":" + std::to_string(at.begin.line) + ":" + std::to_string(at.begin.column) +
                ": warning: " + field + ": " + msg;
     }
 
@@ -175,7 +202,7 @@ private:
 /// A parameter definition with the place it came from, for "unused" diagnostics.
 struct ParameterSite {
     const Document* document = nullptr;
-    const toml::node* node = nullptr;
+    toml::source_region key;
     bool fromParamsFile = false;
 };
 
@@ -255,6 +282,7 @@ private:
         for (const auto& [key, node] : compartments) {
             const std::string name(key.str());
             const std::string field = cw + "." + name;
+            if (!isIdentifier(name)) doc.fail(key.source(), field, std::string("invalid compartment name: ") + kIdentifierRule);
             Compartment c{name, std::nullopt};
             const auto& ct = doc.table(node, field);
             doc.checkKeys(ct, field, {"area", "description"});
@@ -268,6 +296,8 @@ private:
         for (const auto& [key, node] : species) {
             const std::string name(key.str());
             const std::string field = sw + "." + name;
+            if (!isIdentifier(name)) doc.fail(key.source(), field, std::string("invalid species name: ") + kIdentifierRule);
+            if (m.findCompartment(name)) doc.fail(key.source(), field, "'" + name + "' names both a compartment and a species");
             const auto& st = doc.table(node, field);
             doc.checkKeys(st, field, {"compartment", "initial", "description"});
             Species s;
@@ -282,9 +312,6 @@ private:
             m.species.push_back(s);
         }
         if (m.species.empty()) doc.fail(species, sw, "a model needs at least one species");
-        for (const auto& c : m.compartments)
-            if (m.findSpecies(c.name))
-                doc.fail(species, sw, "'" + c.name + "' names both a compartment and a species");
 
         if (const auto* pn = t.get("parameters")) readParameterTable(doc, *pn, Document::join(where, "parameters"), false);
     }
@@ -318,6 +345,7 @@ private:
         for (const auto& [key, node] : t) {
             const std::string name(key.str());
             const std::string field = where + "." + name;
+            if (!isIdentifier(name)) doc.fail(key.source(), field, std::string("invalid parameter name: ") + kIdentifierRule);
             Parameter p;
             p.name = name;
             if (const auto* pt = node.as_table()) {
@@ -338,7 +366,7 @@ private:
             } else {
                 if (m.findSpecies(name)) doc.fail(key.source(), field, "'" + name + "' is already a species name");
                 m.parameters.push_back(p);
-                sites_.push_back(ParameterSite{&doc, &node, fromParamsFile});
+                sites_.push_back(ParameterSite{&doc, key.source(), fromParamsFile});
             }
         }
     }
@@ -363,6 +391,7 @@ private:
             const auto pi = m.findParameter(name);
             if (!pi) throw InputError("", 0, 0, "--set " + name + ": unknown parameter '" + name + "'" + didYouMean(name, names(m.parameters)));
             m.parameters[*pi].value = v;
+            overridden_.insert(*pi);
         }
     }
 
@@ -375,16 +404,18 @@ private:
             if (!pi) doc.fail(n, field, "unknown parameter '" + name + "'" + didYouMean(name, names(m.parameters)));
             target = ValueRef::ofParameter(*pi);
             used_.insert(*pi);
+            if (probability) probabilities_.insert(*pi);
             if (probability && m.parameters[*pi].value > 1.0)
                 doc.fail(n, field, "parameter '" + name + "' is a probability and must lie in [0, 1] (is " +
-                                       Document::formatNumber(m.parameters[*pi].value) + ")");
+                                       Document::formatNumber(m.parameters[*pi].value) +
+                                       (overridden_.count(*pi) ? ", from --set" : "") + ")");
             return;
         }
         target = ValueRef::constant(doc.nonNegative(n, field));
         if (probability && target.literal > 1.0) doc.fail(n, field, "a probability must lie in [0, 1]");
     }
 
-    std::size_t speciesRef(const Document& doc, const toml::node& at, const std::string& field, const std::string& name) {
+    std::size_t speciesRef(const Document& doc, const toml::source_region& at, const std::string& field, const std::string& name) {
         const auto si = config_.model.findSpecies(name);
         if (!si) doc.fail(at, field, "unknown species '" + name + "'" + didYouMean(name, names(config_.model.species)));
         return *si;
@@ -410,15 +441,20 @@ private:
             std::size_t digits = 0;
             while (digits < term.size() && std::isdigit(static_cast<unsigned char>(term[digits]))) ++digits;
             if (digits > 0) {
-                count = std::atoi(term.substr(0, digits).c_str());
+                if (digits < term.size() && term[digits] == '.')
+                    doc.fail(at, field, "malformed equation: stoichiometry must be a positive integer in '" + term + "'");
+                const long long value = digits > 6 ? kMaxStoichiometry + 1 : std::stoll(term.substr(0, digits));
+                if (value <= 0 || value > kMaxStoichiometry)
+                    doc.fail(at, field, "malformed equation: stoichiometry must be a positive integer (at most " +
+                                            std::to_string(kMaxStoichiometry) + ") in '" + term + "'");
+                count = static_cast<int>(value);
                 name = trim(term.substr(digits));
-                if (count <= 0) doc.fail(at, field, "malformed equation: stoichiometry must be a positive integer in '" + term + "'");
             }
             const bool valid = !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
                 return std::isalnum(c) || c == '_' || c == '.';
             });
             if (!valid) doc.fail(at, field, "malformed equation: '" + term + "' is not [COUNT] SPECIES");
-            const std::size_t si = speciesRef(doc, at, field, name);
+            const std::size_t si = speciesRef(doc, at.source(), field, name);
             auto same = std::find_if(out.begin(), out.end(), [&](const SpeciesCount& c) { return c.species == si; });
             if (same != out.end()) same->count += count;
             else out.push_back(SpeciesCount{si, count});
@@ -462,12 +498,14 @@ private:
         }
         if (const auto* sn = t.get("substrate")) {
             const std::string name = doc.string(*sn, field + ".substrate");
-            law.substrate = speciesRef(doc, *sn, field + ".substrate", name);
+            law.substrate = speciesRef(doc, sn->source(), field + ".substrate", name);
         }
     }
 
     void readReaction(const Document& doc, const toml::node& n, const std::string& field) {
         const auto& t = doc.table(n, field);
+        // Misspelt keys first: 'equaton' should say so, not that 'equation' is missing.
+        doc.checkKeys(t, field, {"name", "equation", "description", "law", "substrate", "k", "vmax", "km", "n"});
         Reaction r;
         r.name = doc.string(doc.require(t, "name", field), field + ".name");
         for (const auto& other : config_.model.reactions)
@@ -521,10 +559,10 @@ private:
                 const std::string donor(key.str());
                 const std::string cf = field + ".cargo." + donor;
                 CargoPair pair;
-                pair.donor = speciesRef(doc, node, cf, donor);
-                pair.acceptor = speciesRef(doc, node, cf, doc.string(node, cf));
+                pair.donor = speciesRef(doc, key.source(), cf, donor);
+                pair.acceptor = speciesRef(doc, node.source(), cf, doc.string(node, cf));
                 if (m.species[pair.donor].compartment != r.from)
-                    doc.fail(node, cf, "donor species '" + donor + "' is in compartment '" +
+                    doc.fail(key.source(), cf, "donor species '" + donor + "' is in compartment '" +
                                            m.compartments[m.species[pair.donor].compartment].name + "', not in the route's 'from' compartment '" +
                                            m.compartments[r.from].name + "'");
                 r.cargo.push_back(pair);
@@ -624,6 +662,29 @@ private:
                 if (*p.end <= p.start) doc.fail(*en, field + ".end", "must be after start = " + Document::formatNumber(p.start));
             }
             m.perturbations.push_back(p);
+            perturbationNodes_.push_back(&t);
+        }
+        checkProbabilitiesUnderPerturbation();
+    }
+
+    /// A perturbation may not push a capture probability out of [0, 1] at any time of the run;
+    /// the values in force only change at perturbation starts.
+    void checkProbabilitiesUnderPerturbation() {
+        const Model& m = config_.model;
+        const Timeline timeline(m, config_.simulation.t_end);
+        const auto base = m.baseParameterValues();
+        for (std::size_t i = 0; i < m.perturbations.size(); ++i) {
+            const Perturbation& p = m.perturbations[i];
+            if (!probabilities_.count(p.parameter)) continue;
+            const double value = timeline.parametersAt(p.start, base)[p.parameter];
+            if (value > 1.0) {
+                const auto& t = *perturbationNodes_[i];
+                const char* key = p.mode == PerturbationMode::Scale ? "scale" : "value";
+                params_->fail(*t.get(key), "perturbations[" + std::to_string(i) + "]." + key,
+                              "makes '" + m.parameters[p.parameter].name + "', a capture probability, " +
+                                  Document::formatNumber(value) + " from t = " + Document::formatNumber(p.start) +
+                                  " s; it must stay in [0, 1]");
+            }
         }
     }
 
@@ -649,7 +710,7 @@ private:
                 for (const auto& [key, node] : doc.table(*cn, cf)) {
                     const std::string name(key.str());
                     SpeciesChange c;
-                    c.species = speciesRef(doc, node, cf + "." + name, name);
+                    c.species = speciesRef(doc, key.source(), cf + "." + name, name);
                     c.mode = std::string(kind) == "add" ? EventMode::Add : EventMode::Set;
                     c.amount = doc.nonNegative(node, cf + "." + name);
                     e.changes.push_back(c);
@@ -686,16 +747,19 @@ private:
             const std::string msg = "parameter '" + m.parameters[i].name + "' is not used by the model";
             std::vector<std::string> usedNames;
             for (auto u : used_) usedNames.push_back(m.parameters[u].name);
-            if (site.fromParamsFile) site.document->fail(*site.node, "parameters." + m.parameters[i].name, msg + didYouMean(m.parameters[i].name, usedNames));
-            config_.warnings.push_back(site.document->warning(*site.node, m.parameters[i].name, msg));
+            if (site.fromParamsFile) site.document->fail(site.key, "parameters." + m.parameters[i].name, msg + didYouMean(m.parameters[i].name, usedNames));
+            config_.warnings.push_back(site.document->warning(site.key, m.parameters[i].name, msg));
         }
     }
 
     RunConfig config_;
     std::unique_ptr<Document> params_;
     std::unique_ptr<Document> modelDocument_;
+    std::vector<const toml::table*> perturbationNodes_;  ///< parallel to config_.model.perturbations
     std::vector<ParameterSite> sites_;  ///< parallel to config_.model.parameters
     std::set<std::size_t> used_;
+    std::set<std::size_t> probabilities_;  ///< parameters used as a capture probability
+    std::set<std::size_t> overridden_;     ///< parameters given by --set
 };
 
 }  // namespace

@@ -12,17 +12,17 @@ ResultSummary readResultSummary(const std::string& path) {
     h5::silenceLibraryErrors();
     ResultSummary s;
     s.path = path;
-    if (!std::filesystem::is_regular_file(path)) throw InputError(path, 0, 0, "no such file");
-    if (H5Fis_hdf5(path.c_str()) <= 0) throw InputError(path, 0, 0, "not an HDF5 file");
+    if (!std::filesystem::is_regular_file(path)) throw InputError("", 0, 0, "'" + path + "': no such file");
+    if (H5Fis_hdf5(path.c_str()) <= 0) throw InputError("", 0, 0, "'" + path + "' is not an HDF5 file");
     h5::Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-    if (file.get() < 0) throw InputError(path, 0, 0, "cannot open the HDF5 file (damaged?)");
+    if (file.get() < 0) throw InputError("", 0, 0, "'" + path + "': cannot open the HDF5 file (damaged?)");
     std::string format;
     if (!h5::readStringAttribute(file, "format", format) || format != schema::kFormat)
-        throw InputError(path, 0, 0, "not an egress result file (no format=\"egress\" attribute)");
+        throw InputError("", 0, 0, "'" + path + "' is not an egress result file (no format=\"egress\" attribute)");
     if (!h5::readInt64Attribute(file, "format_version", s.formatVersion))
-        throw InputError(path, 0, 0, "egress result without a format_version attribute");
+        throw InputError("", 0, 0, "'" + path + "': egress result without a format_version attribute");
     if (s.formatVersion > schema::kFormatVersion)
-        throw InputError(path, 0, 0, "format_version " + std::to_string(s.formatVersion) + " is newer than this egress reads (" +
+        throw InputError("", 0, 0, "'" + path + "': format_version " + std::to_string(s.formatVersion) + " is newer than this egress reads (" +
                                          std::to_string(schema::kFormatVersion) + ")");
     std::int64_t complete = 0;
     s.complete = h5::readInt64Attribute(file, schema::kCompleteAttribute, complete) && complete == 1;
@@ -62,7 +62,7 @@ ResultSummary readResultSummary(const std::string& path) {
             readRow(dims[1] - 1, s.finalAmounts);
         }
     } catch (const IoError& e) {
-        throw InputError(path, 0, 0, std::string("damaged egress result: ") + e.what());
+        throw InputError("", 0, 0, "'" + path + "': damaged egress result: " + std::string() + e.what());
     }
     return s;
 }
