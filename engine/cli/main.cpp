@@ -12,7 +12,7 @@
 #include "io/ConfigLoader.hpp"
 #include "io/ResultReader.hpp"
 #include "io/ResultWriter.hpp"
-#include "solvers/OdeSolver.hpp"
+#include "solvers/Simulator.hpp"
 
 #ifndef EGRESS_VERSION
 #define EGRESS_VERSION "0.0.0"
@@ -65,26 +65,24 @@ int commandRun(const RunOptions& o, const std::string& commandLine) {
     RunConfig config = loadRunConfig(o.params, o.overrides);
     applyCommandLine(config, o);
     printWarnings(config);
-    if (config.simulation.method != Method::Ode)
-        throw InputError("", 0, 0, std::string("method '") + methodName(config.simulation.method) +
-                                       "' is not available in this version of egress; use method = \"ode\"");
     const std::string out = defaultOutputPath(config, o);
     const auto started = std::chrono::steady_clock::now();
 
-    OdeSolver solver(config.model, config.simulation);
-    RunProvenance provenance{commandLine, EGRESS_VERSION, stepperName(solver.stepper())};
+    const auto simulator = makeSimulator(config.model, config.simulation);
+    RunProvenance provenance{commandLine, EGRESS_VERSION, simulator->algorithm()};
     ResultWriter writer(out, config, provenance);
     const auto base = config.model.baseParameterValues();
-    for (std::size_t r = 0; r < config.simulation.replicates; ++r) solver.run(r, base, writer);
+    for (std::size_t r = 0; r < config.simulation.replicates; ++r) simulator->run(r, base, writer);
     writer.commit();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
     if (!o.quiet) {
         const ResultSummary s = readResultSummary(out);
-        std::printf("egress %s: model '%s', method ode (%s), %zu replicate(s), t = 0..%g s, %zu samples, %.3f s wall\n",
-                    EGRESS_VERSION, config.model.name.c_str(), stepperName(solver.stepper()), s.replicates,
+        std::printf("egress %s: model '%s', method %s (%s), %zu replicate(s), t = 0..%g s, %zu samples, %.3f s wall\n",
+                    EGRESS_VERSION, config.model.name.c_str(), methodName(config.simulation.method),
+                    simulator->algorithm().c_str(), s.replicates,
                     config.simulation.t_end, s.times.size(), seconds);
-        std::printf("%-24s %14s %14s\n", "species", "t = 0", "t = end");
+        std::printf("%-24s %14s %14s%s\n", "species", "t = 0", "t = end", s.replicates > 1 ? "   (replicate 0)" : "");
         for (std::size_t i = 0; i < s.species.size(); ++i) {
             std::printf("%-24s %14.6g %14.6g\n", s.species[i].c_str(), s.initialAmounts[i], s.finalAmounts[i]);
         }

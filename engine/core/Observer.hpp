@@ -18,6 +18,7 @@ struct Sample {
     const double* fused = nullptr;            ///< [routes] cumulative fusions
     const double* in_transit = nullptr;       ///< [routes] vesicles budded, not yet fused
     const double* cargo_in_transit = nullptr; ///< [species] cargo in vesicles, by acceptor species
+    const double* membrane_area = nullptr;    ///< [compartments] um^2 (see core/Membrane.hpp)
 };
 
 enum class VesicleEventKind : std::uint8_t { Bud = 0, Fuse = 1 };

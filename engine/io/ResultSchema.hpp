@@ -11,12 +11,15 @@ inline constexpr const char* kTime = "time";            // float64 [T], s
 inline constexpr const char* kSpecies = "species";      // string [S]
 inline constexpr const char* kReplicate = "replicate";  // int64 [R]
 inline constexpr const char* kRoute = "vesicles/route"; // string [V]
+inline constexpr const char* kCompartment = "compartment"; // string [C]
 
 inline constexpr const char* kAmounts = "amounts";                          // [R, T, S] molecules
 inline constexpr const char* kBudded = "vesicles/budded";                   // [R, T, V]
 inline constexpr const char* kFused = "vesicles/fused";                     // [R, T, V]
 inline constexpr const char* kInTransit = "vesicles/in_transit";            // [R, T, V]
 inline constexpr const char* kCargoInTransit = "vesicles/cargo_in_transit"; // [R, T, S] molecules
+inline constexpr const char* kMembraneArea = "membrane_area";               // [R, T, C] um^2
+// /events/{event, replicate, time, route, kind, vesicle} [E] and load [E, S]: stochastic methods.
 
 /// Root attribute set to 1 as the last write before the file gets its final name.
 inline constexpr const char* kCompleteAttribute = "complete";

@@ -12,6 +12,7 @@
 #include "core/Error.hpp"
 #include "io/ConfigLoader.hpp"
 #include "io/ResultSchema.hpp"
+#include "core/RandomStream.hpp"
 
 namespace egress {
 
@@ -21,6 +22,8 @@ namespace {
 
 /// Target size of one chunk of a trajectory dataset, bytes.
 constexpr std::size_t kChunkBytes = 256 * 1024;
+/// Rows of the event log buffered before they are appended to the file.
+constexpr std::size_t kEventBlock = 8192;
 
 std::string utcNow() {
     const std::time_t now = std::time(nullptr);
@@ -36,7 +39,7 @@ std::string utcNow() {
 struct ResultWriter::Block {
     std::size_t start = 0;
     std::size_t rows = 0;
-    std::vector<double> amounts, budded, fused, inTransit, cargo;
+    std::vector<double> amounts, budded, fused, inTransit, cargo, area;
 };
 
 ResultWriter::ResultWriter(std::string path, const RunConfig& config, const RunProvenance& provenance)
@@ -47,6 +50,7 @@ ResultWriter::ResultWriter(std::string path, const RunConfig& config, const RunP
     samples_ = sim.sampleCount();
     species_ = model.species.size();
     routes_ = model.routes.size();
+    compartments_ = model.compartments.size();
     compression_ = config.output.compression;
     chunkRows_ = std::clamp<std::size_t>(kChunkBytes / (8 * std::max<std::size_t>(1, species_)), 1, samples_);
 
@@ -71,11 +75,15 @@ ResultWriter::ResultWriter(std::string path, const RunConfig& config, const RunP
     h5::writeStringAttribute(file_, "model", model.name, f);
     h5::writeDoubleAttribute(file_, "t_end", sim.t_end, f);
     h5::writeDoubleAttribute(file_, "output_interval", sim.output_interval, f);
-    if (sim.method == Method::Ode) {
-        h5::writeStringAttribute(file_, "stepper", provenance.stepper, f);
+    h5::writeStringAttribute(file_, "algorithm", provenance.algorithm, f);
+    if (sim.method != Method::Ssa) {
         h5::writeDoubleAttribute(file_, "rtol", sim.rtol, f);
         h5::writeDoubleAttribute(file_, "atol", sim.atol, f);
-        h5::writeInt64Attribute(file_, "delay_stages", sim.delay_stages, f);
+    }
+    if (sim.method == Method::Ode) h5::writeInt64Attribute(file_, "delay_stages", sim.delay_stages, f);
+    if (sim.method != Method::Ode) {
+        h5::writeStringAttribute(file_, "rng", RandomStream::generatorName(), f);
+        h5::writeStringAttribute(file_, "rng_key_scheme", RandomStream::keySchemeDescription(), f);
     }
     h5::writeInt64Attribute(file_, schema::kCompleteAttribute, 0, f);
 
@@ -107,6 +115,14 @@ ResultWriter::ResultWriter(std::string path, const RunConfig& config, const RunP
 
     amounts_ = createTrajectory(file_, schema::kAmounts, H5T_IEEE_F64LE, species_, {replicate, time, species});
     h5::writeStringAttribute(amounts_, "units", "molecules", f);
+    std::vector<std::string> compartmentNames;
+    for (const auto& c : model.compartments) compartmentNames.push_back(c.name);
+    h5::Handle compartment = h5::writeStringVector(file_, schema::kCompartment, compartmentNames, f);
+    h5::check(H5DSset_scale(compartment, schema::kCompartment), f, "make /compartment a dimension scale");
+    membraneArea_ = createTrajectory(file_, schema::kMembraneArea, H5T_IEEE_F64LE, compartments_, {replicate, time, compartment});
+    h5::writeStringAttribute(membraneArea_, "units", "um^2", f);
+    h5::writeStringAttribute(membraneArea_, "description",
+                             "initial area (0 when the model gives none) - vesicle_area x buds + vesicle_area x fusions", f);
 
     h5::Handle vesicles(h5::check(H5Gcreate2(file_, "vesicles", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /vesicles"), H5Gclose);
     std::vector<std::string> routeNames;
@@ -144,6 +160,44 @@ ResultWriter::ResultWriter(std::string path, const RunConfig& config, const RunP
     h5::Handle sourceSet = h5::writeStringVector(parameters, "source", sources, f);
     for (hid_t d : {value.get(), unitSet.get(), sourceSet.get()})
         h5::check(H5DSattach_scale(d, parameterNames, 0), f, "attach /parameters/parameter");
+
+    writeEvents_ = sim.method != Method::Ode && config.output.events;
+    if (writeEvents_) {
+        eventGroup_ = h5::Handle(h5::check(H5Gcreate2(file_, "events", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /events"), H5Gclose);
+        const hsize_t zero[2] = {0, species_}, unlimited[2] = {H5S_UNLIMITED, species_};
+        auto column = [&](const char* name, hid_t type, int rank) {
+            h5::Handle space(H5Screate_simple(rank, zero, unlimited), H5Sclose);
+            h5::Handle create(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+            const hsize_t chunk[2] = {kEventBlock, std::max<std::size_t>(1, species_)};
+            h5::check(H5Pset_chunk(create, rank, chunk), f, std::string("set chunking of /events/") + name);
+            if (compression_ > 0) {
+                H5Pset_shuffle(create);
+                H5Pset_deflate(create, static_cast<unsigned>(compression_));
+            }
+            return h5::Handle(h5::check(H5Dcreate2(eventGroup_, name, type, space, H5P_DEFAULT, create, H5P_DEFAULT), f,
+                                        std::string("create /events/") + name), H5Dclose);
+        };
+        h5::Handle index = column("event", H5T_STD_I64LE, 1);
+        h5::check(H5DSset_scale(index, "event"), f, "make /events/event a dimension scale");
+        for (const auto& [name, type] : std::vector<std::pair<const char*, hid_t>>{
+                 {"replicate", H5T_STD_I64LE}, {"time", H5T_IEEE_F64LE}, {"route", H5T_STD_I64LE},
+                 {"kind", H5T_STD_I8LE}, {"vesicle", H5T_STD_I64LE}}) {
+            h5::Handle set = column(name, type, 1);
+            h5::check(H5DSattach_scale(set, index, 0), f, "attach /events/event");
+            if (std::string(name) == "time") h5::writeStringAttribute(set, "units", "s", f);
+            if (std::string(name) == "route") h5::writeStringAttribute(set, "description", "index into /vesicles/route", f);
+            if (std::string(name) == "kind") {
+                h5::writeStringAttribute(set, "flag_meanings", "bud fuse", f);
+                h5::writeStringAttribute(set, "description", "0 = bud, 1 = fuse", f);
+            }
+        }
+        if (species_ > 0) {
+            h5::Handle load = column("load", H5T_IEEE_F64LE, 2);
+            h5::check(H5DSattach_scale(load, index, 0), f, "attach /events/event");
+            h5::check(H5DSattach_scale(load, species, 1), f, "attach /species");
+            h5::writeStringAttribute(load, "units", "molecules, by acceptor species", f);
+        }
+    }
 
     h5::Handle input(h5::check(H5Gcreate2(file_, "input", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /input"), H5Gclose);
     h5::writeStringScalar(input, "params", config.paramsText, f);
@@ -187,6 +241,7 @@ void ResultWriter::sample(const Sample& s) {
     b.budded.insert(b.budded.end(), s.budded, s.budded + routes_);
     b.fused.insert(b.fused.end(), s.fused, s.fused + routes_);
     b.inTransit.insert(b.inTransit.end(), s.in_transit, s.in_transit + routes_);
+    b.area.insert(b.area.end(), s.membrane_area, s.membrane_area + compartments_);
     ++b.rows;
     if (b.rows == chunkRows_) flush(s.replicate, b);
 }
@@ -208,9 +263,54 @@ void ResultWriter::flush(std::size_t replicate, Block& b) {
     write(budded_, b.budded, routes_, schema::kBudded);
     write(fused_, b.fused, routes_, schema::kFused);
     write(inTransit_, b.inTransit, routes_, schema::kInTransit);
+    write(membraneArea_, b.area, compartments_, schema::kMembraneArea);
     b.start += b.rows;
     b.rows = 0;
-    for (auto* v : {&b.amounts, &b.cargo, &b.budded, &b.fused, &b.inTransit}) v->clear();
+    for (auto* v : {&b.amounts, &b.cargo, &b.budded, &b.fused, &b.inTransit, &b.area}) v->clear();
+}
+
+void ResultWriter::vesicleEvent(const VesicleEvent& e) {
+    if (!writeEvents_) return;
+    eventIndex_.push_back(static_cast<std::int64_t>(eventsWritten_ + eventIndex_.size()));
+    eventReplicate_.push_back(static_cast<std::int64_t>(e.replicate));
+    eventTime_.push_back(e.time);
+    eventRoute_.push_back(static_cast<std::int64_t>(e.route));
+    eventKind_.push_back(static_cast<std::int8_t>(e.kind));
+    eventVesicle_.push_back(static_cast<std::int64_t>(e.vesicle));
+    eventLoad_.insert(eventLoad_.end(), e.load, e.load + species_);
+    if (eventIndex_.size() >= kEventBlock) flushEvents();
+}
+
+void ResultWriter::flushEvents() {
+    const hsize_t rows = eventIndex_.size();
+    if (!writeEvents_ || rows == 0) return;
+    auto append = [&](const char* name, hid_t memType, const void* data, hsize_t width) {
+        h5::Handle set(h5::check(H5Dopen2(eventGroup_, name, H5P_DEFAULT), path_, std::string("open /events/") + name), H5Dclose);
+        const int rank = width == 0 ? 1 : 2;
+        const hsize_t newSize[2] = {eventsWritten_ + rows, width};
+        h5::check(H5Dset_extent(set, newSize), path_, std::string("extend /events/") + name);
+        h5::Handle fileSpace(H5Dget_space(set), H5Sclose);
+        const hsize_t start[2] = {eventsWritten_, 0}, count[2] = {rows, width};
+        H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start, nullptr, count, nullptr);
+        h5::Handle memSpace(H5Screate_simple(rank, count, nullptr), H5Sclose);
+        h5::check(H5Dwrite(set, memType, memSpace, fileSpace, H5P_DEFAULT, data), path_,
+                  std::string("write /events/") + name + " (disk full?)");
+    };
+    append("event", H5T_NATIVE_INT64, eventIndex_.data(), 0);
+    append("replicate", H5T_NATIVE_INT64, eventReplicate_.data(), 0);
+    append("time", H5T_NATIVE_DOUBLE, eventTime_.data(), 0);
+    append("route", H5T_NATIVE_INT64, eventRoute_.data(), 0);
+    append("kind", H5T_NATIVE_INT8, eventKind_.data(), 0);
+    append("vesicle", H5T_NATIVE_INT64, eventVesicle_.data(), 0);
+    if (species_ > 0) append("load", H5T_NATIVE_DOUBLE, eventLoad_.data(), species_);
+    eventsWritten_ += rows;
+    eventIndex_.clear();
+    eventReplicate_.clear();
+    eventTime_.clear();
+    eventRoute_.clear();
+    eventKind_.clear();
+    eventVesicle_.clear();
+    eventLoad_.clear();
 }
 
 void ResultWriter::replicateFinished(std::size_t replicate) {
@@ -223,7 +323,10 @@ void ResultWriter::replicateFinished(std::size_t replicate) {
 void ResultWriter::commit() {
     for (auto& [replicate, block] : pending_) flush(replicate, *block);
     pending_.clear();
-    for (auto* h : {&amounts_, &budded_, &fused_, &inTransit_, &cargoInTransit_}) h->reset();
+    flushEvents();
+    if (writeEvents_) h5::writeInt64Attribute(eventGroup_, "count", static_cast<std::int64_t>(eventsWritten_), path_);
+    eventGroup_.reset();
+    for (auto* h : {&amounts_, &budded_, &fused_, &inTransit_, &cargoInTransit_, &membraneArea_}) h->reset();
     h5::writeInt64Attribute(file_, schema::kCompleteAttribute, 1, path_);
     h5::check(H5Fflush(file_, H5F_SCOPE_GLOBAL), path_, "flush the file (disk full?)");
     if (H5Fclose(file_.get()) < 0) throw IoError(path_ + ": HDF5 failed to close the file (disk full?)");
@@ -236,7 +339,8 @@ void ResultWriter::commit() {
 
 ResultWriter::~ResultWriter() {
     if (committed_) return;
-    for (auto* h : {&amounts_, &budded_, &fused_, &inTransit_, &cargoInTransit_}) h->reset();
+    eventGroup_.reset();
+    for (auto* h : {&amounts_, &budded_, &fused_, &inTransit_, &cargoInTransit_, &membraneArea_}) h->reset();
     file_.reset();
     std::error_code ec;
     fs::remove(temporaryPath_, ec);

@@ -16,7 +16,7 @@ namespace egress {
 struct RunProvenance {
     std::string command;         ///< the command line, as typed
     std::string egressVersion;
-    std::string stepper;         ///< ode: the stepper actually used
+    std::string algorithm;       ///< what the method ran: stepper, SSA variant, ...
 };
 
 class ResultWriter : public TrajectoryObserver {
@@ -25,6 +25,7 @@ public:
     ~ResultWriter() override;
 
     void sample(const Sample& s) override;
+    void vesicleEvent(const VesicleEvent& e) override;
     void replicateFinished(std::size_t replicate) override;
 
     /// Flush, mark complete, close, and move to the final name.
@@ -36,6 +37,7 @@ public:
 private:
     struct Block;  // buffered samples of one replicate
     void flush(std::size_t replicate, Block& block);
+    void flushEvents();
     h5::Handle createTrajectory(hid_t parent, const std::string& name, hid_t fileType, std::size_t width,
                                 const std::vector<hid_t>& scales);
 
@@ -44,11 +46,19 @@ private:
     std::size_t samples_ = 0;
     std::size_t species_ = 0;
     std::size_t routes_ = 0;
+    std::size_t compartments_ = 0;
     std::size_t chunkRows_ = 1;
     int compression_ = 0;
     bool committed_ = false;
     h5::Handle file_;
-    h5::Handle amounts_, budded_, fused_, inTransit_, cargoInTransit_;
+    h5::Handle amounts_, budded_, fused_, inTransit_, cargoInTransit_, membraneArea_;
+    // The vesicle event log (stochastic methods), appended in blocks.
+    bool writeEvents_ = false;
+    h5::Handle eventGroup_;
+    std::size_t eventsWritten_ = 0;
+    std::vector<std::int64_t> eventIndex_, eventReplicate_, eventRoute_, eventVesicle_;
+    std::vector<double> eventTime_, eventLoad_;
+    std::vector<std::int8_t> eventKind_;
     std::map<std::size_t, std::unique_ptr<Block>> pending_;
 };
 

@@ -9,6 +9,7 @@
 #include "core/Error.hpp"
 #include "core/Timeline.hpp"
 #include "solvers/MeanFluxSystem.hpp"
+#include "solvers/SampleGrid.hpp"
 
 namespace egress {
 
@@ -58,20 +59,10 @@ void OdeSolver::run(std::size_t replicate, const std::vector<double>& baseParame
     const std::size_t samples = settings_.sampleCount();
 
     std::vector<double> budded, fused, inTransit, cargo;
-    std::size_t nextSample = 0;
-    auto emit = [&](const double* x, double t) {
+    SampleGrid grid(model_, settings_, replicate);
+    auto emit = [&](const double* x) {
         system.vesicleSummary(x, budded, fused, inTransit, cargo);
-        Sample s;
-        s.replicate = replicate;
-        s.index = nextSample;
-        s.time = t;
-        s.amounts = x;
-        s.budded = budded.data();
-        s.fused = fused.data();
-        s.in_transit = inTransit.data();
-        s.cargo_in_transit = cargo.data();
-        observer.sample(s);
-        ++nextSample;
+        grid.emit(observer, x, budded.data(), fused.data(), inTransit.data(), cargo.data());
     };
     auto checkFinite = [&](const double* x, double t) {
         for (std::size_t i = 0; i < model_.species.size(); ++i)
@@ -85,7 +76,7 @@ void OdeSolver::run(std::size_t replicate, const std::vector<double>& baseParame
 
     std::vector<double> x = system.initialState();
     for (const TimedEvent* e : timeline.eventsAt(0.0)) Timeline::apply(*e, x.data());
-    emit(x.data(), 0.0);
+    emit(x.data());
 
     // Segment ends: the breakpoints, then t_end.
     std::vector<double> ends = timeline.breakpoints();
@@ -95,11 +86,8 @@ void OdeSolver::run(std::size_t replicate, const std::vector<double>& baseParame
     for (double segmentEnd : ends) {
         system.setParameters(timeline.parametersAt(segmentStart, baseParameters));
         std::vector<double> times{segmentStart};
-        for (std::size_t i = nextSample; i < samples; ++i) {
-            const double ts = settings_.sampleTime(i);
-            if (ts >= segmentEnd) break;
-            times.push_back(ts);
-        }
+        for (std::size_t i = grid.nextIndex(); i < samples && settings_.sampleTime(i) < segmentEnd; ++i)
+            times.push_back(settings_.sampleTime(i));
         times.push_back(segmentEnd);
         const double dt0 = std::min(settings_.output_interval, segmentEnd - segmentStart) * 1e-3;
         // Emit interior samples; the start was emitted before and the end is handled after events.
@@ -120,7 +108,7 @@ void OdeSolver::run(std::size_t replicate, const std::vector<double>& baseParame
                     odeint::make_controlled(settings_.atol, settings_.rtol, odeint::rosenbrock4<double>()),
                     std::make_pair(rhs, jac), ux, times, dt0, [&](const UblasVector& s, double t) {
                         checkFinite(&s[0], t);
-                        if (t != segmentStart && t != last) emit(&s[0], t);
+                        if (t != segmentStart && t != last) emit(&s[0]);
                     });
                 std::copy(ux.begin(), ux.end(), x.begin());
             } else {
@@ -132,7 +120,7 @@ void OdeSolver::run(std::size_t replicate, const std::vector<double>& baseParame
                                             odeint::runge_kutta_dopri5<std::vector<double>>()),
                     rhs, x, times, dt0, [&](const std::vector<double>& s, double t) {
                         checkFinite(s.data(), t);
-                        if (t != segmentStart && t != last) emit(s.data(), t);
+                        if (t != segmentStart && t != last) emit(s.data());
                     });
             }
         } catch (const odeint::step_adjustment_error& e) {
@@ -148,7 +136,7 @@ void OdeSolver::run(std::size_t replicate, const std::vector<double>& baseParame
             throw SolverError(msg.str());
         }
         for (const TimedEvent* e : timeline.eventsAt(segmentEnd)) Timeline::apply(*e, x.data());
-        if (nextSample < samples && settings_.sampleTime(nextSample) == segmentEnd) emit(x.data(), segmentEnd);
+        if (grid.nextTime() == segmentEnd) emit(x.data());
         segmentStart = segmentEnd;
     }
     observer.replicateFinished(replicate);

@@ -5,10 +5,11 @@
 
 #include "core/Model.hpp"
 #include "core/Observer.hpp"
+#include "solvers/Simulator.hpp"
 
 namespace egress {
 
-class OdeSolver {
+class OdeSolver : public Simulator {
 public:
     OdeSolver(const Model& model, const SimulationSettings& settings);
 
@@ -17,7 +18,8 @@ public:
 
     /// Integrate one trajectory with the given base parameter values (before perturbations),
     /// reporting every grid sample to `observer` under replicate index `replicate`.
-    void run(std::size_t replicate, const std::vector<double>& baseParameters, TrajectoryObserver& observer) const;
+    void run(std::size_t replicate, const std::vector<double>& baseParameters, TrajectoryObserver& observer) const override;
+    std::string algorithm() const override { return stepperName(stepper_); }
 
     /// Largest |Re(eigenvalue)| of the Jacobian at the initial state times t_end: how many of
     /// the fastest time constants fit in the run. Auto picks rosenbrock4 above kStiffnessLimit.

@@ -1,0 +1,106 @@
+#include "core/RandomStream.hpp"
+
+#include <Random123/philox.h>
+
+#include <cmath>
+
+namespace egress {
+
+RandomStream::RandomStream(std::uint64_t seed, std::uint64_t replicate, StreamPurpose purpose)
+    : key_{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)},
+      counter_{0, 0, static_cast<std::uint32_t>(replicate), static_cast<std::uint32_t>(purpose)},
+      block_{0, 0, 0, 0} {}
+
+std::uint32_t RandomStream::nextWord() {
+    if (used_ == 4) {
+        r123::Philox4x32 philox;
+        const r123::Philox4x32::ctr_type ctr = {{counter_[0], counter_[1], counter_[2], counter_[3]}};
+        const r123::Philox4x32::key_type key = {{key_[0], key_[1]}};
+        const auto out = philox(ctr, key);
+        for (int i = 0; i < 4; ++i) block_[i] = out.v[i];
+        if (++counter_[0] == 0) ++counter_[1];
+        used_ = 0;
+    }
+    ++words_;
+    return block_[used_++];
+}
+
+double RandomStream::uniform() {
+    const std::uint64_t hi = nextWord();
+    const std::uint64_t lo = nextWord();
+    const std::uint64_t bits = ((hi << 32) | lo) >> 11;  // 53 bits
+    return (static_cast<double>(bits) + 0.5) * 0x1.0p-53;
+}
+
+double RandomStream::exponential() { return -std::log(uniform()); }
+
+double RandomStream::normal() {
+    if (haveSpareNormal_) {
+        haveSpareNormal_ = false;
+        return spareNormal_;
+    }
+    const double r = std::sqrt(-2.0 * std::log(uniform()));
+    const double angle = 2.0 * M_PI * uniform();
+    spareNormal_ = r * std::sin(angle);
+    haveSpareNormal_ = true;
+    return r * std::cos(angle);
+}
+
+std::uint64_t RandomStream::binomialSmallMean(std::uint64_t n, double p) {
+    // Inversion from 0 with the recursion f(k+1) = f(k) (n-k)/(k+1) p/q; used when n p is small.
+    const double q = 1.0 - p;
+    const double ratio = p / q;
+    for (;;) {
+        double u = uniform();
+        double f = std::pow(q, static_cast<double>(n));
+        for (std::uint64_t k = 0; k <= n; ++k) {
+            if (u < f) return k;
+            u -= f;
+            f *= ratio * static_cast<double>(n - k) / static_cast<double>(k + 1);
+            if (f == 0.0 && k > n * p) break;  // the rest of the tail is below double precision
+        }
+        // Rounding left u above the summed mass: draw again (a rejection, so still exact).
+    }
+}
+
+std::uint64_t RandomStream::binomial(std::uint64_t n, double p) {
+    if (n == 0 || p <= 0.0) return 0;
+    if (p >= 1.0) return n;
+    if (p > 0.5) return n - binomial(n, 1.0 - p);
+    const double nd = static_cast<double>(n);
+    if (nd * p < 16.0) return binomialSmallMean(n, p);
+    // Inversion in the order mode, mode+1, mode-1, mode+2, ...: an exact inversion of a fixed
+    // ordering of the outcomes, taking O(sd) steps. The mode's probability comes from lgamma.
+    const double q = 1.0 - p;
+    const auto mode = static_cast<std::uint64_t>(std::floor((nd + 1.0) * p));
+    const double md = static_cast<double>(mode);
+    const double fMode = std::exp(std::lgamma(nd + 1.0) - std::lgamma(md + 1.0) - std::lgamma(nd - md + 1.0) +
+                                  md * std::log(p) + (nd - md) * std::log(q));
+    const double up = p / q, down = q / p;
+    for (;;) {
+        double u = uniform() - fMode;
+        if (u < 0.0) return mode;
+        double fUp = fMode, fDown = fMode;
+        std::uint64_t kUp = mode, kDown = mode;
+        for (;;) {
+            bool moved = false;
+            if (kUp < n) {
+                fUp *= up * static_cast<double>(n - kUp) / static_cast<double>(kUp + 1);
+                ++kUp;
+                u -= fUp;
+                if (u < 0.0) return kUp;
+                moved = true;
+            }
+            if (kDown > 0) {
+                fDown *= down * static_cast<double>(kDown) / static_cast<double>(n - kDown + 1);
+                --kDown;
+                u -= fDown;
+                if (u < 0.0) return kDown;
+                moved = true;
+            }
+            if (!moved || (fUp == 0.0 && fDown == 0.0)) break;  // all mass used: rounding, draw again
+        }
+    }
+}
+
+}  // namespace egress

@@ -1,0 +1,54 @@
+#pragma once
+// Per-replicate random numbers that do not depend on threads, order or which other replicates
+// run: Philox4x32-10 (Salmon et al. 2011, Random123) keyed by the run's seed, with the counter
+// (purpose, replicate, draw index). Replicate i draws the same numbers whatever runs beside it.
+// All transforms (uniform, exponential, binomial, normal) are our own, so results are the same
+// with every standard library (the std distributions are implementation-defined).
+#include <cstdint>
+
+namespace egress {
+
+/// What a stream is for: each purpose of one replicate gets an independent stream.
+/// Append new purposes at the end; never renumber (it would change every result).
+enum class StreamPurpose : std::uint32_t {
+    Trajectory = 0,       ///< the events of one replicate's trajectory
+    CellVariability = 1,  ///< parameter values drawn for one replicate (cell)
+};
+
+class RandomStream {
+public:
+    /// Replicate indices are 32-bit: up to 4.29e9 replicates per run.
+    RandomStream(std::uint64_t seed, std::uint64_t replicate, StreamPurpose purpose);
+
+    /// Uniform on the open interval (0, 1), 53 random bits.
+    double uniform();
+    /// Exp(1) by inversion.
+    double exponential();
+    /// Binomial(n, p), exact: inversion from the mode outwards (O(sqrt(n p q)) steps).
+    std::uint64_t binomial(std::uint64_t n, double p);
+    /// Standard normal (Box-Muller, both values used).
+    double normal();
+
+    /// Raw 32-bit words consumed so far (a check that two runs took the same path).
+    std::uint64_t wordsUsed() const { return words_; }
+
+    static const char* generatorName() { return "philox4x32-10 (Random123 1.14)"; }
+    static const char* keySchemeDescription() {
+        return "key = (seed low 32 bits, seed high 32 bits); counter = (draw index low, draw index high, replicate, purpose); "
+               "purpose 0 = trajectory, 1 = cell variability; uniform = (top 53 bits of two words + 0.5) * 2^-53";
+    }
+
+private:
+    std::uint32_t nextWord();
+    std::uint64_t binomialSmallMean(std::uint64_t n, double p);
+
+    std::uint32_t key_[2];
+    std::uint32_t counter_[4];
+    std::uint32_t block_[4];
+    unsigned used_ = 4;  ///< words of block_ already handed out
+    std::uint64_t words_ = 0;
+    bool haveSpareNormal_ = false;
+    double spareNormal_ = 0.0;
+};
+
+}  // namespace egress

@@ -1,0 +1,299 @@
+#include "solvers/HybridSolver.hpp"
+
+#include <boost/math/tools/toms748_solve.hpp>
+#include <boost/numeric/odeint.hpp>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+#include "core/Error.hpp"
+#include "core/Kinetics.hpp"
+#include "core/RandomStream.hpp"
+#include "core/Timeline.hpp"
+#include "solvers/MeanFluxSystem.hpp"
+#include "solvers/OdeSolver.hpp"
+#include "solvers/SampleGrid.hpp"
+#include "solvers/VesiclePool.hpp"
+
+namespace egress {
+
+namespace odeint = boost::numeric::odeint;
+
+namespace {
+
+using UblasVector = boost::numeric::ublas::vector<double>;
+using UblasMatrix = boost::numeric::ublas::matrix<double>;
+
+/// Steps allowed in one stretch between two events before the run is declared stuck.
+constexpr std::size_t kMaxStepsBetweenEvents = 10'000'000;
+
+/// The continuous part: species under their reactions, then one integrated bud hazard per route.
+class HybridSystem {
+public:
+    HybridSystem(const Model& model, const Model& reactionsOnly)
+        : model_(model), reactions_(reactionsOnly, 1), species_(model.species.size()) {}
+
+    std::size_t size() const { return species_ + model_.routes.size(); }
+    std::size_t species() const { return species_; }
+    void setParameters(const std::vector<double>& p) {
+        parameters_ = p;
+        reactions_.setParameters(p);
+    }
+    double budHazard(std::size_t r, const double* y) const {
+        return deterministicRate(model_, model_.routes[r].budding, y, parameters_);
+    }
+    void rhs(const double* y, double* dydt) const {
+        reactions_.rhs(y, dydt);
+        for (std::size_t r = 0; r < model_.routes.size(); ++r) dydt[species_ + r] = budHazard(r, y);
+    }
+    void jacobian(const double* y, Eigen::MatrixXd& J) const {
+        const auto n = static_cast<Eigen::Index>(size());
+        const auto S = static_cast<Eigen::Index>(species_);
+        reactions_.jacobian(y, speciesJacobian_);
+        J.setZero(n, n);
+        J.topLeftCorner(S, S) = speciesJacobian_;
+        Eigen::VectorXd grad(S);
+        for (std::size_t r = 0; r < model_.routes.size(); ++r) {
+            grad.setZero();
+            addDeterministicRateGradient(model_, model_.routes[r].budding, y, parameters_, 1.0, grad);
+            J.row(S + static_cast<Eigen::Index>(r)).head(S) = grad.transpose();
+        }
+    }
+
+private:
+    const Model& model_;
+    MeanFluxSystem reactions_;
+    std::size_t species_;
+    std::vector<double> parameters_;
+    mutable Eigen::MatrixXd speciesJacobian_;
+};
+
+template <class State>
+double* raw(State& s) { return &s[0]; }
+template <class State>
+const double* raw(const State& s) { return &s[0]; }
+
+}  // namespace
+
+HybridSolver::HybridSolver(const Model& model, const SimulationSettings& settings)
+    : model_(model), reactionsOnly_(model), settings_(settings), stepper_(settings.stepper) {
+    reactionsOnly_.routes.clear();
+    if (stepper_ == OdeStepper::Auto) {
+        // The same stiffness test as `ode`, on the continuous part.
+        SimulationSettings s = settings;
+        s.stepper = OdeStepper::Auto;
+        stepper_ = OdeSolver(reactionsOnly_, s).stepper();
+    }
+}
+
+std::string HybridSolver::algorithm() const {
+    return std::string("PDMP: ") + stepperName(stepper_) + " dense output, integrated hazards, TOMS 748 root finding";
+}
+
+void HybridSolver::run(std::size_t replicate, const std::vector<double>& baseParameters,
+                       TrajectoryObserver& observer) const {
+    if (stepper_ == OdeStepper::Rosenbrock4)
+        runWith<UblasVector>(odeint::make_dense_output(settings_.atol, settings_.rtol, odeint::rosenbrock4<double>()),
+                             replicate, baseParameters, observer);
+    else
+        runWith<std::vector<double>>(
+            odeint::make_dense_output(settings_.atol, settings_.rtol, odeint::runge_kutta_dopri5<std::vector<double>>()),
+            replicate, baseParameters, observer);
+}
+
+template <class State, class Stepper>
+void HybridSolver::runWith(Stepper stepper, std::size_t replicate, const std::vector<double>& baseParameters,
+                           TrajectoryObserver& observer) const {
+    const Timeline timeline(model_, settings_.t_end);
+    HybridSystem system(model_, reactionsOnly_);
+    const std::size_t S = system.species(), V = model_.routes.size(), n = system.size();
+    RandomStream rng(settings_.seed, replicate, StreamPurpose::Trajectory);
+    VesiclePool pool(model_);
+    SampleGrid grid(model_, settings_, replicate);
+
+    // Both the plain and the stiff system: odeint picks what its stepper needs.
+    auto rhs = [&](const State& y, State& dydt, double) { system.rhs(raw(y), raw(dydt)); };
+    Eigen::MatrixXd J;
+    auto jac = [&](const State& y, UblasMatrix& m, double, State& dfdt) {
+        system.jacobian(raw(y), J);
+        for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t j = 0; j < n; ++j) m(i, j) = J(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j));
+        for (std::size_t i = 0; i < n; ++i) dfdt[i] = 0.0;  // parameters are constant between breakpoints
+    };
+    auto doStep = [&]() {
+        if constexpr (std::is_same_v<State, UblasVector>) return stepper.do_step(std::make_pair(rhs, jac));
+        else return stepper.do_step(rhs);
+    };
+
+    State y(n), probe(n);
+    for (std::size_t i = 0; i < n; ++i) y[i] = i < S ? model_.species[i].initial : 0.0;
+    std::vector<double> threshold(V);
+    for (auto& p : threshold) p = rng.exponential();
+    std::vector<double> parameters;
+    std::vector<double> loads, eventLoad(S, 0.0);
+    double t = 0.0;
+
+    auto fail = [&](const std::string& what) {
+        std::ostringstream msg;
+        msg << "hybrid: " << what << " near t = " << t << " s (replicate " << replicate << ")";
+        throw SolverError(msg.str());
+    };
+    auto emit = [&](const State& state) {
+        grid.emit(observer, raw(state), pool.budded().data(), pool.fused().data(), pool.inTransit().data(),
+                  pool.cargoInTransit().data());
+    };
+    // Samples strictly before `limit` (or up to it) inside the current step, from the dense output.
+    auto emitWithin = [&](double limit, bool inclusive) {
+        while (!grid.done() && (grid.nextTime() < limit || (inclusive && grid.nextTime() == limit))) {
+            stepper.calc_state(grid.nextTime(), probe);
+            emit(probe);
+        }
+    };
+    auto report = [&](std::size_t r, VesicleEventKind kind, std::uint64_t id, const double* routeLoads) {
+        const auto& cargo = model_.routes[r].cargo;
+        for (std::size_t k = 0; k < cargo.size(); ++k) eventLoad[cargo[k].acceptor] = routeLoads[k];
+        VesicleEvent e;
+        e.replicate = replicate;
+        e.time = t;
+        e.route = r;
+        e.kind = kind;
+        e.vesicle = id;
+        e.load = eventLoad.data();
+        observer.vesicleEvent(e);
+        for (const auto& c : cargo) eventLoad[c.acceptor] = 0.0;
+    };
+    auto bud = [&](std::size_t r) {
+        const auto& route = model_.routes[r];
+        const double capture = model_.valueOf(route.capture, parameters);
+        loads.resize(route.cargo.size());
+        for (std::size_t k = 0; k < route.cargo.size(); ++k) {
+            // Whole molecules by binomial capture, the fractional remainder with probability
+            // `capture`: the mean load is capture * donor, as in the ode flux, and never exceeds it.
+            double& donor = y[route.cargo[k].donor];
+            const double amount = std::max(0.0, donor);
+            const double whole = std::floor(amount);
+            loads[k] = static_cast<double>(rng.binomial(static_cast<std::uint64_t>(whole), capture));
+            if (rng.uniform() < capture) loads[k] += amount - whole;
+            donor -= loads[k];
+        }
+        report(r, VesicleEventKind::Bud, pool.bud(r, t, loads.data()), loads.data());
+    };
+    std::vector<double> fusionRates(V);
+    auto totalFusionRate = [&] {
+        double total = 0.0;
+        for (std::size_t r = 0; r < V; ++r) {
+            fusionRates[r] = model_.valueOf(model_.routes[r].fusion_rate, parameters) * static_cast<double>(pool.competent(r));
+            total += fusionRates[r];
+        }
+        return total;
+    };
+    auto fuse = [&] {
+        const double total = totalFusionRate();
+        double target = rng.uniform() * total;
+        std::size_t r = V;
+        for (std::size_t i = 0; i < V; ++i) {
+            if (fusionRates[i] <= 0.0) continue;
+            r = i;  // a rounding miss at the top keeps the last route that can fuse
+            if (target < fusionRates[i]) break;
+            target -= fusionRates[i];
+        }
+        const auto count = pool.competent(r);
+        const auto index = std::min<std::size_t>(static_cast<std::size_t>(rng.uniform() * static_cast<double>(count)), count - 1);
+        const auto fused = pool.fuse(r, index);
+        const auto& cargo = model_.routes[r].cargo;
+        for (std::size_t k = 0; k < cargo.size(); ++k) y[cargo[k].acceptor] += fused.loads[k];
+        report(r, VesicleEventKind::Fuse, fused.id, fused.loads);
+    };
+
+    for (const TimedEvent* e : timeline.eventsAt(0.0)) Timeline::apply(*e, raw(y));
+    emit(y);
+
+    std::vector<double> ends = timeline.breakpoints();
+    ends.push_back(settings_.t_end);
+    const double dt0 = settings_.output_interval * 1e-3;
+    for (double segmentEnd : ends) {
+        parameters = timeline.parametersAt(t, baseParameters);
+        system.setParameters(parameters);
+        bool restart = true;
+        double fusionTime = 0.0;
+        std::size_t steps = 0;
+        while (t < segmentEnd) {
+            if (restart) {
+                stepper.initialize(y, t, std::min(dt0, segmentEnd - t));
+                const double fusionRate = totalFusionRate();
+                fusionTime = fusionRate > 0.0 ? t + rng.exponential() / fusionRate : std::numeric_limits<double>::infinity();
+                restart = false;
+                steps = 0;
+            }
+            const double maturation = pool.nextMaturation();
+            const double stop = std::min({segmentEnd, maturation, fusionTime});
+            std::pair<double, double> span;
+            try {
+                span = doStep();
+            } catch (const odeint::step_adjustment_error& e) {
+                fail(std::string("the stepper cannot meet its tolerance: ") + e.what());
+            }
+            if (++steps > kMaxStepsBetweenEvents) fail("too many steps without an event");
+            const double t0 = span.first;
+            const double end = std::min(span.second, stop);
+            if (end < span.second) stepper.calc_state(end, probe);
+            else probe = stepper.current_state();
+            for (std::size_t i = 0; i < S; ++i)
+                if (!std::isfinite(probe[i])) fail("the amount of species '" + model_.species[i].name + "' is not finite");
+
+            // The earliest bud whose integrated hazard crosses its threshold within (t0, end].
+            double budTime = std::numeric_limits<double>::infinity();
+            std::size_t budRoute = V;
+            for (std::size_t r = 0; r < V; ++r) {
+                const double above = probe[S + r] - threshold[r];
+                if (above < 0.0) continue;
+                State at(n);
+                auto g = [&](double s) {
+                    stepper.calc_state(s, at);
+                    return at[S + r] - threshold[r];
+                };
+                const double below = g(t0);
+                double root = t0;
+                if (below < 0.0) {
+                    std::uintmax_t iterations = 200;
+                    const auto bracket = boost::math::tools::toms748_solve(
+                        g, t0, end, below, above,
+                        [](double a, double b) { return std::abs(b - a) <= kRootTolerance * std::max(1.0, std::abs(b)); },
+                        iterations);
+                    root = bracket.second;  // the side where the threshold has been reached
+                }
+                if (root < budTime) {
+                    budTime = root;
+                    budRoute = r;
+                }
+            }
+
+            if (budRoute < V) {
+                emitWithin(budTime, false);
+                stepper.calc_state(budTime, y);
+                t = budTime;
+                bud(budRoute);
+                threshold[budRoute] += rng.exponential();
+                restart = true;
+                continue;
+            }
+            if (end < stop) {  // an ordinary step, nothing happened in it
+                emitWithin(end, true);
+                y = probe;
+                t = end;
+                continue;
+            }
+            emitWithin(stop, false);
+            y = probe;
+            t = stop;
+            if (stop == fusionTime && stop < segmentEnd) fuse();
+            pool.matureUntil(t);
+            restart = true;
+        }
+        for (const TimedEvent* e : timeline.eventsAt(segmentEnd)) Timeline::apply(*e, raw(y));
+        while (!grid.done() && grid.nextTime() <= segmentEnd) emit(y);
+    }
+    observer.replicateFinished(replicate);
+}
+
+}  // namespace egress

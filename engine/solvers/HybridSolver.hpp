@@ -1,0 +1,36 @@
+#pragma once
+// The `hybrid` method: species follow the ODE of their reactions; vesicle buds and fusions are
+// exact discrete events (a piecewise-deterministic Markov process; Alfonsi et al. 2005, Salis and
+// Kaznessis 2005). Each route's bud hazard b_r(y(t)) is integrated along the ODE solution as an
+// extra state Lambda_r; the route buds when Lambda_r reaches its threshold, a running sum of
+// Exp(1) draws (Anderson's modified next reaction method, validation.md C.1). The crossing is
+// located by root finding (TOMS 748) on the stepper's dense output, never at step ends.
+// Fusion hazards depend only on the discrete state, so they are exponential clocks redrawn
+// after every event. Every event restarts the stepper, as the right-hand side jumps there.
+#include "solvers/Simulator.hpp"
+
+namespace egress {
+
+class HybridSolver : public Simulator {
+public:
+    HybridSolver(const Model& model, const SimulationSettings& settings);
+    void run(std::size_t replicate, const std::vector<double>& baseParameters,
+             TrajectoryObserver& observer) const override;
+    std::string algorithm() const override;
+
+    /// Relative tolerance of the event-time root finding on the dense output (s per s of time);
+    /// the event time is then as accurate as the interpolant, i.e. the ODE's rtol.
+    static constexpr double kRootTolerance = 1e-12;
+
+private:
+    template <class State, class Stepper>
+    void runWith(Stepper stepper, std::size_t replicate, const std::vector<double>& baseParameters,
+                 TrajectoryObserver& observer) const;
+
+    const Model& model_;
+    Model reactionsOnly_;  ///< the model without routes: the continuous part
+    SimulationSettings settings_;
+    OdeStepper stepper_;
+};
+
+}  // namespace egress

@@ -1,0 +1,204 @@
+#include "solvers/SsaSolver.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "core/Error.hpp"
+#include "core/Kinetics.hpp"
+#include "core/RandomStream.hpp"
+#include "core/Timeline.hpp"
+#include "solvers/SampleGrid.hpp"
+#include "solvers/VesiclePool.hpp"
+
+namespace egress {
+
+namespace {
+
+/// Species a law reads.
+std::vector<std::size_t> inputsOf(const RateLaw& law) {
+    std::vector<std::size_t> in;
+    for (const auto& term : law.order) in.push_back(term.species);
+    if (law.substrate) in.push_back(*law.substrate);
+    return in;
+}
+
+}  // namespace
+
+SsaSolver::SsaSolver(const Model& model, const SimulationSettings& settings)
+    : model_(model), settings_(settings), reactions_(model.reactions.size()), routes_(model.routes.size()) {
+    // Counts are whole molecules: a fractional amount in the input has no exact meaning here.
+    auto requireWhole = [](double amount, const std::string& what) {
+        if (amount != std::floor(amount))
+            throw InputError("", 0, 0, what + " is " + std::to_string(amount) + ": the ssa method counts whole molecules");
+    };
+    for (const auto& s : model.species) requireWhole(s.initial, "the initial amount of species '" + s.name + "'");
+    for (const auto& e : model.events)
+        for (const auto& c : e.changes) requireWhole(c.amount, "an event's amount of species '" + model.species[c.species].name + "'");
+    // Channel layout: [reactions][bud per route][fusion per route].
+    const std::size_t channels = reactions_ + 2 * routes_;
+    std::vector<std::vector<std::size_t>> readers(model.species.size());
+    for (std::size_t j = 0; j < reactions_; ++j)
+        for (auto s : inputsOf(model.reactions[j].law)) readers[s].push_back(j);
+    for (std::size_t r = 0; r < routes_; ++r)
+        for (auto s : inputsOf(model.routes[r].budding)) readers[s].push_back(reactions_ + r);
+
+    dependents_.resize(channels);
+    auto dependOn = [&](std::size_t c, const std::set<std::size_t>& changedSpecies, std::set<std::size_t> extra) {
+        for (auto s : changedSpecies) extra.insert(readers[s].begin(), readers[s].end());
+        dependents_[c].assign(extra.begin(), extra.end());
+    };
+    for (std::size_t j = 0; j < reactions_; ++j) {
+        std::map<std::size_t, int> net;
+        for (const auto& t : model.reactions[j].reactants) net[t.species] -= t.count;
+        for (const auto& t : model.reactions[j].products) net[t.species] += t.count;
+        std::set<std::size_t> changed;
+        for (const auto& [s, d] : net)
+            if (d != 0) changed.insert(s);
+        dependOn(j, changed, {});
+    }
+    for (std::size_t r = 0; r < routes_; ++r) {
+        std::set<std::size_t> donors, acceptors;
+        for (const auto& c : model.routes[r].cargo) {
+            donors.insert(c.donor);
+            acceptors.insert(c.acceptor);
+        }
+        const std::size_t bud = reactions_ + r, fuse = reactions_ + routes_ + r;
+        // A bud without delay adds a competent vesicle: its route's fusion channel changes.
+        dependOn(bud, donors, model.routes[r].delay > 0.0 ? std::set<std::size_t>{} : std::set<std::size_t>{fuse});
+        dependOn(fuse, acceptors, {fuse});
+    }
+}
+
+void SsaSolver::run(std::size_t replicate, const std::vector<double>& baseParameters,
+                    TrajectoryObserver& observer) const {
+    RandomStream rng(settings_.seed, replicate, StreamPurpose::Trajectory);
+    const Timeline timeline(model_, settings_.t_end);
+    const std::size_t S = model_.species.size();
+    const std::size_t channels = reactions_ + 2 * routes_;
+
+    std::vector<double> x(S);
+    for (std::size_t i = 0; i < S; ++i) x[i] = model_.species[i].initial;
+    VesiclePool pool(model_);
+    SampleGrid grid(model_, settings_, replicate);
+    std::vector<double> parameters = timeline.parametersAt(0.0, baseParameters);
+    std::vector<double> propensity(channels, 0.0);
+    std::vector<double> loads, eventLoad(S, 0.0);
+    double t = 0.0;
+
+    auto fail = [&](const std::string& what) {
+        std::ostringstream msg;
+        msg << "ssa: " << what << " at t = " << t << " s (replicate " << replicate << ")";
+        throw SolverError(msg.str());
+    };
+    auto compute = [&](std::size_t c) {
+        double a;
+        if (c < reactions_) a = stochasticPropensity(model_, model_.reactions[c].law, x.data(), parameters);
+        else if (c < reactions_ + routes_) a = stochasticPropensity(model_, model_.routes[c - reactions_].budding, x.data(), parameters);
+        else {
+            const std::size_t r = c - reactions_ - routes_;
+            a = model_.valueOf(model_.routes[r].fusion_rate, parameters) * static_cast<double>(pool.competent(r));
+        }
+        if (!(a >= 0.0) || !std::isfinite(a)) {
+            const std::string name = c < reactions_ ? "reaction '" + model_.reactions[c].name + "'"
+                                                    : "vesicle route '" + model_.routes[(c - reactions_) % routes_].name + "'";
+            fail("the propensity of " + name + " is " + std::to_string(a));
+        }
+        propensity[c] = a;
+    };
+    auto computeAll = [&] {
+        for (std::size_t c = 0; c < channels; ++c) compute(c);
+    };
+    auto emitBefore = [&](double limit, bool inclusive) {
+        while (!grid.done() && (grid.nextTime() < limit || (inclusive && grid.nextTime() == limit)))
+            grid.emit(observer, x.data(), pool.budded().data(), pool.fused().data(), pool.inTransit().data(),
+                      pool.cargoInTransit().data());
+    };
+    auto reportVesicle = [&](std::size_t r, VesicleEventKind kind, std::uint64_t id, const double* routeLoads) {
+        const auto& cargo = model_.routes[r].cargo;
+        for (std::size_t k = 0; k < cargo.size(); ++k) eventLoad[cargo[k].acceptor] = routeLoads[k];
+        VesicleEvent e;
+        e.replicate = replicate;
+        e.time = t;
+        e.route = r;
+        e.kind = kind;
+        e.vesicle = id;
+        e.load = eventLoad.data();
+        observer.vesicleEvent(e);
+        for (const auto& c : cargo) eventLoad[c.acceptor] = 0.0;
+    };
+    auto fire = [&](std::size_t c) {
+        if (c < reactions_) {
+            const auto& reaction = model_.reactions[c];
+            for (const auto& term : reaction.reactants) x[term.species] -= term.count;
+            for (const auto& term : reaction.products) x[term.species] += term.count;
+        } else if (c < reactions_ + routes_) {
+            const std::size_t r = c - reactions_;
+            const auto& route = model_.routes[r];
+            const double capture = model_.valueOf(route.capture, parameters);
+            loads.resize(route.cargo.size());
+            for (std::size_t k = 0; k < route.cargo.size(); ++k) {
+                double& donor = x[route.cargo[k].donor];
+                loads[k] = static_cast<double>(rng.binomial(static_cast<std::uint64_t>(donor), capture));
+                donor -= loads[k];
+            }
+            const auto id = pool.bud(r, t, loads.data());
+            reportVesicle(r, VesicleEventKind::Bud, id, loads.data());
+        } else {
+            const std::size_t r = c - reactions_ - routes_;
+            const auto n = pool.competent(r);
+            const auto index = std::min<std::size_t>(static_cast<std::size_t>(rng.uniform() * static_cast<double>(n)), n - 1);
+            const auto fused = pool.fuse(r, index);
+            const auto& cargo = model_.routes[r].cargo;
+            for (std::size_t k = 0; k < cargo.size(); ++k) x[cargo[k].acceptor] += fused.loads[k];
+            reportVesicle(r, VesicleEventKind::Fuse, fused.id, fused.loads);
+        }
+        for (auto d : dependents_[c]) compute(d);
+    };
+
+    for (const TimedEvent* e : timeline.eventsAt(0.0)) Timeline::apply(*e, x.data());
+    emitBefore(0.0, true);
+    computeAll();
+
+    std::vector<double> ends = timeline.breakpoints();
+    ends.push_back(settings_.t_end);
+    for (double segmentEnd : ends) {
+        for (;;) {
+            double total = 0.0;
+            for (double a : propensity) total += a;
+            const double horizon = std::min(segmentEnd, pool.nextMaturation());
+            const double next = total > 0.0 ? t + rng.exponential() / total : std::numeric_limits<double>::infinity();
+            if (next >= horizon) {
+                emitBefore(horizon, false);
+                t = horizon;
+                pool.matureUntil(t);
+                for (std::size_t r = 0; r < routes_; ++r) compute(reactions_ + routes_ + r);
+                if (t >= segmentEnd) break;
+                continue;
+            }
+            emitBefore(next, false);
+            t = next;
+            // Select channel c with probability propensity[c] / total.
+            const double target = rng.uniform() * total;
+            double sum = 0.0;
+            std::size_t chosen = channels;
+            for (std::size_t c = 0; c < channels; ++c) {
+                if (propensity[c] <= 0.0) continue;
+                chosen = c;
+                sum += propensity[c];
+                if (target < sum) break;
+            }
+            fire(chosen);  // a rounding miss keeps the last channel with positive propensity
+        }
+        for (const TimedEvent* e : timeline.eventsAt(segmentEnd)) Timeline::apply(*e, x.data());
+        parameters = timeline.parametersAt(segmentEnd, baseParameters);
+        computeAll();
+        emitBefore(segmentEnd, true);
+    }
+    observer.replicateFinished(replicate);
+}
+
+}  // namespace egress

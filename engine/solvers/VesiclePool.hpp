@@ -1,0 +1,59 @@
+#pragma once
+// The discrete carriers of one replicate in the stochastic methods: each vesicle has an id, a
+// route and a load per cargo pair; it waits `delay` after budding (maturing), then can fuse
+// (competent). Counters and cargo in transit are kept up to date for sampling.
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <vector>
+
+#include "core/Model.hpp"
+
+namespace egress {
+
+class VesiclePool {
+public:
+    explicit VesiclePool(const Model& model);
+
+    /// A new vesicle of `route` budded at `time` carrying loads[k] of cargo pair k. Returns its id.
+    std::uint64_t bud(std::size_t route, double time, const double* loads);
+
+    /// Earliest time a maturing vesicle becomes competent; +inf when none is maturing.
+    double nextMaturation() const;
+    /// Makes every vesicle with bud time + delay <= time competent.
+    void matureUntil(double time);
+
+    std::size_t competent(std::size_t route) const { return routes_[route].competentIds.size(); }
+
+    struct Fused {
+        std::uint64_t id = 0;
+        const double* loads = nullptr;  ///< per cargo pair, valid until the next call
+    };
+    /// Fuses competent vesicle `index` (0 <= index < competent(route)) of `route`.
+    Fused fuse(std::size_t route, std::size_t index);
+
+    const std::vector<double>& budded() const { return budded_; }
+    const std::vector<double>& fused() const { return fused_; }
+    const std::vector<double>& inTransit() const { return inTransit_; }
+    /// Cargo inside vesicles in transit, by acceptor species.
+    const std::vector<double>& cargoInTransit() const { return cargoInTransit_; }
+
+private:
+    struct RouteVesicles {
+        std::size_t cargoCount = 0;
+        double delay = 0.0;
+        std::vector<std::uint64_t> competentIds;
+        std::vector<double> competentLoads;  ///< cargoCount per vesicle
+        std::deque<std::uint64_t> maturingIds;
+        std::deque<double> maturingSince;    ///< bud times; FIFO because a route's delay is fixed
+        std::deque<double> maturingLoads;
+    };
+
+    const Model& model_;
+    std::vector<RouteVesicles> routes_;
+    std::vector<double> budded_, fused_, inTransit_, cargoInTransit_;
+    std::vector<double> fusedLoads_;
+    std::uint64_t nextId_ = 0;
+};
+
+}  // namespace egress
