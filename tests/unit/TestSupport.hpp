@@ -11,6 +11,7 @@
 #include "core/Observer.hpp"
 #include "io/ConfigLoader.hpp"
 #include "solvers/OdeSolver.hpp"
+#include "solvers/Simulator.hpp"
 
 namespace egress::testing {
 
@@ -29,7 +30,11 @@ inline RunConfig loadText(const std::string& text, const std::string& name = "pa
 struct Trajectory : TrajectoryObserver {
     std::size_t species = 0, routes = 0;
     std::vector<double> times;
-    std::vector<std::vector<double>> amounts, budded, fused, inTransit, cargo;
+    std::size_t compartments = 0;
+    std::vector<std::vector<double>> amounts, budded, fused, inTransit, cargo, area;
+    std::vector<VesicleEvent> events;            ///< load pointers are cleared (not kept)
+    std::vector<std::vector<double>> eventLoads; ///< [species] per event
+    bool keepEvents = false;
     std::size_t finished = 0;
     void sample(const Sample& s) override {
         times.push_back(s.time);
@@ -38,14 +43,34 @@ struct Trajectory : TrajectoryObserver {
         budded.emplace_back(s.budded, s.budded + routes);
         fused.emplace_back(s.fused, s.fused + routes);
         inTransit.emplace_back(s.in_transit, s.in_transit + routes);
+        if (s.membrane_area) area.emplace_back(s.membrane_area, s.membrane_area + compartments);
+    }
+    void vesicleEvent(const VesicleEvent& e) override {
+        if (!keepEvents) return;
+        events.push_back(e);
+        events.back().load = nullptr;
+        eventLoads.emplace_back(e.load, e.load + species);
     }
     void replicateFinished(std::size_t) override { ++finished; }
 };
+
+/// One replicate of the configured method (config.simulation.method), in memory.
+inline Trajectory runReplicate(const RunConfig& config, std::size_t replicate, bool keepEvents = false) {
+    Trajectory t;
+    t.species = config.model.species.size();
+    t.routes = config.model.routes.size();
+    t.compartments = config.model.compartments.size();
+    t.keepEvents = keepEvents;
+    const auto simulator = makeSimulator(config.model, config.simulation);
+    simulator->run(replicate, config.model.baseParameterValues(), t);
+    return t;
+}
 
 inline Trajectory runOde(const RunConfig& config) {
     Trajectory t;
     t.species = config.model.species.size();
     t.routes = config.model.routes.size();
+    t.compartments = config.model.compartments.size();
     OdeSolver solver(config.model, config.simulation);
     solver.run(0, config.model.baseParameterValues(), t);
     return t;
