@@ -1,6 +1,7 @@
 // The `egress` program: parses the command line, wires loader -> solver -> writer, and is the
 // only place that prints errors and chooses exit statuses (0 ok, 1 run-time failure, 2 bad input).
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include "io/ConfigLoader.hpp"
 #include "io/ResultReader.hpp"
 #include "io/ResultWriter.hpp"
+#include "solvers/Ensemble.hpp"
 #include "solvers/Simulator.hpp"
 
 #ifndef EGRESS_VERSION
@@ -28,6 +30,7 @@ struct RunOptions {
     std::string method;
     std::optional<std::int64_t> replicates;
     std::optional<std::int64_t> seed;
+    std::optional<std::int64_t> firstReplicate;
     int threads = 0;
     std::vector<std::string> overrides;
     bool quiet = false;
@@ -53,6 +56,12 @@ void applyCommandLine(RunConfig& config, const RunOptions& o) {
         config.simulation.seed = static_cast<std::uint64_t>(*o.seed);
     }
     if (o.threads < 0) throw InputError("", 0, 0, "--threads must not be negative");
+    if (o.firstReplicate) {
+        if (*o.firstReplicate < 0) throw InputError("", 0, 0, "--first-replicate must not be negative");
+        config.simulation.first_replicate = static_cast<std::size_t>(*o.firstReplicate);
+    }
+    if (config.simulation.first_replicate + config.simulation.replicates > (std::size_t{1} << 32))
+        throw InputError("", 0, 0, "replicate indices must stay below 2^32");
 }
 
 std::string defaultOutputPath(const RunConfig& config, const RunOptions& o) {
@@ -60,6 +69,37 @@ std::string defaultOutputPath(const RunConfig& config, const RunOptions& o) {
     if (!config.output.file.empty()) return config.output.file;
     return std::filesystem::path(config.paramsPath).stem().string() + ".h5";
 }
+
+/// A progress line on stderr (only when it is a terminal): replicates done, rate, time left.
+class ProgressBar {
+public:
+    ProgressBar(bool enabled, const char* unit) : enabled_(enabled), unit_(unit), start_(std::chrono::steady_clock::now()) {}
+    void update(const EnsembleProgress& p) {
+        if (!enabled_) return;
+        const auto now = std::chrono::steady_clock::now();
+        if (p.done < p.total && now - lastDraw_ < std::chrono::milliseconds(100)) return;
+        lastDraw_ = now;
+        const double elapsed = std::chrono::duration<double>(now - start_).count();
+        const double fraction = p.total ? static_cast<double>(p.done) / static_cast<double>(p.total) : 1.0;
+        const double left = fraction > 0 ? elapsed * (1.0 - fraction) / fraction : 0.0;
+        constexpr int width = 30;
+        const int filled = static_cast<int>(fraction * width);
+        std::fprintf(stderr, "\r[%s%s] %zu/%zu replicates, %.3g %s/s, %.0f s left   ",
+                     std::string(static_cast<std::size_t>(filled), '#').c_str(),
+                     std::string(static_cast<std::size_t>(width - filled), '.').c_str(), p.done, p.total,
+                     elapsed > 0 ? static_cast<double>(p.work) / elapsed : 0.0, unit_, left);
+        drawn_ = true;
+    }
+    void finish() {
+        if (drawn_) std::fprintf(stderr, "\n");
+    }
+
+private:
+    bool enabled_;
+    const char* unit_;
+    std::chrono::steady_clock::time_point start_, lastDraw_{};
+    bool drawn_ = false;
+};
 
 int commandRun(const RunOptions& o, const std::string& commandLine) {
     RunConfig config = loadRunConfig(o.params, o.overrides);
@@ -71,8 +111,16 @@ int commandRun(const RunOptions& o, const std::string& commandLine) {
     const auto simulator = makeSimulator(config.model, config.simulation);
     RunProvenance provenance{commandLine, EGRESS_VERSION, simulator->algorithm()};
     ResultWriter writer(out, config, provenance);
-    const auto base = config.model.baseParameterValues();
-    for (std::size_t r = 0; r < config.simulation.replicates; ++r) simulator->run(r, base, writer);
+    EnsembleOptions options;
+    options.first = config.simulation.first_replicate;
+    options.count = config.simulation.replicates;
+    options.threads = o.threads;
+    options.seed = config.simulation.seed;
+    ProgressBar bar(!o.quiet && ::isatty(STDERR_FILENO), config.simulation.method == Method::Ode ? "steps" : "events");
+    const EnsembleProgress done = runEnsemble(
+        config.model, *simulator, options, [&](std::size_t r) { return writer.openReplicate(r); },
+        [&](const EnsembleProgress& p) { bar.update(p); });
+    bar.finish();
     writer.commit();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
@@ -86,7 +134,11 @@ int commandRun(const RunOptions& o, const std::string& commandLine) {
         for (std::size_t i = 0; i < s.species.size(); ++i) {
             std::printf("%-24s %14.6g %14.6g\n", s.species[i].c_str(), s.initialAmounts[i], s.finalAmounts[i]);
         }
-        std::printf("wrote %s\n", out.c_str());
+        std::printf("wrote %s: %zu replicate(s) on %d thread(s), %llu %s, %.3g %s/s\n", out.c_str(), done.done,
+                    resolveThreads(o.threads), static_cast<unsigned long long>(done.work),
+                    config.simulation.method == Method::Ode ? "steps" : "events",
+                    seconds > 0 ? static_cast<double>(done.work) / seconds : 0.0,
+                    config.simulation.method == Method::Ode ? "steps" : "events");
     }
     return 0;
 }
@@ -147,6 +199,8 @@ int main(int argc, char** argv) {
     runCmd->add_option("--replicates", run.replicates, "Number of replicates");
     runCmd->add_option("--seed", run.seed, "Random seed");
     runCmd->add_option("--threads", run.threads, "Threads (0: all cores)");
+    runCmd->add_option("--first-replicate", run.firstReplicate,
+                       "Index of the first replicate (run an ensemble in parts: the same indices give the same trajectories)");
     runCmd->add_option("--set", run.overrides, "Override a parameter: NAME=VALUE (repeatable)");
     runCmd->add_flag("--quiet,-q", run.quiet, "Print nothing on success");
 

@@ -31,11 +31,16 @@ struct Species {
     double initial = 0.0;  ///< molecules
 };
 
+/// Cell-to-cell variability of a parameter: each replicate (cell) draws its own value.
+enum class Distribution { Fixed, Normal, LogNormal, Uniform };
+
 struct Parameter {
     std::string name;
-    double value = 0.0;
+    double value = 0.0;  ///< the mean over cells when `distribution` is not Fixed
     std::string units;   ///< as written by the user, may be empty
     std::string source;  ///< literature source, may be empty
+    Distribution distribution = Distribution::Fixed;
+    double cv = 0.0;     ///< coefficient of variation (sd / mean) across cells
 };
 
 enum class RateLawKind { MassAction, MichaelisMenten, Hill };
@@ -139,6 +144,7 @@ struct SimulationSettings {
     double t_end = 0.0;            ///< s
     double output_interval = 0.0;  ///< s; must divide t_end
     std::size_t replicates = 1;
+    std::size_t first_replicate = 0;  ///< index of the first replicate (runs split into parts)
     std::uint64_t seed = 0;
     OdeStepper stepper = OdeStepper::Auto;
     double rtol = 1e-6;

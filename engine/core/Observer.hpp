@@ -36,6 +36,8 @@ struct VesicleEvent {
 class TrajectoryObserver {
 public:
     virtual ~TrajectoryObserver() = default;
+    /// The base parameter values of this replicate (cell), before the run starts.
+    virtual void parametersDrawn(std::size_t /*replicate*/, const std::vector<double>& /*values*/) {}
     virtual void sample(const Sample& s) = 0;
     virtual void vesicleEvent(const VesicleEvent&) {}
     virtual void replicateFinished(std::size_t /*replicate*/) {}

@@ -349,10 +349,11 @@ private:
             Parameter p;
             p.name = name;
             if (const auto* pt = node.as_table()) {
-                doc.checkKeys(*pt, field, {"value", "units", "source", "description"});
+                doc.checkKeys(*pt, field, {"value", "units", "source", "description", "cv", "distribution"});
                 p.value = doc.nonNegative(doc.require(*pt, "value", field), field + ".value");
                 if (const auto* u = pt->get("units")) p.units = doc.string(*u, field + ".units");
                 if (const auto* s = pt->get("source")) p.source = doc.string(*s, field + ".source");
+                readVariability(doc, *pt, field, p);
             } else {
                 p.value = doc.nonNegative(node, field);
             }
@@ -361,6 +362,10 @@ private:
                 if (!fromParamsFile) doc.fail(key.source(), field, "duplicate parameter name");
                 Parameter& old = m.parameters[*existing];
                 old.value = p.value;
+                if (node.is_table() && (node.as_table()->contains("distribution") || node.as_table()->contains("cv"))) {
+                    old.distribution = p.distribution;
+                    old.cv = p.cv;
+                }
                 if (!p.units.empty()) old.units = p.units;
                 if (!p.source.empty()) old.source = p.source;
             } else {
@@ -369,6 +374,29 @@ private:
                 sites_.push_back(ParameterSite{&doc, key.source(), fromParamsFile});
             }
         }
+    }
+
+    /// `distribution` and `cv` of a parameter that varies from cell to cell (core/Variability.hpp).
+    void readVariability(const Document& doc, const toml::table& t, const std::string& field, Parameter& p) {
+        const auto* dn = t.get("distribution");
+        const auto* cn = t.get("cv");
+        if (!dn && !cn) return;
+        if (!dn) doc.fail(*cn, field + ".cv", "give a 'distribution' (normal, lognormal, uniform or fixed) with 'cv'");
+        const std::string name = doc.string(*dn, field + ".distribution");
+        const std::vector<std::string> known{"fixed", "normal", "lognormal", "uniform"};
+        if (name == "fixed") p.distribution = Distribution::Fixed;
+        else if (name == "normal") p.distribution = Distribution::Normal;
+        else if (name == "lognormal") p.distribution = Distribution::LogNormal;
+        else if (name == "uniform") p.distribution = Distribution::Uniform;
+        else doc.fail(*dn, field + ".distribution", "unknown distribution '" + name + "'" + didYouMean(name, known) + "; expected fixed, normal, lognormal or uniform");
+        if (p.distribution == Distribution::Fixed) {
+            if (cn && doc.nonNegative(*cn, field + ".cv") != 0.0) doc.fail(*cn, field + ".cv", "a fixed parameter has cv = 0");
+            return;
+        }
+        if (!cn) doc.fail(*dn, field + ".distribution", "give 'cv', the coefficient of variation across cells");
+        p.cv = doc.nonNegative(*cn, field + ".cv");
+        if (p.distribution == Distribution::Uniform && p.cv > 1.0 / std::sqrt(3.0))
+            doc.fail(*cn, field + ".cv", "a uniform distribution with cv > 1/sqrt(3) = 0.577 would reach negative values");
     }
 
     void mergeParamsFileParameters(const toml::table& root) {
@@ -405,6 +433,10 @@ private:
             target = ValueRef::ofParameter(*pi);
             used_.insert(*pi);
             if (probability) probabilities_.insert(*pi);
+            const Parameter& pp = m.parameters[*pi];
+            if (probability && pp.distribution != Distribution::Fixed && pp.cv > 0.0 &&
+                (pp.distribution != Distribution::Uniform || pp.value * (1.0 + std::sqrt(3.0) * pp.cv) > 1.0))
+                doc.fail(n, field, "parameter '" + name + "' is a capture probability; its cell-to-cell distribution could draw values above 1 (use uniform with value * (1 + sqrt(3) cv) <= 1)");
             if (probability && m.parameters[*pi].value > 1.0)
                 doc.fail(n, field, "parameter '" + name + "' is a probability and must lie in [0, 1] (is " +
                                        Document::formatNumber(m.parameters[*pi].value) +

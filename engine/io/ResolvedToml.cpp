@@ -4,6 +4,7 @@
 #include <toml++/toml.h>
 
 #include "io/ConfigLoader.hpp"
+#include "core/Variability.hpp"
 
 namespace egress {
 
@@ -63,6 +64,10 @@ std::string resolvedParamsToml(const RunConfig& c) {
         toml::table pt{{"value", p.value}};
         if (!p.units.empty()) pt.insert_or_assign("units", p.units);
         if (!p.source.empty()) pt.insert_or_assign("source", p.source);
+        if (p.distribution != Distribution::Fixed) {
+            pt.insert_or_assign("distribution", distributionName(p.distribution));
+            pt.insert_or_assign("cv", p.cv);
+        }
         parameters.insert_or_assign(p.name, pt);
     }
     model.insert_or_assign("parameters", parameters);

@@ -13,6 +13,7 @@
 #include "io/ConfigLoader.hpp"
 #include "io/ResultSchema.hpp"
 #include "core/RandomStream.hpp"
+#include "core/Variability.hpp"
 
 namespace egress {
 
@@ -35,12 +36,6 @@ std::string utcNow() {
 }
 
 }  // namespace
-
-struct ResultWriter::Block {
-    std::size_t start = 0;
-    std::size_t rows = 0;
-    std::vector<double> amounts, budded, fused, inTransit, cargo, area;
-};
 
 ResultWriter::ResultWriter(std::string path, const RunConfig& config, const RunProvenance& provenance)
     : path_(std::move(path)) {
@@ -91,12 +86,16 @@ ResultWriter::ResultWriter(std::string path, const RunConfig& config, const RunP
     std::vector<double> times(samples_);
     for (std::size_t i = 0; i < samples_; ++i) times[i] = sim.sampleTime(i);
     const hsize_t T = samples_, R = sim.replicates;
+    firstReplicate_ = sim.first_replicate;
+    replicates_ = sim.replicates;
+    nextEventReplicate_ = firstReplicate_;
+    parameters_ = model.parameters.size();
     h5::Handle timeSpace(H5Screate_simple(1, &T, nullptr), H5Sclose);
     h5::Handle time(h5::check(H5Dcreate2(file_, schema::kTime, H5T_IEEE_F64LE, timeSpace, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /time"), H5Dclose);
     h5::check(H5Dwrite(time, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, times.data()), f, "write /time");
     h5::writeStringAttribute(time, "units", "s", f);
     std::vector<std::int64_t> replicateIds(R);
-    for (hsize_t r = 0; r < R; ++r) replicateIds[r] = static_cast<std::int64_t>(r);
+    for (hsize_t r = 0; r < R; ++r) replicateIds[r] = static_cast<std::int64_t>(firstReplicate_ + r);
     h5::Handle repSpace(H5Screate_simple(1, &R, nullptr), H5Sclose);
     h5::Handle replicate(h5::check(H5Dcreate2(file_, schema::kReplicate, H5T_STD_I64LE, repSpace, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /replicate"), H5Dclose);
     h5::check(H5Dwrite(replicate, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, replicateIds.data()), f, "write /replicate");
@@ -156,6 +155,28 @@ ResultWriter::ResultWriter(std::string path, const RunConfig& config, const RunP
     h5::Handle pSpace(H5Screate_simple(1, &P, nullptr), H5Sclose);
     h5::Handle value(h5::check(H5Dcreate2(parameters, "value", H5T_IEEE_F64LE, pSpace, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /parameters/value"), H5Dclose);
     if (P > 0) h5::check(H5Dwrite(value, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), f, "write /parameters/value");
+    writeCellParameters_ = hasVariability(model);
+    if (writeCellParameters_) {
+        const hsize_t dims[2] = {R, P};
+        h5::Handle space(H5Screate_simple(2, dims, nullptr), H5Sclose);
+        cellParameters_ = h5::Handle(h5::check(H5Dcreate2(parameters, "cell_value", H5T_IEEE_F64LE, space, H5P_DEFAULT,
+                                                          H5P_DEFAULT, H5P_DEFAULT), f, "create /parameters/cell_value"), H5Dclose);
+        h5::check(H5DSattach_scale(cellParameters_, replicate, 0), f, "attach /replicate");
+        h5::check(H5DSattach_scale(cellParameters_, parameterNames, 1), f, "attach /parameters/parameter");
+        h5::writeStringAttribute(cellParameters_, "description", "the values each replicate (cell) drew; see distribution and cv", f);
+        std::vector<std::string> distributions;
+        std::vector<double> cvs;
+        for (const auto& p : model.parameters) {
+            distributions.push_back(distributionName(p.distribution));
+            cvs.push_back(p.cv);
+        }
+        h5::Handle d = h5::writeStringVector(parameters, "distribution", distributions, f);
+        h5::check(H5DSattach_scale(d, parameterNames, 0), f, "attach /parameters/parameter");
+        h5::Handle cvSet(h5::check(H5Dcreate2(parameters, "cv", H5T_IEEE_F64LE, pSpace, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f,
+                                   "create /parameters/cv"), H5Dclose);
+        h5::check(H5Dwrite(cvSet, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, cvs.data()), f, "write /parameters/cv");
+        h5::check(H5DSattach_scale(cvSet, parameterNames, 0), f, "attach /parameters/parameter");
+    }
     h5::Handle unitSet = h5::writeStringVector(parameters, "units", units, f);
     h5::Handle sourceSet = h5::writeStringVector(parameters, "source", sources, f);
     for (hid_t d : {value.get(), unitSet.get(), sourceSet.get()})
@@ -230,28 +251,88 @@ h5::Handle ResultWriter::createTrajectory(hid_t parent, const std::string& name,
     return set;
 }
 
-void ResultWriter::sample(const Sample& s) {
-    auto& slot = pending_[s.replicate];
-    if (!slot) slot = std::make_unique<Block>();
-    Block& b = *slot;
-    if (b.rows == 0) b.start = s.index;
-    if (s.index != b.start + b.rows) throw IoError(path_ + ": samples of replicate " + std::to_string(s.replicate) + " arrived out of order");
-    b.amounts.insert(b.amounts.end(), s.amounts, s.amounts + species_);
-    b.cargo.insert(b.cargo.end(), s.cargo_in_transit, s.cargo_in_transit + species_);
-    b.budded.insert(b.budded.end(), s.budded, s.budded + routes_);
-    b.fused.insert(b.fused.end(), s.fused, s.fused + routes_);
-    b.inTransit.insert(b.inTransit.end(), s.in_transit, s.in_transit + routes_);
-    b.area.insert(b.area.end(), s.membrane_area, s.membrane_area + compartments_);
-    ++b.rows;
-    if (b.rows == chunkRows_) flush(s.replicate, b);
+void ResultWriter::SampleBlock::clear() {
+    rows = 0;
+    for (auto* v : {&amounts, &budded, &fused, &inTransit, &cargo, &area}) v->clear();
 }
 
-void ResultWriter::flush(std::size_t replicate, Block& b) {
-    if (b.rows == 0) return;
+void ResultWriter::EventRows::clear() {
+    replicate.clear();
+    route.clear();
+    vesicle.clear();
+    time.clear();
+    load.clear();
+    kind.clear();
+}
+
+/// One replicate's observer: buffers one chunk of samples and the replicate's events.
+class ResultWriter::Sink : public TrajectoryObserver {
+public:
+    Sink(ResultWriter& writer, std::size_t replicate) : writer_(writer), replicate_(replicate) {}
+
+    void parametersDrawn(std::size_t, const std::vector<double>& values) override {
+        parameters_ = values;
+        drawn_ = true;
+    }
+
+    void sample(const Sample& s) override {
+        if (block_.rows == 0) block_.start = s.index;
+        if (s.index != block_.start + block_.rows)
+            throw IoError(writer_.path_ + ": samples of replicate " + std::to_string(replicate_) + " arrived out of order");
+        const auto S = writer_.species_, V = writer_.routes_, C = writer_.compartments_;
+        block_.amounts.insert(block_.amounts.end(), s.amounts, s.amounts + S);
+        block_.cargo.insert(block_.cargo.end(), s.cargo_in_transit, s.cargo_in_transit + S);
+        block_.budded.insert(block_.budded.end(), s.budded, s.budded + V);
+        block_.fused.insert(block_.fused.end(), s.fused, s.fused + V);
+        block_.inTransit.insert(block_.inTransit.end(), s.in_transit, s.in_transit + V);
+        block_.area.insert(block_.area.end(), s.membrane_area, s.membrane_area + C);
+        if (++block_.rows == writer_.chunkRows_) flush();
+    }
+
+    void vesicleEvent(const VesicleEvent& e) override {
+        if (!writer_.writeEvents_) return;
+        events_.replicate.push_back(static_cast<std::int64_t>(e.replicate));
+        events_.time.push_back(e.time);
+        events_.route.push_back(static_cast<std::int64_t>(e.route));
+        events_.kind.push_back(static_cast<std::int8_t>(e.kind));
+        events_.vesicle.push_back(static_cast<std::int64_t>(e.vesicle));
+        events_.load.insert(events_.load.end(), e.load, e.load + writer_.species_);
+    }
+
+    void replicateFinished(std::size_t) override {
+        flush();
+        writer_.finishReplicate(replicate_, std::move(events_), parameters_, drawn_);
+    }
+
+private:
+    void flush() {
+        if (block_.rows == 0) return;
+        writer_.writeSamples(replicate_, block_);
+        block_.start += block_.rows;
+        block_.clear();
+    }
+
+    ResultWriter& writer_;
+    std::size_t replicate_;
+    SampleBlock block_;
+    EventRows events_;
+    std::vector<double> parameters_;
+    bool drawn_ = false;
+};
+
+std::unique_ptr<TrajectoryObserver> ResultWriter::openReplicate(std::size_t replicate) {
+    if (replicate < firstReplicate_ || replicate >= firstReplicate_ + replicates_)
+        throw IoError(path_ + ": replicate " + std::to_string(replicate) + " is outside this file");
+    return std::make_unique<Sink>(*this, replicate);
+}
+
+void ResultWriter::writeSamples(std::size_t replicate, const SampleBlock& b) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const hsize_t row = replicate - firstReplicate_;
     auto write = [&](hid_t set, const std::vector<double>& data, std::size_t width, const char* name) {
         if (width == 0) return;
         h5::Handle fileSpace(H5Dget_space(set), H5Sclose);
-        const hsize_t start[3] = {replicate, b.start, 0};
+        const hsize_t start[3] = {row, b.start, 0};
         const hsize_t count[3] = {1, b.rows, width};
         H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start, nullptr, count, nullptr);
         h5::Handle memSpace(H5Screate_simple(3, count, nullptr), H5Sclose);
@@ -264,26 +345,36 @@ void ResultWriter::flush(std::size_t replicate, Block& b) {
     write(fused_, b.fused, routes_, schema::kFused);
     write(inTransit_, b.inTransit, routes_, schema::kInTransit);
     write(membraneArea_, b.area, compartments_, schema::kMembraneArea);
-    b.start += b.rows;
-    b.rows = 0;
-    for (auto* v : {&b.amounts, &b.cargo, &b.budded, &b.fused, &b.inTransit, &b.area}) v->clear();
 }
 
-void ResultWriter::vesicleEvent(const VesicleEvent& e) {
+void ResultWriter::finishReplicate(std::size_t replicate, EventRows&& events, const std::vector<double>& parameters,
+                                   bool parametersDrawn) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (writeCellParameters_) {
+        if (!parametersDrawn || parameters.size() != parameters_)
+            throw IoError(path_ + ": replicate " + std::to_string(replicate) + " reported no cell parameters");
+        h5::Handle fileSpace(H5Dget_space(cellParameters_), H5Sclose);
+        const hsize_t start[2] = {replicate - firstReplicate_, 0}, count[2] = {1, parameters_};
+        H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start, nullptr, count, nullptr);
+        h5::Handle memSpace(H5Screate_simple(2, count, nullptr), H5Sclose);
+        h5::check(H5Dwrite(cellParameters_, H5T_NATIVE_DOUBLE, memSpace, fileSpace, H5P_DEFAULT, parameters.data()), path_,
+                  "write /parameters/cell_value (disk full?)");
+    }
+    ++finished_;
     if (!writeEvents_) return;
-    eventIndex_.push_back(static_cast<std::int64_t>(eventsWritten_ + eventIndex_.size()));
-    eventReplicate_.push_back(static_cast<std::int64_t>(e.replicate));
-    eventTime_.push_back(e.time);
-    eventRoute_.push_back(static_cast<std::int64_t>(e.route));
-    eventKind_.push_back(static_cast<std::int8_t>(e.kind));
-    eventVesicle_.push_back(static_cast<std::int64_t>(e.vesicle));
-    eventLoad_.insert(eventLoad_.end(), e.load, e.load + species_);
-    if (eventIndex_.size() >= kEventBlock) flushEvents();
+    // Events go to the file in replicate order, whatever order the replicates finish in.
+    waitingEvents_.emplace(replicate, std::move(events));
+    for (auto it = waitingEvents_.find(nextEventReplicate_); it != waitingEvents_.end();
+         it = waitingEvents_.find(nextEventReplicate_)) {
+        appendEvents(it->second);
+        waitingEvents_.erase(it);
+        ++nextEventReplicate_;
+    }
 }
 
-void ResultWriter::flushEvents() {
-    const hsize_t rows = eventIndex_.size();
-    if (!writeEvents_ || rows == 0) return;
+void ResultWriter::appendEvents(const EventRows& e) {
+    const hsize_t rows = e.size();
+    if (rows == 0) return;
     auto append = [&](const char* name, hid_t memType, const void* data, hsize_t width) {
         h5::Handle set(h5::check(H5Dopen2(eventGroup_, name, H5P_DEFAULT), path_, std::string("open /events/") + name), H5Dclose);
         const int rank = width == 0 ? 1 : 2;
@@ -296,37 +387,26 @@ void ResultWriter::flushEvents() {
         h5::check(H5Dwrite(set, memType, memSpace, fileSpace, H5P_DEFAULT, data), path_,
                   std::string("write /events/") + name + " (disk full?)");
     };
-    append("event", H5T_NATIVE_INT64, eventIndex_.data(), 0);
-    append("replicate", H5T_NATIVE_INT64, eventReplicate_.data(), 0);
-    append("time", H5T_NATIVE_DOUBLE, eventTime_.data(), 0);
-    append("route", H5T_NATIVE_INT64, eventRoute_.data(), 0);
-    append("kind", H5T_NATIVE_INT8, eventKind_.data(), 0);
-    append("vesicle", H5T_NATIVE_INT64, eventVesicle_.data(), 0);
-    if (species_ > 0) append("load", H5T_NATIVE_DOUBLE, eventLoad_.data(), species_);
+    std::vector<std::int64_t> index(rows);
+    for (hsize_t i = 0; i < rows; ++i) index[i] = static_cast<std::int64_t>(eventsWritten_ + i);
+    append("event", H5T_NATIVE_INT64, index.data(), 0);
+    append("replicate", H5T_NATIVE_INT64, e.replicate.data(), 0);
+    append("time", H5T_NATIVE_DOUBLE, e.time.data(), 0);
+    append("route", H5T_NATIVE_INT64, e.route.data(), 0);
+    append("kind", H5T_NATIVE_INT8, e.kind.data(), 0);
+    append("vesicle", H5T_NATIVE_INT64, e.vesicle.data(), 0);
+    if (species_ > 0) append("load", H5T_NATIVE_DOUBLE, e.load.data(), species_);
     eventsWritten_ += rows;
-    eventIndex_.clear();
-    eventReplicate_.clear();
-    eventTime_.clear();
-    eventRoute_.clear();
-    eventKind_.clear();
-    eventVesicle_.clear();
-    eventLoad_.clear();
-}
-
-void ResultWriter::replicateFinished(std::size_t replicate) {
-    const auto it = pending_.find(replicate);
-    if (it == pending_.end()) return;
-    flush(replicate, *it->second);
-    pending_.erase(it);
 }
 
 void ResultWriter::commit() {
-    for (auto& [replicate, block] : pending_) flush(replicate, *block);
-    pending_.clear();
-    flushEvents();
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (finished_ != replicates_ || !waitingEvents_.empty())
+        throw IoError(path_ + ": only " + std::to_string(finished_) + " of " + std::to_string(replicates_) +
+                      " replicates finished; the file is not complete");
     if (writeEvents_) h5::writeInt64Attribute(eventGroup_, "count", static_cast<std::int64_t>(eventsWritten_), path_);
     eventGroup_.reset();
-    for (auto* h : {&amounts_, &budded_, &fused_, &inTransit_, &cargoInTransit_, &membraneArea_}) h->reset();
+    for (auto* h : {&amounts_, &budded_, &fused_, &inTransit_, &cargoInTransit_, &membraneArea_, &cellParameters_}) h->reset();
     h5::writeInt64Attribute(file_, schema::kCompleteAttribute, 1, path_);
     h5::check(H5Fflush(file_, H5F_SCOPE_GLOBAL), path_, "flush the file (disk full?)");
     if (H5Fclose(file_.get()) < 0) throw IoError(path_ + ": HDF5 failed to close the file (disk full?)");
@@ -340,7 +420,7 @@ void ResultWriter::commit() {
 ResultWriter::~ResultWriter() {
     if (committed_) return;
     eventGroup_.reset();
-    for (auto* h : {&amounts_, &budded_, &fused_, &inTransit_, &cargoInTransit_, &membraneArea_}) h->reset();
+    for (auto* h : {&amounts_, &budded_, &fused_, &inTransit_, &cargoInTransit_, &membraneArea_, &cellParameters_}) h->reset();
     file_.reset();
     std::error_code ec;
     fs::remove(temporaryPath_, ec);

@@ -1,9 +1,14 @@
 #pragma once
-// Writes a run to HDF5 as it goes (contract section 4). The file is created under a temporary
-// name beside the target and renamed only by commit(); a writer destroyed without commit()
-// removes its temporary file, so no half-written file ever carries the final name.
+// Writes a run to HDF5 as it goes (contract section 4). Each replicate reports to its own sink
+// (openReplicate), which may run on any thread: samples go to the file a chunk at a time, at
+// their fixed place, so memory does not grow with the number of replicates or the length of the
+// run; the event log is appended in replicate order, so the file does not depend on which thread
+// finished first. The file is created under a temporary name beside the target and renamed only
+// by commit(); a writer destroyed without commit() removes its temporary file, so no half-written
+// file ever carries the final name.
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -19,47 +24,70 @@ struct RunProvenance {
     std::string algorithm;       ///< what the method ran: stepper, SSA variant, ...
 };
 
-class ResultWriter : public TrajectoryObserver {
+class ResultWriter {
 public:
     ResultWriter(std::string path, const RunConfig& config, const RunProvenance& provenance);
-    ~ResultWriter() override;
+    ~ResultWriter();
 
-    void sample(const Sample& s) override;
-    void vesicleEvent(const VesicleEvent& e) override;
-    void replicateFinished(std::size_t replicate) override;
+    /// The observer for one replicate (index in [first_replicate, first_replicate + replicates)).
+    /// Thread-safe; the sink must be used by one thread at a time and finish with replicateFinished.
+    std::unique_ptr<TrajectoryObserver> openReplicate(std::size_t replicate);
 
-    /// Flush, mark complete, close, and move to the final name.
+    /// Check that every replicate finished, mark complete, close, and move to the final name.
     void commit();
 
     const std::string& path() const { return path_; }
     const std::string& temporaryPath() const { return temporaryPath_; }
+    /// Rows of the sample block a sink buffers before writing (one chunk).
+    std::size_t chunkRows() const { return chunkRows_; }
+
+    struct SampleBlock {
+        std::size_t start = 0;  ///< first time index
+        std::size_t rows = 0;
+        std::vector<double> amounts, budded, fused, inTransit, cargo, area;
+        void clear();
+    };
+    struct EventRows {
+        std::vector<std::int64_t> replicate, route, vesicle;
+        std::vector<double> time, load;
+        std::vector<std::int8_t> kind;
+        std::size_t size() const { return time.size(); }
+        void clear();
+    };
 
 private:
-    struct Block;  // buffered samples of one replicate
-    void flush(std::size_t replicate, Block& block);
-    void flushEvents();
+    class Sink;
+    friend class Sink;
+    void writeSamples(std::size_t replicate, const SampleBlock& block);
+    void finishReplicate(std::size_t replicate, EventRows&& events, const std::vector<double>& parameters,
+                         bool parametersDrawn);
+    void appendEvents(const EventRows& rows);
     h5::Handle createTrajectory(hid_t parent, const std::string& name, hid_t fileType, std::size_t width,
                                 const std::vector<hid_t>& scales);
 
     std::string path_;
     std::string temporaryPath_;
+    std::size_t firstReplicate_ = 0;
+    std::size_t replicates_ = 0;
     std::size_t samples_ = 0;
     std::size_t species_ = 0;
     std::size_t routes_ = 0;
     std::size_t compartments_ = 0;
+    std::size_t parameters_ = 0;
     std::size_t chunkRows_ = 1;
     int compression_ = 0;
     bool committed_ = false;
-    h5::Handle file_;
-    h5::Handle amounts_, budded_, fused_, inTransit_, cargoInTransit_, membraneArea_;
-    // The vesicle event log (stochastic methods), appended in blocks.
     bool writeEvents_ = false;
+    bool writeCellParameters_ = false;
+
+    std::mutex mutex_;  ///< guards everything below and every HDF5 call
+    h5::Handle file_;
+    h5::Handle amounts_, budded_, fused_, inTransit_, cargoInTransit_, membraneArea_, cellParameters_;
     h5::Handle eventGroup_;
     std::size_t eventsWritten_ = 0;
-    std::vector<std::int64_t> eventIndex_, eventReplicate_, eventRoute_, eventVesicle_;
-    std::vector<double> eventTime_, eventLoad_;
-    std::vector<std::int8_t> eventKind_;
-    std::map<std::size_t, std::unique_ptr<Block>> pending_;
+    std::size_t finished_ = 0;
+    std::size_t nextEventReplicate_ = 0;             ///< the replicate whose events are appended next
+    std::map<std::size_t, EventRows> waitingEvents_; ///< finished replicates waiting for their turn
 };
 
 }  // namespace egress

@@ -4,6 +4,7 @@
 #include <boost/numeric/odeint.hpp>
 #include <cmath>
 #include <limits>
+#include <numeric>
 #include <sstream>
 
 #include "core/Error.hpp"
@@ -90,19 +91,18 @@ std::string HybridSolver::algorithm() const {
     return std::string("PDMP: ") + stepperName(stepper_) + " dense output, integrated hazards, TOMS 748 root finding";
 }
 
-void HybridSolver::run(std::size_t replicate, const std::vector<double>& baseParameters,
+std::uint64_t HybridSolver::run(std::size_t replicate, const std::vector<double>& baseParameters,
                        TrajectoryObserver& observer) const {
     if (stepper_ == OdeStepper::Rosenbrock4)
-        runWith<UblasVector>(odeint::make_dense_output(settings_.atol, settings_.rtol, odeint::rosenbrock4<double>()),
+        return runWith<UblasVector>(odeint::make_dense_output(settings_.atol, settings_.rtol, odeint::rosenbrock4<double>()),
                              replicate, baseParameters, observer);
-    else
-        runWith<std::vector<double>>(
+    return runWith<std::vector<double>>(
             odeint::make_dense_output(settings_.atol, settings_.rtol, odeint::runge_kutta_dopri5<std::vector<double>>()),
             replicate, baseParameters, observer);
 }
 
 template <class State, class Stepper>
-void HybridSolver::runWith(Stepper stepper, std::size_t replicate, const std::vector<double>& baseParameters,
+std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, const std::vector<double>& baseParameters,
                            TrajectoryObserver& observer) const {
     const Timeline timeline(model_, settings_.t_end);
     HybridSystem system(model_, reactionsOnly_);
@@ -125,7 +125,7 @@ void HybridSolver::runWith(Stepper stepper, std::size_t replicate, const std::ve
         else return stepper.do_step(rhs);
     };
 
-    State y(n), probe(n);
+    State y(n), probe(n), atSample(n);
     for (std::size_t i = 0; i < n; ++i) y[i] = i < S ? model_.species[i].initial : 0.0;
     std::vector<double> threshold(V);
     for (auto& p : threshold) p = rng.exponential();
@@ -145,8 +145,8 @@ void HybridSolver::runWith(Stepper stepper, std::size_t replicate, const std::ve
     // Samples strictly before `limit` (or up to it) inside the current step, from the dense output.
     auto emitWithin = [&](double limit, bool inclusive) {
         while (!grid.done() && (grid.nextTime() < limit || (inclusive && grid.nextTime() == limit))) {
-            stepper.calc_state(grid.nextTime(), probe);
-            emit(probe);
+            stepper.calc_state(grid.nextTime(), atSample);
+            emit(atSample);
         }
     };
     auto report = [&](std::size_t r, VesicleEventKind kind, std::uint64_t id, const double* routeLoads) {
@@ -294,6 +294,9 @@ void HybridSolver::runWith(Stepper stepper, std::size_t replicate, const std::ve
         while (!grid.done() && grid.nextTime() <= segmentEnd) emit(y);
     }
     observer.replicateFinished(replicate);
+    return pool.budded().empty() ? 0
+                                 : static_cast<std::uint64_t>(std::accumulate(pool.budded().begin(), pool.budded().end(), 0.0) +
+                                                              std::accumulate(pool.fused().begin(), pool.fused().end(), 0.0));
 }
 
 }  // namespace egress

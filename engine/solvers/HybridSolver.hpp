@@ -14,7 +14,7 @@ namespace egress {
 class HybridSolver : public Simulator {
 public:
     HybridSolver(const Model& model, const SimulationSettings& settings);
-    void run(std::size_t replicate, const std::vector<double>& baseParameters,
+    std::uint64_t run(std::size_t replicate, const std::vector<double>& baseParameters,
              TrajectoryObserver& observer) const override;
     std::string algorithm() const override;
 
@@ -24,7 +24,7 @@ public:
 
 private:
     template <class State, class Stepper>
-    void runWith(Stepper stepper, std::size_t replicate, const std::vector<double>& baseParameters,
+    std::uint64_t runWith(Stepper stepper, std::size_t replicate, const std::vector<double>& baseParameters,
                  TrajectoryObserver& observer) const;
 
     const Model& model_;

@@ -25,9 +25,9 @@ constexpr std::size_t kMaxStepsBetweenOutputs = 1'000'000;
 
 /// Integrate `x` over the given time points (first = current time), calling `atTime` at each.
 template <class State, class Stepper, class System>
-void integrateOver(Stepper stepper, System system, State& x, const std::vector<double>& times,
+std::size_t integrateOver(Stepper stepper, System system, State& x, const std::vector<double>& times,
                    double dt0, const std::function<void(const State&, double)>& atTime) {
-    odeint::integrate_times(stepper, system, x, times.begin(), times.end(), dt0,
+    return odeint::integrate_times(stepper, system, x, times.begin(), times.end(), dt0,
                             [&](const State& s, double t) { atTime(s, t); },
                             odeint::max_step_checker(kMaxStepsBetweenOutputs));
 }
@@ -51,7 +51,7 @@ OdeSolver::OdeSolver(const Model& model, const SimulationSettings& settings)
         stepper_ = stiffnessIndex_ > kStiffnessLimit ? OdeStepper::Rosenbrock4 : OdeStepper::Dopri5;
 }
 
-void OdeSolver::run(std::size_t replicate, const std::vector<double>& baseParameters,
+std::uint64_t OdeSolver::run(std::size_t replicate, const std::vector<double>& baseParameters,
                     TrajectoryObserver& observer) const {
     MeanFluxSystem system(model_, settings_.delay_stages);
     const Timeline timeline(model_, settings_.t_end);
@@ -74,6 +74,7 @@ void OdeSolver::run(std::size_t replicate, const std::vector<double>& baseParame
             }
     };
 
+    std::uint64_t steps = 0;
     std::vector<double> x = system.initialState();
     for (const TimedEvent* e : timeline.eventsAt(0.0)) Timeline::apply(*e, x.data());
     emit(x.data());
@@ -104,7 +105,7 @@ void OdeSolver::run(std::size_t replicate, const std::vector<double>& baseParame
                             m(i, j) = J(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j));
                     std::fill(dfdt.begin(), dfdt.end(), 0.0);  // parameters are constant within a segment
                 };
-                integrateOver<UblasVector>(
+                steps += integrateOver<UblasVector>(
                     odeint::make_controlled(settings_.atol, settings_.rtol, odeint::rosenbrock4<double>()),
                     std::make_pair(rhs, jac), ux, times, dt0, [&](const UblasVector& s, double t) {
                         checkFinite(&s[0], t);
@@ -115,7 +116,7 @@ void OdeSolver::run(std::size_t replicate, const std::vector<double>& baseParame
                 auto rhs = [&](const std::vector<double>& s, std::vector<double>& d, double) {
                     system.rhs(s.data(), d.data());
                 };
-                integrateOver<std::vector<double>>(
+                steps += integrateOver<std::vector<double>>(
                     odeint::make_controlled(settings_.atol, settings_.rtol,
                                             odeint::runge_kutta_dopri5<std::vector<double>>()),
                     rhs, x, times, dt0, [&](const std::vector<double>& s, double t) {
@@ -140,6 +141,7 @@ void OdeSolver::run(std::size_t replicate, const std::vector<double>& baseParame
         segmentStart = segmentEnd;
     }
     observer.replicateFinished(replicate);
+    return steps;
 }
 
 }  // namespace egress

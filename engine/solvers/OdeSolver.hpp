@@ -18,7 +18,7 @@ public:
 
     /// Integrate one trajectory with the given base parameter values (before perturbations),
     /// reporting every grid sample to `observer` under replicate index `replicate`.
-    void run(std::size_t replicate, const std::vector<double>& baseParameters, TrajectoryObserver& observer) const override;
+    std::uint64_t run(std::size_t replicate, const std::vector<double>& baseParameters, TrajectoryObserver& observer) const override;
     std::string algorithm() const override { return stepperName(stepper_); }
 
     /// Largest |Re(eigenvalue)| of the Jacobian at the initial state times t_end: how many of

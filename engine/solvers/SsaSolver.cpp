@@ -73,7 +73,7 @@ SsaSolver::SsaSolver(const Model& model, const SimulationSettings& settings)
     }
 }
 
-void SsaSolver::run(std::size_t replicate, const std::vector<double>& baseParameters,
+std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& baseParameters,
                     TrajectoryObserver& observer) const {
     RandomStream rng(settings_.seed, replicate, StreamPurpose::Trajectory);
     const Timeline timeline(model_, settings_.t_end);
@@ -88,6 +88,7 @@ void SsaSolver::run(std::size_t replicate, const std::vector<double>& baseParame
     std::vector<double> propensity(channels, 0.0);
     std::vector<double> loads, eventLoad(S, 0.0);
     double t = 0.0;
+    std::uint64_t fired = 0;
 
     auto fail = [&](const std::string& what) {
         std::ostringstream msg;
@@ -192,6 +193,7 @@ void SsaSolver::run(std::size_t replicate, const std::vector<double>& baseParame
                 if (target < sum) break;
             }
             fire(chosen);  // a rounding miss keeps the last channel with positive propensity
+            ++fired;
         }
         for (const TimedEvent* e : timeline.eventsAt(segmentEnd)) Timeline::apply(*e, x.data());
         parameters = timeline.parametersAt(segmentEnd, baseParameters);
@@ -199,6 +201,7 @@ void SsaSolver::run(std::size_t replicate, const std::vector<double>& baseParame
         emitBefore(segmentEnd, true);
     }
     observer.replicateFinished(replicate);
+    return fired;
 }
 
 }  // namespace egress

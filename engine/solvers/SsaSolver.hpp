@@ -11,7 +11,7 @@ namespace egress {
 class SsaSolver : public Simulator {
 public:
     SsaSolver(const Model& model, const SimulationSettings& settings);
-    void run(std::size_t replicate, const std::vector<double>& baseParameters,
+    std::uint64_t run(std::size_t replicate, const std::vector<double>& baseParameters,
              TrajectoryObserver& observer) const override;
     std::string algorithm() const override { return "direct method with dependency graph"; }
 
