@@ -1,6 +1,7 @@
 // The `egress` program: parses the command line, wires loader -> solver -> writer, and is the
 // only place that prints errors and chooses exit statuses (0 ok, 1 run-time failure, 2 bad input).
 #include <CLI/CLI.hpp>
+#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -10,7 +11,9 @@
 #include <optional>
 
 #include "core/Error.hpp"
+#include "core/Interrupt.hpp"
 #include "io/ConfigLoader.hpp"
+#include "io/Hdf5.hpp"
 #include "io/ResultReader.hpp"
 #include "io/ResultWriter.hpp"
 #include "solvers/Ensemble.hpp"
@@ -121,6 +124,16 @@ int commandRun(const RunOptions& o, const std::string& commandLine) {
         config.model, *simulator, options, [&](std::size_t r) { return writer.openReplicate(r); },
         [&](const EnsembleProgress& p) { bar.update(p); });
     bar.finish();
+    if (done.done < done.total) {
+        const int signal = stopSignal().load();
+        const std::string reason = signal == SIGTERM ? "SIGTERM" : "SIGINT";
+        const std::string kept = writer.keepInterrupted(reason);
+        std::fprintf(stderr,
+                     "egress: interrupted by %s: %zu of %zu replicates finished; they are kept in %s, which is marked "
+                     "incomplete. Rerun the same command for the full result (replicates are reproducible).\n",
+                     reason.c_str(), done.done, done.total, kept.c_str());
+        return 128 + (signal ? signal : SIGINT);
+    }
     writer.commit();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
@@ -164,6 +177,9 @@ int commandInfo(const std::string& path) {
     const ResultSummary s = readResultSummary(path);
     std::printf("%s: egress result, format version %lld%s\n", path.c_str(), static_cast<long long>(s.formatVersion),
                 s.complete ? "" : " -- INCOMPLETE (the run did not finish; do not use)");
+    if (!s.interrupted.empty())
+        std::printf("  interrupted by %s: %lld of %zu replicates finished (see /replicate_finished)\n", s.interrupted.c_str(),
+                    static_cast<long long>(s.replicatesFinished), s.replicates);
     std::printf("  model '%s', method %s, seed %lld, egress %s, created %s\n", s.model.c_str(), s.method.c_str(),
                 static_cast<long long>(s.seed), s.egressVersion.c_str(), s.created.c_str());
     std::printf("  command: %s\n", s.command.c_str());
@@ -183,7 +199,22 @@ int commandInfo(const std::string& path) {
 
 }  // namespace
 
+extern "C" void onStopSignal(int signal) {
+    egress::requestStop(signal);
+    // A second signal ends the program at once (the temporary file then stays marked incomplete).
+    ::signal(signal, SIG_DFL);
+}
+
 int main(int argc, char** argv) {
+    h5::disableExitCleanup();
+    struct sigaction action {};
+    action.sa_handler = onStopSignal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+    // A file-size limit makes writes fail with EFBIG, reported as an I/O error, instead of killing us.
+    ::signal(SIGXFSZ, SIG_IGN);
+
     std::string commandLine;
     for (int i = 0; i < argc; ++i) commandLine += (i ? " " : "") + std::string(argv[i]);
 

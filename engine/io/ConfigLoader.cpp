@@ -208,10 +208,10 @@ struct ParameterSite {
 
 class Loader {
 public:
-    Loader(const std::string& paramsPath, const std::vector<std::string>& overrides) {
+    Loader(const std::string& paramsPath, std::string paramsText, const std::vector<std::string>& overrides) {
         config_.paramsPath = paramsPath;
         config_.overrides = overrides;
-        config_.paramsText = readFile(paramsPath, "parameter file");
+        config_.paramsText = std::move(paramsText);
         params_ = std::make_unique<Document>(paramsPath, config_.paramsText);
     }
 
@@ -809,7 +809,13 @@ std::vector<std::string> modelSearchPath() {
 }
 
 RunConfig loadRunConfig(const std::string& paramsPath, const std::vector<std::string>& overrides) {
-    Loader loader(paramsPath, overrides);
+    Loader loader(paramsPath, readFile(paramsPath, "parameter file"), overrides);
+    return loader.load(overrides);
+}
+
+RunConfig loadRunConfigFromText(const std::string& text, const std::string& paramsPath,
+                                const std::vector<std::string>& overrides) {
+    Loader loader(paramsPath, text, overrides);
     return loader.load(overrides);
 }
 

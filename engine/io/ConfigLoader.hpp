@@ -11,6 +11,11 @@ namespace egress {
 /// `overrides` are "NAME=VALUE" strings from --set, applied after the file's own values.
 RunConfig loadRunConfig(const std::string& paramsPath, const std::vector<std::string>& overrides = {});
 
+/// The same for text already in memory; `paramsPath` names it in messages and anchors a
+/// relative model path.
+RunConfig loadRunConfigFromText(const std::string& text, const std::string& paramsPath,
+                                const std::vector<std::string>& overrides = {});
+
 /// The directories searched for a built-in model name (`model = "secretory_core"`):
 /// $EGRESS_MODEL_PATH (colon-separated), then the models/ directory of the source tree.
 std::vector<std::string> modelSearchPath();

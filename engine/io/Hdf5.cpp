@@ -4,7 +4,16 @@
 
 namespace egress::h5 {
 
-void silenceLibraryErrors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+void silenceLibraryErrors() {
+    // HDF5 keeps error-printing settings per thread: silence each thread that calls it, once.
+    thread_local bool silenced = false;
+    if (!silenced) {
+        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+        silenced = true;
+    }
+}
+
+void disableExitCleanup() { H5dont_atexit(); }
 
 hid_t check(hid_t status, const std::string& file, const std::string& what) {
     if (status < 0) throw IoError(file + ": HDF5 failed to " + what);

@@ -38,8 +38,12 @@ private:
     Closer closer_ = nullptr;
 };
 
-/// Turns off HDF5's own printing of error stacks: egress reports errors itself.
+/// Turns off HDF5's own printing of error stacks (in the calling thread): egress reports errors itself.
 void silenceLibraryErrors();
+
+/// Keeps HDF5 from closing files in an atexit handler. egress closes every file itself; after a
+/// failed write (disk full), HDF 1.10.8's exit-time close of the broken file crashes. Call first.
+void disableExitCleanup();
 
 /// Throws IoError("<file>: <what>") when `status` < 0; returns it otherwise.
 hid_t check(hid_t status, const std::string& file, const std::string& what);

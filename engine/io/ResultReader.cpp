@@ -32,6 +32,8 @@ ResultSummary readResultSummary(const std::string& path) {
     h5::readStringAttribute(file, "command", s.command);
     h5::readStringAttribute(file, "model", s.model);
     h5::readInt64Attribute(file, "seed", s.seed);
+    h5::readStringAttribute(file, "interrupted", s.interrupted);
+    h5::readInt64Attribute(file, "replicates_finished", s.replicatesFinished);
 
     try {
         s.species = h5::readStringVector(file, schema::kSpecies, path);

@@ -13,6 +13,8 @@ struct ResultSummary {
     bool complete = false;
     std::string method, egressVersion, created, command, model;
     std::int64_t seed = 0;
+    std::string interrupted;              ///< the signal that stopped the run, if any
+    std::int64_t replicatesFinished = -1; ///< of an interrupted run
     std::vector<std::string> species;
     std::vector<std::string> routes;
     std::vector<double> times;

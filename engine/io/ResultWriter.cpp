@@ -89,6 +89,7 @@ ResultWriter::ResultWriter(std::string path, const RunConfig& config, const RunP
     firstReplicate_ = sim.first_replicate;
     replicates_ = sim.replicates;
     nextEventReplicate_ = firstReplicate_;
+    replicateFinished_.assign(replicates_, 0);
     parameters_ = model.parameters.size();
     h5::Handle timeSpace(H5Screate_simple(1, &T, nullptr), H5Sclose);
     h5::Handle time(h5::check(H5Dcreate2(file_, schema::kTime, H5T_IEEE_F64LE, timeSpace, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /time"), H5Dclose);
@@ -328,6 +329,7 @@ std::unique_ptr<TrajectoryObserver> ResultWriter::openReplicate(std::size_t repl
 
 void ResultWriter::writeSamples(std::size_t replicate, const SampleBlock& b) {
     std::lock_guard<std::mutex> lock(mutex_);
+    h5::silenceLibraryErrors();
     const hsize_t row = replicate - firstReplicate_;
     auto write = [&](hid_t set, const std::vector<double>& data, std::size_t width, const char* name) {
         if (width == 0) return;
@@ -350,6 +352,7 @@ void ResultWriter::writeSamples(std::size_t replicate, const SampleBlock& b) {
 void ResultWriter::finishReplicate(std::size_t replicate, EventRows&& events, const std::vector<double>& parameters,
                                    bool parametersDrawn) {
     std::lock_guard<std::mutex> lock(mutex_);
+    h5::silenceLibraryErrors();
     if (writeCellParameters_) {
         if (!parametersDrawn || parameters.size() != parameters_)
             throw IoError(path_ + ": replicate " + std::to_string(replicate) + " reported no cell parameters");
@@ -361,6 +364,7 @@ void ResultWriter::finishReplicate(std::size_t replicate, EventRows&& events, co
                   "write /parameters/cell_value (disk full?)");
     }
     ++finished_;
+    replicateFinished_[replicate - firstReplicate_] = 1;
     if (!writeEvents_) return;
     // Events go to the file in replicate order, whatever order the replicates finish in.
     waitingEvents_.emplace(replicate, std::move(events));
@@ -415,6 +419,38 @@ void ResultWriter::commit() {
     fs::rename(temporaryPath_, path_, ec);
     if (ec) throw IoError(path_ + ": cannot move the finished file into place: " + ec.message());
     committed_ = true;
+}
+
+std::string ResultWriter::keepInterrupted(const std::string& reason) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    // Events of replicates that finished after an unfinished one: append them in order too.
+    for (auto& [replicate, rows] : waitingEvents_) appendEvents(rows);
+    waitingEvents_.clear();
+    if (writeEvents_) h5::writeInt64Attribute(eventGroup_, "count", static_cast<std::int64_t>(eventsWritten_), path_);
+    eventGroup_.reset();
+    const hsize_t R = replicates_;
+    h5::Handle space(H5Screate_simple(1, &R, nullptr), H5Sclose);
+    h5::Handle mask(h5::check(H5Dcreate2(file_, "replicate_finished", H5T_STD_I8LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                              path_, "create /replicate_finished"), H5Dclose);
+    if (R > 0)
+        h5::check(H5Dwrite(mask, H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, replicateFinished_.data()), path_,
+                  "write /replicate_finished");
+    h5::Handle replicate(h5::check(H5Dopen2(file_, schema::kReplicate, H5P_DEFAULT), path_, "open /replicate"), H5Dclose);
+    h5::check(H5DSattach_scale(mask, replicate, 0), path_, "attach /replicate");
+    h5::writeStringAttribute(mask, "description", "1 where the replicate finished before the run was interrupted", path_);
+    mask.reset();
+    replicate.reset();
+    for (auto* h : {&amounts_, &budded_, &fused_, &inTransit_, &cargoInTransit_, &membraneArea_, &cellParameters_}) h->reset();
+    h5::writeStringAttribute(file_, "interrupted", reason, path_);
+    h5::writeInt64Attribute(file_, "replicates_finished", static_cast<std::int64_t>(finished_), path_);
+    if (H5Fclose(file_.get()) < 0) throw IoError(path_ + ": HDF5 failed to close the file (disk full?)");
+    file_ = h5::Handle();
+    const std::string kept = path_ + ".interrupted";
+    std::error_code ec;
+    fs::rename(temporaryPath_, kept, ec);
+    if (ec) throw IoError(kept + ": cannot move the interrupted file into place: " + ec.message());
+    committed_ = true;  // nothing left to remove
+    return kept;
 }
 
 ResultWriter::~ResultWriter() {

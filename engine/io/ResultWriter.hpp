@@ -36,6 +36,10 @@ public:
     /// Check that every replicate finished, mark complete, close, and move to the final name.
     void commit();
 
+    /// After a stop request: keep the finished replicates in a file that says it is not complete
+    /// (`complete` = 0, `interrupted`, `/replicate_finished`), named PATH.interrupted. Returns that name.
+    std::string keepInterrupted(const std::string& reason);
+
     const std::string& path() const { return path_; }
     const std::string& temporaryPath() const { return temporaryPath_; }
     /// Rows of the sample block a sink buffers before writing (one chunk).
@@ -86,6 +90,7 @@ private:
     h5::Handle eventGroup_;
     std::size_t eventsWritten_ = 0;
     std::size_t finished_ = 0;
+    std::vector<std::int8_t> replicateFinished_;  ///< by replicate offset
     std::size_t nextEventReplicate_ = 0;             ///< the replicate whose events are appended next
     std::map<std::size_t, EventRows> waitingEvents_; ///< finished replicates waiting for their turn
 };

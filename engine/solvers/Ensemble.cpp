@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "core/Interrupt.hpp"
 #include "core/Variability.hpp"
 
 namespace egress {
@@ -50,7 +51,7 @@ EnsembleProgress runEnsemble(const Model& model, const Simulator& simulator, con
         }
         if (abort.load()) continue;
         try {
-            if (stop && stop()) {
+            if (stopRequested() || (stop && stop())) {
                 abort = true;
             } else {
                 const std::size_t replicate = options.first + offset;
@@ -63,6 +64,8 @@ EnsembleProgress runEnsemble(const Model& model, const Simulator& simulator, con
                 state.work += work;
                 if (progress) progress(state);
             }
+        } catch (const Interrupted&) {
+            abort = true;  // a stop request: what finished is kept, the caller decides
         } catch (...) {
             std::lock_guard<std::mutex> lock(mutex);
             if (!failure) failure = std::current_exception();

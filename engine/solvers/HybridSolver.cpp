@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/Error.hpp"
+#include "core/Interrupt.hpp"
 #include "core/Kinetics.hpp"
 #include "core/RandomStream.hpp"
 #include "core/Timeline.hpp"
@@ -211,6 +212,7 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
     std::vector<double> ends = timeline.breakpoints();
     ends.push_back(settings_.t_end);
     const double dt0 = settings_.output_interval * 1e-3;
+    std::uint64_t events = 0;  // buds since the start, to poll for a stop request now and then
     for (double segmentEnd : ends) {
         parameters = timeline.parametersAt(t, baseParameters);
         system.setParameters(parameters);
@@ -234,6 +236,7 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
                 fail(std::string("the stepper cannot meet its tolerance: ") + e.what());
             }
             if (++steps > kMaxStepsBetweenEvents) fail("too many steps without an event");
+            if ((steps & 0xff) == 0) throwIfStopRequested();
             const double t0 = span.first;
             const double end = std::min(span.second, stop);
             if (end < span.second) stepper.calc_state(end, probe);
@@ -273,6 +276,7 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
                 stepper.calc_state(budTime, y);
                 t = budTime;
                 bud(budRoute);
+                if ((++events & 0xfff) == 0) throwIfStopRequested();
                 threshold[budRoute] += rng.exponential();
                 restart = true;
                 continue;

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/Error.hpp"
+#include "core/Interrupt.hpp"
 #include "core/Timeline.hpp"
 #include "solvers/MeanFluxSystem.hpp"
 #include "solvers/SampleGrid.hpp"
@@ -85,6 +86,7 @@ std::uint64_t OdeSolver::run(std::size_t replicate, const std::vector<double>& b
     double segmentStart = 0.0;
     UblasVector ux(n);
     for (double segmentEnd : ends) {
+        throwIfStopRequested();
         system.setParameters(timeline.parametersAt(segmentStart, baseParameters));
         std::vector<double> times{segmentStart};
         for (std::size_t i = grid.nextIndex(); i < samples && settings_.sampleTime(i) < segmentEnd; ++i)
@@ -121,6 +123,7 @@ std::uint64_t OdeSolver::run(std::size_t replicate, const std::vector<double>& b
                                             odeint::runge_kutta_dopri5<std::vector<double>>()),
                     rhs, x, times, dt0, [&](const std::vector<double>& s, double t) {
                         checkFinite(s.data(), t);
+                        throwIfStopRequested();
                         if (t != segmentStart && t != last) emit(s.data());
                     });
             }

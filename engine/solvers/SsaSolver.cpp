@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/Error.hpp"
+#include "core/Interrupt.hpp"
 #include "core/Kinetics.hpp"
 #include "core/RandomStream.hpp"
 #include "core/Timeline.hpp"
@@ -193,7 +194,7 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
                 if (target < sum) break;
             }
             fire(chosen);  // a rounding miss keeps the last channel with positive propensity
-            ++fired;
+            if ((++fired & 0xfff) == 0) throwIfStopRequested();
         }
         for (const TimedEvent* e : timeline.eventsAt(segmentEnd)) Timeline::apply(*e, x.data());
         parameters = timeline.parametersAt(segmentEnd, baseParameters);
