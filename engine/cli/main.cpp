@@ -159,6 +159,7 @@ int commandRun(const RunOptions& o, const std::string& commandLine) {
 int commandCheck(const std::string& params, const std::vector<std::string>& overrides) {
     const RunConfig config = loadRunConfig(params, overrides);
     printWarnings(config);
+    makeSimulator(config.model, config.simulation);  // the method's own checks (whole molecules for ssa)
     const Model& m = config.model;
     std::printf("%s: OK\n", params.c_str());
     std::printf("model '%s'%s%s\n", m.name.c_str(), config.modelPath.empty() ? " (inline)" : " from ",

@@ -204,7 +204,44 @@ struct ParameterSite {
     const Document* document = nullptr;
     toml::source_region key;
     bool fromParamsFile = false;
+    const Document* unitsDocument = nullptr;  ///< where the units in force were written, if any
+    toml::source_region units;
 };
+
+/// What a value means where it is used, for checking the units written beside a parameter.
+enum class Dimension { FirstOrderRate, Rate, Amount, Dimensionless };
+
+std::string normalizedUnits(const std::string& units) {
+    std::string out;
+    for (unsigned char c : units)
+        if (!std::isspace(c)) out += static_cast<char>(std::tolower(c));
+    return out;
+}
+
+/// Why `units` cannot be the units of a value of dimension `d` (egress: molecules, s), or "".
+std::string unitsProblem(const std::string& units, Dimension d) {
+    const std::string u = normalizedUnits(units);
+    if (u.empty()) return "";
+    for (const char* other : {"min", "hour", "hr", "/h", "h^-1", "h-1", "day", "ms", "%"})
+        if (u.find(other) != std::string::npos)
+            return "units '" + units + "' are not in seconds: egress takes times in s and rates per s (convert the value)";
+    const bool perSecond = u == "1/s" || u == "/s" || u == "s^-1" || u == "s-1" || u == "1/sec" || u == "1/second" ||
+                           u == "persecond" || u == "hz";
+    switch (d) {
+        case Dimension::FirstOrderRate:
+            if (!perSecond) return "units '" + units + "' do not fit a first-order rate constant: expected 1/s";
+            break;
+        case Dimension::Dimensionless:
+            if (perSecond || u.find("/s") != std::string::npos || u.find("molecule") != std::string::npos)
+                return "units '" + units + "' do not fit a dimensionless number (a probability or Hill coefficient)";
+            break;
+        case Dimension::Amount:
+            if (u.find("/s") != std::string::npos) return "units '" + units + "' are a rate, but this value is an amount (molecules)";
+            break;
+        case Dimension::Rate: break;
+    }
+    return "";
+}
 
 class Loader {
 public:
@@ -246,7 +283,9 @@ public:
         readPerturbations(root);
         readEvents(root);
         readOutput(root);
+        checkUnits();
         checkUnused();
+        semanticWarnings();
         return std::move(config_);
     }
 
@@ -333,6 +372,8 @@ private:
         if (m.reactions.empty() && m.routes.empty()) doc.fail(t.source(), where, "the model has no reactions and no vesicle routes");
     }
 
+    const Model& model() const { return config_.model; }
+
     template <class T>
     static std::vector<std::string> names(const std::vector<T>& items) {
         std::vector<std::string> out;
@@ -348,10 +389,14 @@ private:
             if (!isIdentifier(name)) doc.fail(key.source(), field, std::string("invalid parameter name: ") + kIdentifierRule);
             Parameter p;
             p.name = name;
+            std::optional<toml::source_region> unitsAt;
             if (const auto* pt = node.as_table()) {
                 doc.checkKeys(*pt, field, {"value", "units", "source", "description", "cv", "distribution"});
                 p.value = doc.nonNegative(doc.require(*pt, "value", field), field + ".value");
-                if (const auto* u = pt->get("units")) p.units = doc.string(*u, field + ".units");
+                if (const auto* u = pt->get("units")) {
+                    p.units = doc.string(*u, field + ".units");
+                    unitsAt = u->source();
+                }
                 if (const auto* s = pt->get("source")) p.source = doc.string(*s, field + ".source");
                 readVariability(doc, *pt, field, p);
             } else {
@@ -366,12 +411,17 @@ private:
                     old.distribution = p.distribution;
                     old.cv = p.cv;
                 }
-                if (!p.units.empty()) old.units = p.units;
+                if (!p.units.empty()) {
+                    old.units = p.units;
+                    sites_[*existing].unitsDocument = &doc;
+                    sites_[*existing].units = *unitsAt;
+                }
                 if (!p.source.empty()) old.source = p.source;
             } else {
                 if (m.findSpecies(name)) doc.fail(key.source(), field, "'" + name + "' is already a species name");
                 m.parameters.push_back(p);
-                sites_.push_back(ParameterSite{&doc, key.source(), fromParamsFile});
+                sites_.push_back(ParameterSite{&doc, key.source(), fromParamsFile, unitsAt ? &doc : nullptr,
+                                               unitsAt.value_or(toml::source_region{})});
             }
         }
     }
@@ -526,6 +576,9 @@ private:
             law.kind = lawName == "hill" ? RateLawKind::Hill : RateLawKind::MichaelisMenten;
             refValue(doc, doc.require(t, "vmax", field), field + ".vmax", law.vmax);
             refValue(doc, doc.require(t, "km", field), field + ".km", law.km);
+            // km = 0 makes S/(km + S) undefined at S = 0.
+            if (model().valueOf(law.km, model().baseParameterValues()) <= 0.0)
+                doc.fail(*t.get("km"), field + ".km", "must be positive (the rate is undefined at S = 0 when km = 0)");
             if (law.kind == RateLawKind::Hill) refValue(doc, doc.require(t, "n", field), field + ".n", law.n);
         }
         if (const auto* sn = t.get("substrate")) {
@@ -769,6 +822,64 @@ private:
             if (v < 0 || v > 9) doc.fail(*c, "output.compression", "gzip level must lie in [0, 9]");
             config_.output.compression = static_cast<int>(v);
         }
+    }
+
+    /// Units written beside a parameter must fit every use of it (at least time and first-order rates).
+    void checkUnits() {
+        const Model& m = config_.model;
+        auto check = [&](const ValueRef& ref, Dimension d, const std::string& use) {
+            if (!ref.parameter) return;
+            const auto& site = sites_[*ref.parameter];
+            const std::string problem = unitsProblem(m.parameters[*ref.parameter].units, d);
+            if (problem.empty() || !site.unitsDocument) return;
+            site.unitsDocument->fail(site.units, "parameters." + m.parameters[*ref.parameter].name + ".units",
+                                     problem + "; it is used as " + use);
+        };
+        auto checkLaw = [&](const RateLaw& law, const std::string& owner) {
+            if (law.kind == RateLawKind::MassAction) {
+                int order = 0;
+                for (const auto& t : law.order) order += t.count;
+                check(law.k, order == 1 ? Dimension::FirstOrderRate : Dimension::Rate, "the rate constant of " + owner);
+            } else {
+                check(law.vmax, Dimension::Rate, "vmax of " + owner);
+                check(law.km, Dimension::Amount, "km of " + owner);
+                if (law.kind == RateLawKind::Hill) check(law.n, Dimension::Dimensionless, "the Hill coefficient of " + owner);
+            }
+        };
+        for (const auto& r : m.reactions) checkLaw(r.law, "reaction '" + r.name + "'");
+        for (const auto& v : m.routes) {
+            checkLaw(v.budding, "the budding of route '" + v.name + "'");
+            check(v.capture, Dimension::Dimensionless, "the capture probability of route '" + v.name + "'");
+            check(v.fusion_rate, Dimension::FirstOrderRate, "the fusion rate of route '" + v.name + "'");
+        }
+    }
+
+    /// Legal but suspicious models: said once, before anything runs.
+    void semanticWarnings() {
+        const Model& m = config_.model;
+        const Document& where = modelDocument_ ? *modelDocument_ : *params_;
+        auto warn = [&](const std::string& msg) { config_.warnings.push_back(where.path() + ": warning: " + msg); };
+        std::vector<bool> touched(m.species.size(), false);
+        for (const auto& r : m.reactions) {
+            for (const auto& t : r.reactants) touched[t.species] = true;
+            for (const auto& t : r.products) touched[t.species] = true;
+            if (r.law.kind != RateLawKind::MassAction)
+                for (const auto& t : r.reactants)
+                    if (r.law.substrate && t.species != *r.law.substrate)
+                        warn("reaction '" + r.name + "' consumes '" + m.species[t.species].name +
+                             "' at a rate that does not depend on it: its amount can become negative");
+        }
+        for (const auto& v : m.routes) {
+            for (const auto& c : v.cargo) touched[c.donor] = touched[c.acceptor] = true;
+            if (v.cargo.empty()) warn("vesicle route '" + v.name + "' carries no cargo species (it moves membrane only)");
+        }
+        for (const auto& e : m.events)
+            for (const auto& c : e.changes) touched[c.species] = true;
+        for (std::size_t i = 0; i < m.species.size(); ++i)
+            if (!touched[i]) warn("species '" + m.species[i].name + "' is touched by no reaction, route or event: it stays constant");
+        for (const auto& p : m.perturbations)
+            if (p.end && *p.end > config_.simulation.t_end)
+                config_.warnings.push_back(params_->path() + ": warning: perturbation '" + p.name + "' ends after t_end; its end is never reached");
     }
 
     void checkUnused() {

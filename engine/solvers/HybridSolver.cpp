@@ -15,6 +15,7 @@
 #include "solvers/MeanFluxSystem.hpp"
 #include "solvers/OdeSolver.hpp"
 #include "solvers/SampleGrid.hpp"
+#include "solvers/StateGuard.hpp"
 #include "solvers/VesiclePool.hpp"
 
 namespace egress {
@@ -213,6 +214,7 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
     ends.push_back(settings_.t_end);
     const double dt0 = settings_.output_interval * 1e-3;
     std::uint64_t events = 0;  // buds since the start, to poll for a stop request now and then
+    double scale = 1.0;        // the largest amount seen, for the drift allowed below 0
     for (double segmentEnd : ends) {
         parameters = timeline.parametersAt(t, baseParameters);
         system.setParameters(parameters);
@@ -241,8 +243,8 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
             const double end = std::min(span.second, stop);
             if (end < span.second) stepper.calc_state(end, probe);
             else probe = stepper.current_state();
-            for (std::size_t i = 0; i < S; ++i)
-                if (!std::isfinite(probe[i])) fail("the amount of species '" + model_.species[i].name + "' is not finite");
+            for (std::size_t i = 0; i < S; ++i) scale = std::max(scale, std::abs(probe[i]));
+            checkAmounts(model_, raw(probe), end, replicate, "hybrid", negativeTolerance(settings_, scale));
 
             // The earliest bud whose integrated hazard crosses its threshold within (t0, end].
             double budTime = std::numeric_limits<double>::infinity();

@@ -11,6 +11,7 @@
 #include "core/Timeline.hpp"
 #include "solvers/MeanFluxSystem.hpp"
 #include "solvers/SampleGrid.hpp"
+#include "solvers/StateGuard.hpp"
 
 namespace egress {
 
@@ -65,14 +66,10 @@ std::uint64_t OdeSolver::run(std::size_t replicate, const std::vector<double>& b
         system.vesicleSummary(x, budded, fused, inTransit, cargo);
         grid.emit(observer, x, budded.data(), fused.data(), inTransit.data(), cargo.data());
     };
+    double scale = 1.0;  // the largest amount seen, for the drift allowed below 0
     auto checkFinite = [&](const double* x, double t) {
-        for (std::size_t i = 0; i < model_.species.size(); ++i)
-            if (!std::isfinite(x[i])) {
-                std::ostringstream msg;
-                msg << "ode: amount of species '" << model_.species[i].name << "' is not finite at t = " << t
-                    << " s (replicate " << replicate << ")";
-                throw SolverError(msg.str());
-            }
+        for (std::size_t i = 0; i < model_.species.size(); ++i) scale = std::max(scale, std::abs(x[i]));
+        checkAmounts(model_, x, t, replicate, "ode", negativeTolerance(settings_, scale));
     };
 
     std::uint64_t steps = 0;

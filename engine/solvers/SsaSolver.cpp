@@ -19,6 +19,12 @@ namespace egress {
 
 namespace {
 
+std::string formatAmount(double v) {
+    std::ostringstream s;
+    s << v;
+    return s.str();
+}
+
 /// Species a law reads.
 std::vector<std::size_t> inputsOf(const RateLaw& law) {
     std::vector<std::size_t> in;
@@ -34,7 +40,7 @@ SsaSolver::SsaSolver(const Model& model, const SimulationSettings& settings)
     // Counts are whole molecules: a fractional amount in the input has no exact meaning here.
     auto requireWhole = [](double amount, const std::string& what) {
         if (amount != std::floor(amount))
-            throw InputError("", 0, 0, what + " is " + std::to_string(amount) + ": the ssa method counts whole molecules");
+            throw InputError("", 0, 0, what + " is " + formatAmount(amount) + ": the ssa method counts whole molecules");
     };
     for (const auto& s : model.species) requireWhole(s.initial, "the initial amount of species '" + s.name + "'");
     for (const auto& e : model.events)
@@ -137,6 +143,10 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
             const auto& reaction = model_.reactions[c];
             for (const auto& term : reaction.reactants) x[term.species] -= term.count;
             for (const auto& term : reaction.products) x[term.species] += term.count;
+            for (const auto& term : reaction.reactants)
+                if (x[term.species] < 0.0)
+                    fail("reaction '" + reaction.name + "' fired with too few molecules of '" +
+                         model_.species[term.species].name + "' (its rate does not fall to 0 with that species)");
         } else if (c < reactions_ + routes_) {
             const std::size_t r = c - reactions_;
             const auto& route = model_.routes[r];

@@ -61,7 +61,9 @@ def test_bad_input(case, workdir):
     assert proc.returncode >= 0, f"killed by signal {-proc.returncode}" + report
     assert proc.returncode == case["status"], report
 
-    first = proc.stderr.splitlines()[0] if proc.stderr else ""
+    # Warnings may come first; the error is the first line that is not one.
+    errors = [line for line in proc.stderr.splitlines() if ": warning: " not in line]
+    first = errors[0] if errors else ""
     place = case["place"]
     if place:
         prefix = f"{case.get('place_file', case['file'])}:{place}: error:"

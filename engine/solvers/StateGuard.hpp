@@ -1,0 +1,32 @@
+#pragma once
+// The numerical guard every method applies to its state: amounts must be finite and not
+// negative beyond integration error. A violation stops the run with the time, replicate and
+// species, so that nothing invalid is written as if it were a result.
+#include <cmath>
+#include <sstream>
+#include <string>
+
+#include "core/Error.hpp"
+#include "core/Model.hpp"
+
+namespace egress {
+
+/// Throws SolverError when an amount is not finite or below -tolerance.
+inline void checkAmounts(const Model& model, const double* amounts, double time, std::size_t replicate,
+                         const char* method, double tolerance) {
+    for (std::size_t i = 0; i < model.species.size(); ++i) {
+        const double x = amounts[i];
+        if (std::isfinite(x) && x >= -tolerance) continue;
+        std::ostringstream msg;
+        msg << method << ": the amount of species '" << model.species[i].name << "' became " << x << " at t = " << time
+            << " s (replicate " << replicate << ")";
+        if (std::isfinite(x))
+            msg << "; a reaction consumes it at a rate that does not fall to 0 with it (check its law and substrate)";
+        throw SolverError(msg.str());
+    }
+}
+
+/// How far below 0 an integrated amount may drift from integration error alone.
+inline double negativeTolerance(const SimulationSettings& s, double scale) { return 1e3 * s.atol + 1e-6 * scale; }
+
+}  // namespace egress
