@@ -48,6 +48,12 @@ ResultWriter::ResultWriter(std::string path, const RunConfig& config, const RunP
     compartments_ = model.compartments.size();
     compression_ = config.output.compression;
     chunkRows_ = std::clamp<std::size_t>(kChunkBytes / (8 * std::max<std::size_t>(1, species_)), 1, samples_);
+    if (chunkRows_ == samples_) {
+        // Short runs: a chunk holds several whole replicates, written together.
+        const std::size_t width = std::max({species_, routes_, compartments_, std::size_t{1}});
+        replicatesPerChunk_ = std::clamp<std::size_t>(kChunkBytes / (8 * samples_ * width), 1, 1024);
+        replicatesPerChunk_ = std::min(replicatesPerChunk_, std::max<std::size_t>(1, sim.replicates));
+    }
 
     const fs::path target(path_);
     if (target.has_parent_path()) {
@@ -239,7 +245,7 @@ h5::Handle ResultWriter::createTrajectory(hid_t parent, const std::string& name,
     h5::Handle space(H5Screate_simple(3, dims, nullptr), H5Sclose);
     h5::Handle create(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
     if (width > 0 && R > 0) {
-        const hsize_t chunk[3] = {1, chunkRows_, width};
+        const hsize_t chunk[3] = {std::min<hsize_t>(replicatesPerChunk_, R), chunkRows_, width};
         h5::check(H5Pset_chunk(create, 3, chunk), f, "set chunking of " + name);
         if (compression_ > 0) {
             H5Pset_shuffle(create);
@@ -308,6 +314,11 @@ public:
 private:
     void flush() {
         if (block_.rows == 0) return;
+        if (writer_.replicatesPerChunk_ > 1 && block_.start == 0 && block_.rows == writer_.samples_) {
+            writer_.stageReplicate(replicate_, std::move(block_));
+            block_ = SampleBlock();
+            return;
+        }
         writer_.writeSamples(replicate_, block_);
         block_.start += block_.rows;
         block_.clear();
@@ -347,6 +358,49 @@ void ResultWriter::writeSamples(std::size_t replicate, const SampleBlock& b) {
     write(fused_, b.fused, routes_, schema::kFused);
     write(inTransit_, b.inTransit, routes_, schema::kInTransit);
     write(membraneArea_, b.area, compartments_, schema::kMembraneArea);
+}
+
+void ResultWriter::stageReplicate(std::size_t replicate, SampleBlock&& block) {
+    const std::size_t offset = replicate - firstReplicate_;
+    const std::size_t K = replicatesPerChunk_;
+    const std::size_t batchStart = offset / K * K, batchEnd = std::min(batchStart + K, replicates_);
+    std::vector<SampleBlock> batch;
+    {
+        std::lock_guard<std::mutex> lock(stagingMutex_);
+        staged_.emplace(offset, std::move(block));
+        for (std::size_t i = batchStart; i < batchEnd; ++i)
+            if (!staged_.count(i)) return;  // the batch is not complete yet
+        for (std::size_t i = batchStart; i < batchEnd; ++i) {
+            batch.push_back(std::move(staged_[i]));
+            staged_.erase(i);
+        }
+    }
+    writeBatch(batchStart, batch);
+}
+
+void ResultWriter::writeBatch(std::size_t firstOffset, const std::vector<SampleBlock>& blocks) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    h5::silenceLibraryErrors();
+    const hsize_t n = blocks.size(), T = samples_;
+    std::vector<double> data;
+    auto write = [&](hid_t set, std::vector<double> SampleBlock::*member, std::size_t width, const char* name) {
+        if (width == 0) return;
+        data.clear();
+        for (const auto& b : blocks) data.insert(data.end(), (b.*member).begin(), (b.*member).end());
+        h5::Handle fileSpace(H5Dget_space(set), H5Sclose);
+        const hsize_t start[3] = {firstOffset, 0, 0};
+        const hsize_t count[3] = {n, T, width};
+        H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start, nullptr, count, nullptr);
+        h5::Handle memSpace(H5Screate_simple(3, count, nullptr), H5Sclose);
+        h5::check(H5Dwrite(set, H5T_NATIVE_DOUBLE, memSpace, fileSpace, H5P_DEFAULT, data.data()), path_,
+                  std::string("write ") + name + " (disk full?)");
+    };
+    write(amounts_, &SampleBlock::amounts, species_, schema::kAmounts);
+    write(cargoInTransit_, &SampleBlock::cargo, species_, schema::kCargoInTransit);
+    write(budded_, &SampleBlock::budded, routes_, schema::kBudded);
+    write(fused_, &SampleBlock::fused, routes_, schema::kFused);
+    write(inTransit_, &SampleBlock::inTransit, routes_, schema::kInTransit);
+    write(membraneArea_, &SampleBlock::area, compartments_, schema::kMembraneArea);
 }
 
 void ResultWriter::finishReplicate(std::size_t replicate, EventRows&& events, const std::vector<double>& parameters,
@@ -404,6 +458,10 @@ void ResultWriter::appendEvents(const EventRows& e) {
 }
 
 void ResultWriter::commit() {
+    {
+        std::lock_guard<std::mutex> lock(stagingMutex_);
+        if (!staged_.empty()) throw IoError(path_ + ": replicates staged but never written; the file is not complete");
+    }
     std::lock_guard<std::mutex> lock(mutex_);
     if (finished_ != replicates_ || !waitingEvents_.empty())
         throw IoError(path_ + ": only " + std::to_string(finished_) + " of " + std::to_string(replicates_) +
@@ -422,6 +480,13 @@ void ResultWriter::commit() {
 }
 
 std::string ResultWriter::keepInterrupted(const std::string& reason) {
+    // Replicates that finished while a neighbour in their batch did not: write them one by one.
+    std::map<std::size_t, SampleBlock> staged;
+    {
+        std::lock_guard<std::mutex> lock(stagingMutex_);
+        staged.swap(staged_);
+    }
+    for (auto& [offset, block] : staged) writeBatch(offset, {block});
     std::lock_guard<std::mutex> lock(mutex_);
     // Events of replicates that finished after an unfinished one: append them in order too.
     for (auto& [replicate, rows] : waitingEvents_) appendEvents(rows);

@@ -63,6 +63,10 @@ private:
     class Sink;
     friend class Sink;
     void writeSamples(std::size_t replicate, const SampleBlock& block);
+    /// A whole replicate's samples, held until its batch of replicatesPerChunk_ neighbours is
+    /// complete and then written with one call per dataset (per-call cost dominates small runs).
+    void stageReplicate(std::size_t replicate, SampleBlock&& block);
+    void writeBatch(std::size_t firstOffset, const std::vector<SampleBlock>& blocks);
     void finishReplicate(std::size_t replicate, EventRows&& events, const std::vector<double>& parameters,
                          bool parametersDrawn);
     void appendEvents(const EventRows& rows);
@@ -79,12 +83,15 @@ private:
     std::size_t compartments_ = 0;
     std::size_t parameters_ = 0;
     std::size_t chunkRows_ = 1;
+    std::size_t replicatesPerChunk_ = 1;
     int compression_ = 0;
     bool committed_ = false;
     bool writeEvents_ = false;
     bool writeCellParameters_ = false;
 
-    std::mutex mutex_;  ///< guards everything below and every HDF5 call
+    std::mutex stagingMutex_;  ///< guards staged_
+    std::map<std::size_t, SampleBlock> staged_;  ///< by replicate offset
+    std::mutex mutex_;  ///< guards everything below and every HDF5 call (the library is not thread-safe)
     h5::Handle file_;
     h5::Handle amounts_, budded_, fused_, inTransit_, cargoInTransit_, membraneArea_, cellParameters_;
     h5::Handle eventGroup_;

@@ -153,7 +153,7 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
     };
     auto report = [&](std::size_t r, VesicleEventKind kind, std::uint64_t id, const double* routeLoads) {
         const auto& cargo = model_.routes[r].cargo;
-        for (std::size_t k = 0; k < cargo.size(); ++k) eventLoad[cargo[k].acceptor] = routeLoads[k];
+        for (std::size_t k = 0; k < cargo.size(); ++k) eventLoad[cargo[k].acceptor] += routeLoads[k];
         VesicleEvent e;
         e.replicate = replicate;
         e.time = t;

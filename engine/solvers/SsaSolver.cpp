@@ -127,7 +127,7 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
     };
     auto reportVesicle = [&](std::size_t r, VesicleEventKind kind, std::uint64_t id, const double* routeLoads) {
         const auto& cargo = model_.routes[r].cargo;
-        for (std::size_t k = 0; k < cargo.size(); ++k) eventLoad[cargo[k].acceptor] = routeLoads[k];
+        for (std::size_t k = 0; k < cargo.size(); ++k) eventLoad[cargo[k].acceptor] += routeLoads[k];
         VesicleEvent e;
         e.replicate = replicate;
         e.time = t;
