@@ -1,0 +1,263 @@
+"""Result files of the stochastic methods: the vesicle event log (/events) and the vesicle
+counters (contract section 4), read back with h5py and xarray.
+
+`egress run params/default.toml --method ssa --replicates 20 --seed 5` writes one row per bud or
+fusion (event, replicate, time, route, kind, vesicle, load[E, S]). Here: the log is readable, it
+accounts exactly for /vesicles/budded and /vesicles/fused at every sample and for the cargo in
+transit, the counters are int64, a second run with the same seed gives the same bytes, the
+hybrid method's file is readable the same way, and `[output] events = false` writes no log.
+
+Environment: EGRESS_BIN (the egress program; default build/release/bin/egress in the source tree),
+EGRESS_SOURCE_DIR (the repository root; default two levels above this file).
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import re
+import subprocess
+import tomllib
+
+import h5py
+import numpy as np
+import pytest
+import xarray as xr
+
+SOURCE_DIR = pathlib.Path(os.environ.get("EGRESS_SOURCE_DIR", pathlib.Path(__file__).resolve().parents[2]))
+EGRESS_BIN = pathlib.Path(os.environ.get("EGRESS_BIN", SOURCE_DIR / "build" / "release" / "bin" / "egress"))
+DEFAULT_PARAMS = SOURCE_DIR / "params" / "default.toml"
+
+EVENT_COLUMNS = ("event", "replicate", "time", "route", "kind", "vesicle", "load")
+BUD, FUSE = 0, 1
+REPLICATES, SEED = 20, 5
+
+
+def egress(*args: str | os.PathLike, check: bool = True) -> subprocess.CompletedProcess:
+    """Run the egress program; on an unexpected status show its stderr in the failure."""
+    result = subprocess.run([str(EGRESS_BIN), *map(str, args)], cwd=SOURCE_DIR, capture_output=True, text=True,
+                            timeout=300)
+    if check and result.returncode != 0:
+        pytest.fail(f"egress {' '.join(map(str, args))} exited {result.returncode}:\n{result.stderr}")
+    return result
+
+
+def run(params: pathlib.Path, output: pathlib.Path, *extra: str) -> pathlib.Path:
+    egress("run", params, "-o", output, "--quiet", *extra)
+    assert output.is_file(), "egress run exited 0 without writing its output"
+    return output
+
+
+@pytest.fixture(scope="module", autouse=True)
+def egress_binary() -> None:
+    # Fail (not skip) without the program: a test run that silently skips proves nothing.
+    assert EGRESS_BIN.is_file() and os.access(EGRESS_BIN, os.X_OK), (
+        f"egress program not found at {EGRESS_BIN}; build it (cmake --build --preset release) or set EGRESS_BIN")
+
+
+@pytest.fixture(scope="module")
+def ssa_runs(tmp_path_factory) -> tuple[pathlib.Path, pathlib.Path]:
+    """Two ssa runs of the default parameters with the same seed."""
+    d = tmp_path_factory.mktemp("ssa")
+    args = ("--method", "ssa", "--replicates", str(REPLICATES), "--seed", str(SEED))
+    return run(DEFAULT_PARAMS, d / "a.h5", *args), run(DEFAULT_PARAMS, d / "b.h5", *args)
+
+
+@pytest.fixture(scope="module")
+def hybrid_run(tmp_path_factory) -> pathlib.Path:
+    d = tmp_path_factory.mktemp("hybrid")
+    return run(DEFAULT_PARAMS, d / "h.h5", "--method", "hybrid", "--replicates", "5", "--seed", str(SEED))
+
+
+def read_events(f: h5py.File) -> dict[str, np.ndarray]:
+    return {name: f["events"][name][()] for name in EVENT_COLUMNS}
+
+
+def check_event_log(path: pathlib.Path, replicates: int) -> int:
+    """The event log of one file against its counters; returns the number of events."""
+    with h5py.File(path, "r") as f:
+        assert f.attrs["complete"] == 1
+        assert "events" in f, "no /events group in a stochastic run"
+        group = f["events"]
+        for name in EVENT_COLUMNS:
+            assert name in group, f"/events/{name} missing"
+        ev = read_events(f)
+        time = f["time"][()]
+        species = [s.decode() if isinstance(s, bytes) else str(s) for s in f["species"][()]]
+        routes = f["vesicles/route"].shape[0]
+        budded, fused, in_transit = (f[f"vesicles/{n}"][()] for n in ("budded", "fused", "in_transit"))
+        cargo = f["vesicles/cargo_in_transit"][()]
+
+        # Types and shapes (contract section 4: counters int64, cargo in transit float64).
+        for name in ("budded", "fused", "in_transit"):
+            assert f[f"vesicles/{name}"].dtype == np.int64, f"/vesicles/{name} is {f[f'vesicles/{name}'].dtype}"
+        assert f["vesicles/cargo_in_transit"].dtype == np.float64
+        E = ev["event"].shape[0]
+        for name in ("event", "replicate", "route", "vesicle"):
+            assert ev[name].dtype == np.int64, f"/events/{name} is {ev[name].dtype}"
+            assert ev[name].shape == (E,)
+        assert ev["time"].dtype == np.float64 and ev["time"].shape == (E,)
+        assert np.issubdtype(ev["kind"].dtype, np.integer) and ev["kind"].shape == (E,)
+        assert ev["load"].dtype == np.float64 and ev["load"].shape == (E, len(species))
+        assert group.attrs["count"] == E
+        assert E > 0, "the default model buds vesicles: the log should not be empty"
+
+    assert np.array_equal(ev["event"], np.arange(E)), "/events/event is the row index"
+    assert set(np.unique(ev["kind"])) <= {BUD, FUSE}
+    assert set(np.unique(ev["replicate"])) <= set(range(replicates))
+    assert ev["route"].min() >= 0 and ev["route"].max() < routes
+    assert ev["time"].min() >= 0 and ev["time"].max() <= time[-1]
+    assert np.all(ev["load"] >= 0) and np.all(ev["load"] == np.round(ev["load"])), "loads are whole molecules"
+
+    for r in range(replicates):
+        mine = ev["replicate"] == r
+        t, route, kind, vid, load = (ev[k][mine] for k in ("time", "route", "kind", "vesicle", "load"))
+        assert np.all(np.diff(t) >= 0), f"replicate {r}: events not in time order"
+        # Every fusion is of a vesicle of the same route that budded earlier, with the same load.
+        buds = {v: (rt, tt, ld) for v, rt, tt, ld, k in zip(vid, route, t, load, kind) if k == BUD}
+        assert len(buds) == int((kind == BUD).sum()), f"replicate {r}: vesicle id budded twice"
+        fused_ids = vid[kind == FUSE]
+        assert len(set(fused_ids.tolist())) == len(fused_ids), f"replicate {r}: a vesicle fused twice"
+        for v, rt, tt, ld in zip(fused_ids, route[kind == FUSE], t[kind == FUSE], load[kind == FUSE]):
+            assert v in buds, f"replicate {r}: vesicle {v} fused without budding"
+            b_route, b_time, b_load = buds[v]
+            assert rt == b_route and tt >= b_time and np.array_equal(ld, b_load), f"replicate {r}: vesicle {v}"
+        # Counters at every sample = events logged up to that time; last sample = all events.
+        for v in range(routes):
+            for k, counter in ((BUD, budded), (FUSE, fused)):
+                times = np.sort(t[(route == v) & (kind == k)])
+                logged = np.searchsorted(times, time, side="right")
+                assert np.array_equal(counter[r, :, v], logged), (
+                    f"replicate {r} route {v}: {'budded' if k == BUD else 'fused'} != events in the log")
+                assert counter[r, -1, v] == len(times)
+        assert np.array_equal(in_transit[r], budded[r] - fused[r])
+        # Cargo in transit at the end = loads budded - loads fused (by acceptor species).
+        np.testing.assert_array_equal(cargo[r, -1], load[kind == BUD].sum(axis=0) - load[kind == FUSE].sum(axis=0))
+    return E
+
+
+def test_ssa_event_log_matches_the_counters(ssa_runs):
+    check_event_log(ssa_runs[0], REPLICATES)
+
+
+def test_ssa_events_read_with_xarray(ssa_runs):
+    path = ssa_runs[0]
+    with h5py.File(path, "r") as f:
+        ev = read_events(f)
+        species = [s.decode() if isinstance(s, bytes) else str(s) for s in f["species"][()]]
+    with xr.open_dataset(path, engine="h5netcdf", group="events") as ds:
+        for name in ("replicate", "time", "route", "kind", "vesicle", "load"):
+            assert name in ds.variables, f"xarray does not see /events/{name}"
+            assert ds[name].dims[0] == "event", f"/events/{name} dims {ds[name].dims}"
+            assert np.array_equal(ds[name].values, ev[name]), name
+        assert ds["load"].dims == ("event", "species")
+        assert ds.sizes["event"] == ev["event"].shape[0]
+        assert np.array_equal(ds["event"].values, ev["event"])
+        assert ds["time"].attrs.get("units") == "s"
+        # The species scale is shared with the root group; xarray may or may not carry its labels.
+        if "species" in ds.coords:
+            assert [str(s) for s in ds["species"].values] == species
+
+
+def test_same_seed_gives_identical_amounts_and_events(ssa_runs):
+    a, b = ssa_runs
+    with h5py.File(a, "r") as fa, h5py.File(b, "r") as fb:
+        for name in ("amounts", "vesicles/budded", "vesicles/fused", "vesicles/in_transit", "vesicles/cargo_in_transit",
+                     *(f"events/{c}" for c in EVENT_COLUMNS)):
+            x, y = fa[name][()], fb[name][()]
+            assert x.dtype == y.dtype and x.shape == y.shape, name
+            assert x.tobytes() == y.tobytes(), f"/{name} differs between two runs with seed {SEED}"
+
+
+def test_threads_and_other_seeds(ssa_runs, tmp_path):
+    """Bit-identical whatever --threads (contract section 3); another seed gives another run."""
+    a = ssa_runs[0]
+    args = ("--method", "ssa", "--replicates", str(REPLICATES))
+    one = run(DEFAULT_PARAMS, tmp_path / "t1.h5", *args, "--seed", str(SEED), "--threads", "1")
+    three = run(DEFAULT_PARAMS, tmp_path / "t3.h5", *args, "--seed", str(SEED), "--threads", "3")
+    other = run(DEFAULT_PARAMS, tmp_path / "s6.h5", *args, "--seed", str(SEED + 1))
+    with h5py.File(a, "r") as fa, h5py.File(one, "r") as f1, h5py.File(three, "r") as f3, h5py.File(other, "r") as fo:
+        for name in ("amounts", *(f"events/{c}" for c in EVENT_COLUMNS)):
+            ref = fa[name][()].tobytes()
+            assert f1[name][()].tobytes() == ref, f"/{name}: --threads 1 differs from the default"
+            assert f3[name][()].tobytes() == ref, f"/{name}: --threads 3 differs from the default"
+        assert fo["amounts"][()].tobytes() != fa["amounts"][()].tobytes(), "seeds 5 and 6 gave the same amounts"
+        assert fo.attrs["seed"] == SEED + 1 and fa.attrs["seed"] == SEED
+
+
+def test_hybrid_file_is_readable_the_same_way(hybrid_run):
+    with h5py.File(hybrid_run, "r") as f:
+        assert f.attrs["method"] == "hybrid"
+    check_event_log(hybrid_run, 5)
+    with xr.open_dataset(hybrid_run, engine="h5netcdf", group="events") as ds:
+        assert ds["load"].dims == ("event", "species")
+        assert set(np.unique(ds["kind"].values)) <= {BUD, FUSE}
+    with xr.open_dataset(hybrid_run, engine="h5netcdf") as ds:
+        assert ds["amounts"].dims == ("replicate", "time", "species")
+
+
+def test_events_false_writes_no_event_log(tmp_path):
+    text = DEFAULT_PARAMS.read_text()
+    params = tomllib.loads(text)
+    model = (DEFAULT_PARAMS.parent / params["model"]).resolve()
+    assert model.is_file()
+    # Same file with the model path made absolute and `events = false` in its [output] table.
+    text = re.sub(r'(?m)^model\s*=\s*".*"$', f'model = "{model.as_posix()}"', text, count=1)
+    if "output" in params:
+        text = re.sub(r"(?m)^\[output\]\s*$", "[output]\nevents = false", text, count=1)
+    else:
+        text += "\n[output]\nevents = false\n"
+    copy = tmp_path / "no_events.toml"
+    copy.write_text(text)
+    assert tomllib.loads(text)["output"]["events"] is False
+
+    out = run(copy, tmp_path / "no_events.h5", "--method", "ssa", "--replicates", "3", "--seed", str(SEED))
+    with h5py.File(out, "r") as f:
+        assert f.attrs["complete"] == 1
+        assert "events" not in f, "[output] events = false still wrote /events"
+        assert f["vesicles/budded"][()].max() > 0, "vesicles still bud; only the log is off"
+    with xr.open_dataset(out, engine="h5netcdf") as ds:
+        assert "amounts" in ds
+
+
+TWO_DONORS = """
+[model]
+name = "two-donors"
+compartments = { ER = {}, Golgi = {} }
+species = { A = { compartment = "ER", initial = 1000 }, B = { compartment = "ER", initial = 1000 }, G = { compartment = "Golgi" } }
+[[model.vesicles]]
+name = "copii"
+from = "ER"
+to = "Golgi"
+budding = { law = "mass_action", k = 1.0 }
+cargo = { A = "G", B = "G" }
+capture = 0.1
+fusion_rate = 0.5
+[simulation]
+t_end = 10.0
+output_interval = 1.0
+replicates = 3
+seed = 11
+"""
+
+
+@pytest.mark.parametrize("method", ["ssa", "hybrid"])
+def test_event_loads_add_cargo_pairs_that_share_an_acceptor(method, tmp_path):
+    """Loads are logged by acceptor species: A -> G and B -> G in one vesicle log their sum under G."""
+    params = tmp_path / "two_donors.toml"
+    params.write_text(TWO_DONORS)
+    out = run(params, tmp_path / "two.h5", "--method", method)
+    with h5py.File(out, "r") as f:
+        species = [s.decode() if isinstance(s, bytes) else str(s) for s in f["species"][()]]
+        a, b, g = (species.index(s) for s in ("A", "B", "G"))
+        amounts = f["amounts"][()]
+        cargo = f["vesicles/cargo_in_transit"][()]
+        ev = read_events(f)
+    for r in range(3):
+        mine = ev["replicate"] == r
+        kind, load = ev["kind"][mine], ev["load"][mine]
+        budded, fused = load[kind == BUD, g].sum(), load[kind == FUSE, g].sum()
+        removed = 2000 - amounts[r, -1, a] - amounts[r, -1, b]
+        assert budded == pytest.approx(removed, abs=1e-6), f"replicate {r}: bud loads {budded} vs removed {removed}"
+        assert fused == pytest.approx(amounts[r, -1, g], abs=1e-6), f"replicate {r}: fuse loads {fused} vs G"
+        assert budded - fused == pytest.approx(cargo[r, -1, g], abs=1e-6)
