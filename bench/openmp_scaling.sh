@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Parallel efficiency of ensembles: wall time of the same ensemble at 1, 2, 4, ... threads, each
+# output checked bit-identical to the 1-thread file. Usage:
+#   bench/openmp_scaling.sh EGRESS_BIN [MAX_THREADS]      (prints a table; MAX_THREADS default nproc)
+# EGRESS may be a command with a loader prefix (used on machines without the Debian libraries).
+set -euo pipefail
+EGRESS=${1:?egress binary}
+MAX=${2:-$(nproc)}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+sed "s|model = \"../models/secretory_core.toml\"|model = \"$ROOT/models/secretory_core.toml\"|" "$ROOT/params/default.toml" > "$WORK/events.toml"
+sed 's|^file = .*|events = false|' "$WORK/events.toml" > "$WORK/noevents.toml"
+
+threads=(1)
+t=2
+while [ "$t" -le "$MAX" ]; do threads+=("$t"); t=$((t * 2)); done
+[ "${threads[-1]}" -eq "$MAX" ] || threads+=("$MAX")
+
+run_series() {  # label params method replicates
+  local label=$1 params=$2 method=$3 reps=$4 base=""
+  for n in "${threads[@]}"; do
+    local start end
+    start=$(date +%s.%N)
+    $EGRESS run "$params" --method "$method" --replicates "$reps" --seed 1 --threads "$n" --quiet -o "$WORK/$label-$n.h5"
+    end=$(date +%s.%N)
+    local wall same=n/a
+    wall=$(awk "BEGIN{print $end - $start}")
+    [ -n "$base" ] || base=$wall
+    if command -v h5dump >/dev/null; then
+      same=yes
+      [ "$n" -eq 1 ] || cmp -s <(h5dump -d amounts "$WORK/$label-1.h5" | tail -n +2) \
+                               <(h5dump -d amounts "$WORK/$label-$n.h5" | tail -n +2) || same=NO
+    fi
+    awk -v l="$label" -v n="$n" -v w="$wall" -v b="$base" -v s="$same" \
+      'BEGIN{printf "%-22s %3d threads  %8.2f s  speed-up %5.2f  efficiency %4.2f  identical %s\n", l, n, w, b/w, b/w/n, s}'
+  done
+}
+run_series "ssa (no event log)" "$WORK/noevents.toml" ssa "${SSA_REPLICATES:-4000}"
+run_series "ssa (event log)" "$WORK/events.toml" ssa "${SSA_REPLICATES:-4000}"
+run_series "hybrid (no event log)" "$WORK/noevents.toml" hybrid "${HYBRID_REPLICATES:-800}"

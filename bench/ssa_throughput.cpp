@@ -1,0 +1,566 @@
+// SSA throughput: events per second of the `ssa` method against a hand-written direct-method loop
+// of the same model, and the cost per vesicle event of the `hybrid` method.
+//
+// Models (every run simulates one full trajectory and reports every grid sample):
+//   birth_death   bench/models/birth_death.toml   DSMTS 001-01 with X0 = 1000, t_end 50 s, 51 samples
+//   linear_chain  bench/models/linear_chain.toml  0 -> A -> B -> C -> 0, t_end 1000 s, 1001 samples
+//   default       params/default.toml with method ssa (3 species, 2 vesicle routes), 121 samples
+//
+// For each model, three benchmarks:
+//   ssa/MODEL/egress        makeSimulator(model, settings)->run(replicate, ...): the engine itself
+//   ssa/MODEL/hand_mt19937  a minimal direct-method loop written for this one model, std::mt19937_64
+//   ssa/MODEL/hand_philox   the same loop with Philox4x32-10 and egress's uniform (53 bits from two
+//                           words), so that the generator is not what separates the two
+// plus hybrid/default/egress (params/default.toml with method hybrid).
+//
+// Events = reactions + buds + fusions fired (the hand loops count them directly; egress's count is
+// what run() returns, or, with an engine whose run() returns void, the same replicates re-run
+// untimed with a counting species: see countingTwin). Both sides sample into the same preallocated
+// in-memory Collector (time, amounts, vesicles in transit per route) on the same grid: no HDF5.
+// Every iteration is a new trajectory (egress: replicate = iteration; hand: seed = iteration).
+// The hand loops are noinline so that a profiler (valgrind --tool=callgrind) shows them as one
+// function beside SsaSolver::run; one call per trajectory, so this costs nothing measurable.
+//
+// After the table, the program prints egress / hand-written events-per-second ratios of this one
+// invocation (medians when --benchmark_repetitions > 1) and hybrid vs ssa per vesicle event.
+#include <benchmark/benchmark.h>
+
+#include <Random123/philox.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <random>
+#include <string>
+#include <type_traits>
+#include <unistd.h>
+#include <utility>
+#include <vector>
+
+#include "io/ConfigLoader.hpp"
+#include "solvers/Simulator.hpp"
+
+#ifndef EGRESS_SOURCE_DIR
+#error "EGRESS_SOURCE_DIR must be defined to the source tree (bench/CMakeLists.txt does it)"
+#endif
+
+namespace {
+
+using namespace egress;
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// ------------------------------------------------------------------------------------------------
+// The sink both sides write to: one row per sample (time, amounts, vesicles in transit per route),
+// preallocated, so that sampling costs a copy and nothing else.
+
+class Collector final : public TrajectoryObserver {
+public:
+    Collector(std::size_t species, std::size_t routes, std::size_t samples)
+        : species_(species), routes_(routes), width_(1 + species + routes), capacity_(samples),
+          values_(samples * width_, 0.0) {}
+
+    void reset() {
+        rows_ = 0;
+        vesicleEvents_ = 0;
+    }
+    /// The hand-written loops call this; egress calls sample() below. Same copy either way.
+    void record(double time, const double* amounts, const double* inTransit) {
+        if (rows_ == capacity_) return;  // a bug on the caller's side; caught by rows() != samples
+        double* row = values_.data() + rows_++ * width_;
+        row[0] = time;
+        std::copy(amounts, amounts + species_, row + 1);
+        if (inTransit) std::copy(inTransit, inTransit + routes_, row + 1 + species_);  // null without routes
+    }
+    void sample(const Sample& s) override { record(s.time, s.amounts, s.in_transit); }
+    void vesicleEvent(const VesicleEvent&) override { ++vesicleEvents_; }
+
+    std::size_t rows() const { return rows_; }
+    std::uint64_t vesicleEvents() const { return vesicleEvents_; }
+    double at(std::size_t row, std::size_t column) const { return values_[row * width_ + column]; }
+    const double* data() const { return values_.data(); }
+
+private:
+    std::size_t species_, routes_, width_, capacity_;
+    std::vector<double> values_;
+    std::size_t rows_ = 0;
+    std::uint64_t vesicleEvents_ = 0;
+};
+
+// ------------------------------------------------------------------------------------------------
+// Generators for the hand-written loops. uniform() is on (0, 1) with 53 bits, like egress's.
+
+struct Mt64 {
+    std::mt19937_64 engine;
+    explicit Mt64(std::uint64_t seed) : engine(seed) {}
+    double uniform() { return (static_cast<double>(engine() >> 11) + 0.5) * 0x1.0p-53; }
+};
+
+struct Philox {
+    r123::Philox4x32::key_type key;
+    r123::Philox4x32::ctr_type ctr = {{0, 0, 0, 0}};
+    r123::Philox4x32::ctr_type block = {{0, 0, 0, 0}};
+    unsigned used = 4;
+    explicit Philox(std::uint64_t seed)
+        : key{{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}} {}
+    std::uint32_t word() {
+        if (used == 4) {
+            block = r123::Philox4x32()(ctr, key);
+            if (++ctr.v[0] == 0) ++ctr.v[1];
+            used = 0;
+        }
+        return block.v[used++];
+    }
+    double uniform() {
+        const std::uint64_t hi = word(), lo = word();
+        return (static_cast<double>(((hi << 32) | lo) >> 11) + 0.5) * 0x1.0p-53;
+    }
+};
+
+template <class Rng>
+double exponential(Rng& rng) { return -std::log(rng.uniform()); }
+
+/// Binomial(n, p) by inversion from 0 (the algorithm egress uses while n p < 16): O(n p) steps.
+template <class Rng>
+double binomial(Rng& rng, double n, double p) {
+    if (n <= 0.0 || p <= 0.0) return 0.0;
+    const double q = 1.0 - p, ratio = p / q, f0 = std::pow(q, n);
+    for (;;) {
+        double u = rng.uniform(), f = f0;
+        for (double k = 0.0; k <= n; k += 1.0) {
+            if (u < f) return k;
+            u -= f;
+            f *= ratio * (n - k) / (k + 1.0);
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// The models, as plain numbers read once from the same TOML files egress loads.
+
+struct Loaded {
+    RunConfig config;
+    SimulationSettings settings;  ///< config.simulation with the benchmark's method
+    std::vector<double> sampleTimes;
+};
+
+const Loaded& loaded(const std::string& key) {
+    static std::map<std::string, Loaded> cache;
+    auto it = cache.find(key);
+    if (it != cache.end()) return it->second;
+    const std::string root = EGRESS_SOURCE_DIR;
+    Loaded l;
+    if (key == "birth_death") l.config = loadRunConfig(root + "/bench/models/birth_death.toml");
+    else if (key == "linear_chain") l.config = loadRunConfig(root + "/bench/models/linear_chain.toml");
+    else l.config = loadRunConfig(root + "/params/default.toml");
+    l.settings = l.config.simulation;
+    l.settings.method = key == "default_hybrid" ? Method::Hybrid : Method::Ssa;
+    for (std::size_t i = 0; i < l.settings.sampleCount(); ++i) l.sampleTimes.push_back(l.settings.sampleTime(i));
+    return cache.emplace(key, std::move(l)).first->second;
+}
+
+double parameter(const Model& m, const std::string& name) {
+    const auto i = m.findParameter(name);
+    if (!i) throw std::runtime_error("bench: the model has no parameter '" + name + "'");
+    return m.parameters[*i].value;
+}
+
+/// Initial amount of a species after the events at t = 0 (the default run adds its cargo then).
+double initialAmount(const Model& m, const std::string& name) {
+    const auto s = m.findSpecies(name);
+    if (!s) throw std::runtime_error("bench: the model has no species '" + name + "'");
+    double x = m.species[*s].initial;
+    for (const auto& e : m.events)
+        if (e.at == 0.0)
+            for (const auto& c : e.changes)
+                if (c.species == *s) x = c.mode == EventMode::Add ? x + c.amount : c.amount;
+    return x;
+}
+
+/// The hand loops hard-code the structure of their model: refuse to time a different one.
+void requirePlain(const Model& m, std::size_t reactions, std::size_t routes) {
+    bool ok = m.reactions.size() == reactions && m.routes.size() == routes && m.perturbations.empty();
+    for (const auto& e : m.events) ok = ok && e.at == 0.0;
+    for (const auto& r : m.routes)
+        ok = ok && r.delay == 0.0 && r.cargo.size() == 1 && r.budding.kind == RateLawKind::MassAction && r.budding.order.empty();
+    if (!ok) throw std::runtime_error("bench: model '" + m.name + "' is not the one the hand-written loop implements");
+}
+
+// ---- birth-death: X -> 2X (lambda X), X -> 0 (mu X) ----
+
+struct BirthDeath {
+    double x0, lambda, mu, t_end;
+    const std::vector<double>* times;
+};
+
+template <class Rng>
+[[gnu::noinline]] std::uint64_t handBirthDeath(const BirthDeath& m, Rng& rng, Collector& out) {
+    const std::vector<double>& times = *m.times;
+    double x = m.x0, t = 0.0;
+    std::size_t next = 0;
+    std::uint64_t events = 0;
+    for (;;) {
+        const double birth = m.lambda * x, total = birth + m.mu * x;
+        const double tNext = total > 0.0 ? t + exponential(rng) / total : kInf;
+        while (next < times.size() && times[next] < tNext) out.record(times[next++], &x, nullptr);
+        if (tNext >= m.t_end) break;
+        t = tNext;
+        x += rng.uniform() * total < birth ? 1.0 : -1.0;
+        ++events;
+    }
+    return events;
+}
+
+// ---- linear chain: 0 -> A -> B -> C -> 0 ----
+
+struct Chain {
+    double k[4], t_end;
+    const std::vector<double>* times;
+};
+
+template <class Rng>
+[[gnu::noinline]] std::uint64_t handChain(const Chain& m, Rng& rng, Collector& out) {
+    const std::vector<double>& times = *m.times;
+    double x[3] = {0.0, 0.0, 0.0}, a[4], t = 0.0;
+    std::size_t next = 0;
+    std::uint64_t events = 0;
+    for (;;) {
+        a[0] = m.k[0];
+        a[1] = m.k[1] * x[0];
+        a[2] = m.k[2] * x[1];
+        a[3] = m.k[3] * x[2];
+        const double total = a[0] + a[1] + a[2] + a[3];
+        const double tNext = t + exponential(rng) / total;  // total >= k0 > 0
+        while (next < times.size() && times[next] < tNext) out.record(times[next++], x, nullptr);
+        if (tNext >= m.t_end) break;
+        t = tNext;
+        double target = rng.uniform() * total;
+        int c = 0;
+        for (int j = 0; j < 4; ++j) {  // a rounding miss keeps the last channel with a > 0, as egress
+            if (a[j] <= 0.0) continue;
+            c = j;
+            if (target < a[j]) break;
+            target -= a[j];
+        }
+        if (c > 0) x[c - 1] -= 1.0;
+        if (c < 3) x[c] += 1.0;
+        ++events;
+    }
+    return events;
+}
+
+// ---- default secretory model: ER --COPII--> Golgi --post-Golgi--> secreted, vesicle pools ----
+// Route r buds at the constant rate k_bud[r] (zero-order mass action, as in secretory_core.toml),
+// each donor molecule is packaged with probability capture[r] (a binomial load), and the route's
+// fusion channel is fusion[r] x vesicles in transit; a fusion picks one of them uniformly.
+
+struct Secretory {
+    double k_syn, k_erad, k_bud[2], capture[2], fusion[2], er0, golgi0, secreted0, t_end;
+    const std::vector<double>* times;
+};
+
+template <class Rng>
+[[gnu::noinline]] std::uint64_t handSecretory(const Secretory& m, Rng& rng, Collector& out, std::vector<double> (&vesicles)[2]) {
+    const std::vector<double>& times = *m.times;
+    // x = {cargo_ER, cargo_Golgi, cargo_secreted}: route r buds from x[r] and fuses into x[r + 1].
+    double x[3] = {m.er0, m.golgi0, m.secreted0}, a[6], transit[2], t = 0.0;
+    vesicles[0].clear();
+    vesicles[1].clear();
+    std::size_t next = 0;
+    std::uint64_t events = 0;
+    for (;;) {
+        // Channels: synthesis, ERAD, bud COPII, bud post-Golgi, fuse COPII, fuse post-Golgi.
+        a[0] = m.k_syn;
+        a[1] = m.k_erad * x[0];
+        a[2] = m.k_bud[0];  // zero-order budding: a constant bud frequency, capture per molecule
+        a[3] = m.k_bud[1];
+        a[4] = m.fusion[0] * static_cast<double>(vesicles[0].size());
+        a[5] = m.fusion[1] * static_cast<double>(vesicles[1].size());
+        const double total = a[0] + a[1] + a[2] + a[3] + a[4] + a[5];
+        const double tNext = total > 0.0 ? t + exponential(rng) / total : kInf;
+        if (next < times.size() && times[next] < tNext) {
+            transit[0] = static_cast<double>(vesicles[0].size());
+            transit[1] = static_cast<double>(vesicles[1].size());
+            while (next < times.size() && times[next] < tNext) out.record(times[next++], x, transit);
+        }
+        if (tNext >= m.t_end) break;
+        t = tNext;
+        double target = rng.uniform() * total;
+        int c = 0;
+        for (int j = 0; j < 6; ++j) {  // a rounding miss keeps the last channel with a > 0, as egress
+            if (a[j] <= 0.0) continue;
+            c = j;
+            if (target < a[j]) break;
+            target -= a[j];
+        }
+        switch (c) {
+            case 0: x[0] += 1.0; break;
+            case 1: x[0] -= 1.0; break;
+            case 2:
+            case 3: {
+                const int r = c - 2;
+                const double load = binomial(rng, x[r], m.capture[r]);
+                x[r] -= load;
+                vesicles[r].push_back(load);
+                break;
+            }
+            default: {
+                const int r = c - 4;
+                std::vector<double>& v = vesicles[r];
+                const std::size_t i = std::min(static_cast<std::size_t>(rng.uniform() * static_cast<double>(v.size())), v.size() - 1);
+                x[r + 1] += v[i];
+                v[i] = v.back();
+                v.pop_back();
+                break;
+            }
+        }
+        ++events;
+    }
+    return events;
+}
+
+// ------------------------------------------------------------------------------------------------
+// egress side.
+
+/// Events fired by one egress run. An engine whose Simulator::run returns the number of events
+/// fired is asked directly; with one whose run() returns void this returns 0 and the caller
+/// counts with countingTwin afterwards.
+template <class Sim>
+std::uint64_t runCounted(const Sim& simulator, std::size_t replicate, const std::vector<double>& parameters, Collector& out) {
+    if constexpr (std::is_void_v<decltype(simulator.run(replicate, parameters, out))>) {
+        simulator.run(replicate, parameters, out);
+        return 0;
+    } else {
+        return static_cast<std::uint64_t>(simulator.run(replicate, parameters, out));
+    }
+}
+constexpr bool kRunReturnsCount =
+    !std::is_void_v<decltype(std::declval<const Simulator&>().run(std::size_t{}, std::declval<const std::vector<double>&>(),
+                                                                  std::declval<TrajectoryObserver&>()))>;
+
+/// The model with one extra species that every reaction produces: nothing reads it, so the channel
+/// layout, the propensities and hence the random draws and the trajectory are those of the original
+/// (checked in countedEvents), and its final amount is the number of reactions fired.
+Model countingTwin(const Model& m) {
+    Model twin = m;
+    Species counter;
+    counter.name = "bench_reactions_fired";
+    counter.compartment = 0;
+    twin.species.push_back(counter);
+    for (auto& r : twin.reactions) r.products.push_back(SpeciesCount{twin.species.size() - 1, 1});
+    return twin;
+}
+
+/// Reactions + buds + fusions of replicates [0, replicates), counted on the twin (untimed).
+/// Returns false when the twin's trajectory differs from the original's for replicate 0.
+bool countedEvents(const Model& model, const SimulationSettings& settings, const std::vector<double>& parameters,
+                   std::size_t replicates, std::uint64_t& events) {
+    const Model twin = countingTwin(model);
+    const auto original = makeSimulator(model, settings), counting = makeSimulator(twin, settings);
+    const std::size_t S = model.species.size(), R = model.routes.size(), N = settings.sampleCount();
+    Collector a(S, R, N), b(S + 1, R, N);
+    original->run(0, parameters, a);
+    counting->run(0, parameters, b);
+    for (std::size_t row = 0; row < N; ++row) {
+        for (std::size_t s = 0; s < S; ++s)
+            if (a.at(row, 1 + s) != b.at(row, 1 + s)) return false;
+        for (std::size_t r = 0; r < R; ++r)
+            if (a.at(row, 1 + S + r) != b.at(row, 2 + S + r)) return false;
+    }
+    events = 0;
+    for (std::size_t rep = 0; rep < replicates; ++rep) {
+        b.reset();
+        counting->run(rep, parameters, b);
+        events += static_cast<std::uint64_t>(b.at(N - 1, 1 + S)) + b.vesicleEvents();
+    }
+    return true;
+}
+
+void setCounters(benchmark::State& state, std::uint64_t events, std::uint64_t vesicleEvents) {
+    const auto runs = static_cast<double>(state.iterations());
+    state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+    state.counters["events_per_run"] = static_cast<double>(events) / runs;
+    if (vesicleEvents > 0) {
+        state.counters["vesicle_events_per_run"] = static_cast<double>(vesicleEvents) / runs;
+        state.counters["s_per_vesicle_event"] = benchmark::Counter(
+            static_cast<double>(vesicleEvents), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+    }
+}
+
+void egressRun(benchmark::State& state, const std::string& key) {
+    const Loaded& l = loaded(key);
+    const Model& model = l.config.model;
+    const auto simulator = makeSimulator(model, l.settings);
+    const std::vector<double> parameters = model.baseParameterValues();
+    const std::size_t samples = l.sampleTimes.size();
+    Collector out(model.species.size(), model.routes.size(), samples);
+    const bool ssa = l.settings.method == Method::Ssa;
+
+    if (ssa && kRunReturnsCount) {  // the engine's own count against the counting twin, once
+        std::uint64_t twin = 0;
+        out.reset();
+        const std::uint64_t own = runCounted(*simulator, 0, parameters, out);
+        if (!countedEvents(model, l.settings, parameters, 1, twin) || twin != own) {
+            state.SkipWithError("run() returns a different number of events than the counting twin fires");
+            return;
+        }
+    }
+
+    std::uint64_t events = 0, vesicleEvents = 0;
+    std::size_t replicate = 0;
+    bool complete = true;
+    for (auto _ : state) {
+        out.reset();
+        events += runCounted(*simulator, replicate++, parameters, out);
+        vesicleEvents += out.vesicleEvents();
+        complete = complete && out.rows() == samples;
+        benchmark::DoNotOptimize(out.data());
+        benchmark::ClobberMemory();
+    }
+    if (!complete) {
+        state.SkipWithError("a run did not report every grid sample");
+        return;
+    }
+    if (!ssa) events = vesicleEvents;  // hybrid: the discrete events are the vesicle events
+    else if (!kRunReturnsCount && !countedEvents(model, l.settings, parameters, replicate, events)) {
+        state.SkipWithError("the counting twin does not reproduce the trajectory");
+        return;
+    }
+    setCounters(state, events, vesicleEvents);
+    state.counters["samples"] = static_cast<double>(samples);
+}
+
+template <class Rng>
+void handRun(benchmark::State& state, const std::string& key) {
+    const Loaded& l = loaded(key);
+    const Model& m = l.config.model;
+    const std::size_t samples = l.sampleTimes.size();
+    Collector out(m.species.size(), m.routes.size(), samples);
+    std::uint64_t events = 0, vesicleEvents = 0, seed = 0;
+    bool complete = true;
+
+    if (key == "birth_death") {
+        requirePlain(m, 2, 0);
+        const BirthDeath bd{initialAmount(m, "X"), parameter(m, "lambda"), parameter(m, "mu"), l.settings.t_end, &l.sampleTimes};
+        for (auto _ : state) {
+            out.reset();
+            Rng rng(++seed);
+            events += handBirthDeath(bd, rng, out);
+            complete = complete && out.rows() == samples;
+            benchmark::DoNotOptimize(out.data());
+            benchmark::ClobberMemory();
+        }
+    } else if (key == "linear_chain") {
+        requirePlain(m, 4, 0);
+        const Chain chain{{parameter(m, "k0"), parameter(m, "k1"), parameter(m, "k2"), parameter(m, "k3")}, l.settings.t_end, &l.sampleTimes};
+        for (auto _ : state) {
+            out.reset();
+            Rng rng(++seed);
+            events += handChain(chain, rng, out);
+            complete = complete && out.rows() == samples;
+            benchmark::DoNotOptimize(out.data());
+            benchmark::ClobberMemory();
+        }
+    } else {
+        requirePlain(m, 2, 2);
+        const Secretory sec{parameter(m, "k_syn"), parameter(m, "k_erad"),
+                            {parameter(m, "k_copii"), parameter(m, "k_pgc")},
+                            {parameter(m, "capture_copii"), parameter(m, "capture_pgc")},
+                            {parameter(m, "fusion_copii"), parameter(m, "fusion_pgc")},
+                            initialAmount(m, "cargo_ER"), initialAmount(m, "cargo_Golgi"), initialAmount(m, "cargo_secreted"),
+                            l.settings.t_end, &l.sampleTimes};
+        if (sec.k_syn != 0.0 || sec.k_erad != 0.0 || sec.er0 * sec.capture[0] >= 16.0) {
+            state.SkipWithError("the hand-written loop assumes k_syn = k_erad = 0 and a small binomial mean");
+            return;
+        }
+        std::vector<double> vesicles[2];
+        vesicles[0].reserve(4096);
+        vesicles[1].reserve(4096);
+        for (auto _ : state) {
+            out.reset();
+            Rng rng(++seed);
+            events += handSecretory(sec, rng, out, vesicles);
+            complete = complete && out.rows() == samples;
+            benchmark::DoNotOptimize(out.data());
+            benchmark::ClobberMemory();
+        }
+        vesicleEvents = events;  // synthesis and ERAD are off: every event is a bud or a fusion
+    }
+    if (!complete) {
+        state.SkipWithError("a run did not report every grid sample");
+        return;
+    }
+    setCounters(state, events, vesicleEvents);
+    state.counters["samples"] = static_cast<double>(samples);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Reporting: the console table, then the ratios of this invocation.
+
+class RatioReporter : public benchmark::ConsoleReporter {
+public:
+    explicit RatioReporter(OutputOptions options) : ConsoleReporter(options) {}
+    void ReportRuns(const std::vector<Run>& runs) override {
+        for (const auto& run : runs) {
+            if (run.error_occurred) continue;
+            if (run.run_type == Run::RT_Aggregate && run.aggregate_name != "median") continue;
+            const std::string name = run.run_name.function_name;
+            if (auto it = run.counters.find("events_per_s"); it != run.counters.end()) rate_[name] = it->second.value;
+            if (auto it = run.counters.find("s_per_vesicle_event"); it != run.counters.end()) perVesicle_[name] = it->second.value;
+        }
+        ConsoleReporter::ReportRuns(runs);
+    }
+
+    void printRatios() const {
+        std::printf("\nevents/s, this invocation (egress / hand-written: 1.00 = as fast as the hand loop)\n");
+        std::printf("%-14s %14s %14s %14s %10s %10s\n", "model", "egress", "hand_mt19937", "hand_philox", "e/hand_mt", "e/hand_ph");
+        for (const char* model : {"birth_death", "linear_chain", "default"}) {
+            const std::string base = std::string("ssa/") + model + "/";
+            const double e = get(rate_, base + "egress"), mt = get(rate_, base + "hand_mt19937"), ph = get(rate_, base + "hand_philox");
+            if (e == 0.0 && mt == 0.0 && ph == 0.0) continue;
+            std::printf("%-14s %14.4g %14.4g %14.4g %10.3f %10.3f\n", model, e, mt, ph, mt > 0 ? e / mt : 0.0, ph > 0 ? e / ph : 0.0);
+        }
+        const double hybrid = get(perVesicle_, "hybrid/default/egress"), ssa = get(perVesicle_, "ssa/default/egress");
+        if (hybrid > 0.0) {
+            std::printf("\nhybrid, default model: %.3g us per vesicle event (bud or fusion)", hybrid * 1e6);
+            if (ssa > 0.0) std::printf("; ssa: %.3g us per vesicle event; hybrid / ssa = %.1f", ssa * 1e6, hybrid / ssa);
+            std::printf("\n");
+        }
+    }
+
+private:
+    static double get(const std::map<std::string, double>& m, const std::string& k) {
+        const auto it = m.find(k);
+        return it == m.end() ? 0.0 : it->second;
+    }
+    std::map<std::string, double> rate_, perVesicle_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    for (const std::string model : {"birth_death", "linear_chain", "default"}) {
+        const std::string prefix = "ssa/" + model + "/";
+        benchmark::RegisterBenchmark((prefix + "egress").c_str(), egressRun, model)->Unit(benchmark::kMicrosecond);
+        benchmark::RegisterBenchmark((prefix + "hand_mt19937").c_str(), handRun<Mt64>, model)->Unit(benchmark::kMicrosecond);
+        benchmark::RegisterBenchmark((prefix + "hand_philox").c_str(), handRun<Philox>, model)->Unit(benchmark::kMicrosecond);
+    }
+    benchmark::RegisterBenchmark("hybrid/default/egress", egressRun, std::string("default_hybrid"))->Unit(benchmark::kMicrosecond);
+
+    // A display reporter passed in does not see --benchmark_color: honour it (and a pipe) here.
+    bool color = isatty(fileno(stdout)) != 0;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--benchmark_color=false" || a == "--benchmark_color=no" || a == "--benchmark_color=0") color = false;
+        if (a == "--benchmark_color=true" || a == "--benchmark_color=yes" || a == "--benchmark_color=1") color = true;
+    }
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    RatioReporter reporter(color ? benchmark::ConsoleReporter::OO_ColorTabular : benchmark::ConsoleReporter::OO_Tabular);
+    benchmark::RunSpecifiedBenchmarks(&reporter);
+    reporter.printRatios();
+    benchmark::Shutdown();
+    return 0;
+}
