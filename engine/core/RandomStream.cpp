@@ -11,28 +11,15 @@ RandomStream::RandomStream(std::uint64_t seed, std::uint64_t replicate, StreamPu
       counter_{0, 0, static_cast<std::uint32_t>(replicate), static_cast<std::uint32_t>(purpose)},
       block_{0, 0, 0, 0} {}
 
-std::uint32_t RandomStream::nextWord() {
-    if (used_ == 4) {
-        r123::Philox4x32 philox;
-        const r123::Philox4x32::ctr_type ctr = {{counter_[0], counter_[1], counter_[2], counter_[3]}};
-        const r123::Philox4x32::key_type key = {{key_[0], key_[1]}};
-        const auto out = philox(ctr, key);
-        for (int i = 0; i < 4; ++i) block_[i] = out.v[i];
-        if (++counter_[0] == 0) ++counter_[1];
-        used_ = 0;
-    }
-    ++words_;
-    return block_[used_++];
+void RandomStream::refill() {
+    r123::Philox4x32 philox;
+    const r123::Philox4x32::ctr_type ctr = {{counter_[0], counter_[1], counter_[2], counter_[3]}};
+    const r123::Philox4x32::key_type key = {{key_[0], key_[1]}};
+    const auto out = philox(ctr, key);
+    for (int i = 0; i < 4; ++i) block_[i] = out.v[i];
+    if (++counter_[0] == 0) ++counter_[1];
+    used_ = 0;
 }
-
-double RandomStream::uniform() {
-    const std::uint64_t hi = nextWord();
-    const std::uint64_t lo = nextWord();
-    const std::uint64_t bits = ((hi << 32) | lo) >> 11;  // 53 bits
-    return (static_cast<double>(bits) + 0.5) * 0x1.0p-53;
-}
-
-double RandomStream::exponential() { return -std::log(uniform()); }
 
 double RandomStream::normal() {
     if (haveSpareNormal_) {

@@ -4,6 +4,9 @@
 // (purpose, replicate, draw index). Replicate i draws the same numbers whatever runs beside it.
 // All transforms (uniform, exponential, binomial, normal) are our own, so results are the same
 // with every standard library (the std distributions are implementation-defined).
+#include <Random123/philox.h>
+
+#include <cmath>
 #include <cstdint>
 
 namespace egress {
@@ -21,9 +24,14 @@ public:
     RandomStream(std::uint64_t seed, std::uint64_t replicate, StreamPurpose purpose);
 
     /// Uniform on the open interval (0, 1), 53 random bits.
-    double uniform();
+    double uniform() {
+        const std::uint64_t hi = nextWord();
+        const std::uint64_t lo = nextWord();
+        const std::uint64_t bits = ((hi << 32) | lo) >> 11;  // 53 bits
+        return (static_cast<double>(bits) + 0.5) * 0x1.0p-53;
+    }
     /// Exp(1) by inversion.
-    double exponential();
+    double exponential() { return -std::log(uniform()); }
     /// Binomial(n, p), exact: inversion from the mode outwards (O(sqrt(n p q)) steps).
     std::uint64_t binomial(std::uint64_t n, double p);
     /// Standard normal (Box-Muller, both values used).
@@ -39,7 +47,13 @@ public:
     }
 
 private:
-    std::uint32_t nextWord();
+    // Inline: the SSA draws two numbers per event, and the call overhead was measurable.
+    std::uint32_t nextWord() {
+        if (used_ == 4) refill();
+        ++words_;
+        return block_[used_++];
+    }
+    void refill();
     std::uint64_t binomialSmallMean(std::uint64_t n, double p);
 
     std::uint32_t key_[2];

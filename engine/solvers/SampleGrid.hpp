@@ -13,12 +13,12 @@ class SampleGrid {
 public:
     SampleGrid(const Model& model, const SimulationSettings& settings, std::size_t replicate)
         : model_(model), settings_(settings), replicate_(replicate), count_(settings.sampleCount()),
-          area_(model.compartments.size()) {}
-
-    /// The next grid time not yet reported (+inf when all are).
-    double nextTime() const {
-        return next_ < count_ ? settings_.sampleTime(next_) : std::numeric_limits<double>::infinity();
+          area_(model.compartments.size()) {
+        advance();
     }
+
+    /// The next grid time not yet reported (+inf when all are). Cached: the SSA asks every event.
+    double nextTime() const { return nextTime_; }
     bool done() const { return next_ >= count_; }
     std::size_t nextIndex() const { return next_; }
 
@@ -38,6 +38,7 @@ public:
         s.membrane_area = area_.data();
         observer.sample(s);
         ++next_;
+        advance();
     }
 
 private:
@@ -46,6 +47,8 @@ private:
     std::size_t replicate_;
     std::size_t count_;
     std::size_t next_ = 0;
+    double nextTime_ = 0.0;
+    void advance() { nextTime_ = next_ < count_ ? settings_.sampleTime(next_) : std::numeric_limits<double>::infinity(); }
     std::vector<double> area_;
 };
 

@@ -8,6 +8,7 @@ VesiclePool::VesiclePool(const Model& model)
     for (std::size_t r = 0; r < routes_.size(); ++r) {
         routes_[r].cargoCount = model.routes[r].cargo.size();
         routes_[r].delay = model.routes[r].delay;
+        anyDelay_ = anyDelay_ || routes_[r].delay > 0.0;
     }
 }
 
@@ -28,7 +29,7 @@ std::uint64_t VesiclePool::bud(std::size_t route, double time, const double* loa
     return id;
 }
 
-double VesiclePool::nextMaturation() const {
+double VesiclePool::earliestMaturation() const {
     double next = std::numeric_limits<double>::infinity();
     for (const auto& rv : routes_)
         if (!rv.maturingSince.empty()) next = std::min(next, rv.maturingSince.front() + rv.delay);

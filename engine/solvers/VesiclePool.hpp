@@ -19,7 +19,9 @@ public:
     std::uint64_t bud(std::size_t route, double time, const double* loads);
 
     /// Earliest time a maturing vesicle becomes competent; +inf when none is maturing.
-    double nextMaturation() const;
+    double nextMaturation() const {
+        return anyDelay_ ? earliestMaturation() : std::numeric_limits<double>::infinity();
+    }
     /// Makes every vesicle with bud time + delay <= time competent.
     void matureUntil(double time);
 
@@ -39,6 +41,7 @@ public:
     const std::vector<double>& cargoInTransit() const { return cargoInTransit_; }
 
 private:
+    double earliestMaturation() const;
     struct RouteVesicles {
         std::size_t cargoCount = 0;
         double delay = 0.0;
@@ -54,6 +57,7 @@ private:
     std::vector<double> budded_, fused_, inTransit_, cargoInTransit_;
     std::vector<double> fusedLoads_;
     std::uint64_t nextId_ = 0;
+    bool anyDelay_ = false;  ///< without delays nothing ever matures: skip the scan
 };
 
 }  // namespace egress
