@@ -102,13 +102,50 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
         msg << "ssa: " << what << " at t = " << t << " s (replicate " << replicate << ")";
         throw SolverError(msg.str());
     };
+    // The common laws in a flat form, with their constants resolved once per segment: the
+    // propensity update is the inner loop of the method.
+    enum class Form : std::uint8_t { Zero, First, Pair, Dimer, Fusion, General };
+    struct Channel {
+        Form form = Form::General;
+        double k = 0.0;
+        std::size_t a = 0, b = 0;  ///< species (or the route, for fusion)
+        const RateLaw* law = nullptr;
+    };
+    std::vector<Channel> channel(channels);
+    auto classify = [&](Channel& ch, const RateLaw& law) {
+        ch.law = &law;
+        if (law.kind != RateLawKind::MassAction || law.order.size() > 2) return;
+        if (law.order.empty()) ch.form = Form::Zero;
+        else if (law.order.size() == 1 && law.order[0].count == 1) ch.form = Form::First;
+        else if (law.order.size() == 1 && law.order[0].count == 2) ch.form = Form::Dimer;
+        else if (law.order.size() == 2 && law.order[0].count == 1 && law.order[1].count == 1) ch.form = Form::Pair;
+        else return;
+        ch.a = law.order.empty() ? 0 : law.order[0].species;
+        ch.b = law.order.size() == 2 ? law.order[1].species : 0;
+    };
+    for (std::size_t j = 0; j < reactions_; ++j) classify(channel[j], model_.reactions[j].law);
+    for (std::size_t r = 0; r < routes_; ++r) {
+        classify(channel[reactions_ + r], model_.routes[r].budding);
+        channel[reactions_ + routes_ + r].form = Form::Fusion;
+        channel[reactions_ + routes_ + r].a = r;
+    }
+    auto resolveConstants = [&] {
+        for (std::size_t c = 0; c < channels; ++c) {
+            Channel& ch = channel[c];
+            if (ch.form == Form::Fusion) ch.k = model_.valueOf(model_.routes[ch.a].fusion_rate, parameters);
+            else if (ch.form != Form::General) ch.k = model_.valueOf(ch.law->k, parameters);
+        }
+    };
     auto compute = [&](std::size_t c) {
+        const Channel& ch = channel[c];
         double a;
-        if (c < reactions_) a = stochasticPropensity(model_, model_.reactions[c].law, x.data(), parameters);
-        else if (c < reactions_ + routes_) a = stochasticPropensity(model_, model_.routes[c - reactions_].budding, x.data(), parameters);
-        else {
-            const std::size_t r = c - reactions_ - routes_;
-            a = model_.valueOf(model_.routes[r].fusion_rate, parameters) * static_cast<double>(pool.competent(r));
+        switch (ch.form) {
+            case Form::Zero: a = ch.k; break;
+            case Form::First: a = ch.k * x[ch.a]; break;
+            case Form::Pair: a = ch.k * x[ch.a] * x[ch.b]; break;
+            case Form::Dimer: a = x[ch.a] > 1.0 ? ch.k * x[ch.a] * (x[ch.a] - 1.0) * 0.5 : 0.0; break;
+            case Form::Fusion: a = ch.k * static_cast<double>(pool.competent(ch.a)); break;
+            default: a = stochasticPropensity(model_, *ch.law, x.data(), parameters);
         }
         if (!(a >= 0.0) || !std::isfinite(a)) {
             const std::string name = c < reactions_ ? "reaction '" + model_.reactions[c].name + "'"
@@ -118,6 +155,7 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
         propensity[c] = a;
     };
     auto computeAll = [&] {
+        resolveConstants();
         for (std::size_t c = 0; c < channels; ++c) compute(c);
     };
     auto emitBefore = [&](double limit, bool inclusive) {
