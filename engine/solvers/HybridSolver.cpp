@@ -13,6 +13,7 @@
 #include "core/RandomStream.hpp"
 #include "core/Timeline.hpp"
 #include "solvers/MeanFluxSystem.hpp"
+#include "solvers/OdeintSupport.hpp"
 #include "solvers/OdeSolver.hpp"
 #include "solvers/SampleGrid.hpp"
 #include "solvers/StateGuard.hpp"
@@ -23,9 +24,6 @@ namespace egress {
 namespace odeint = boost::numeric::odeint;
 
 namespace {
-
-using UblasVector = boost::numeric::ublas::vector<double>;
-using UblasMatrix = boost::numeric::ublas::matrix<double>;
 
 /// Steps allowed in one stretch between two events before the run is declared stuck.
 constexpr std::size_t kMaxStepsBetweenEvents = 10'000'000;
@@ -118,8 +116,7 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
     Eigen::MatrixXd J;
     auto jac = [&](const State& y, UblasMatrix& m, double, State& dfdt) {
         system.jacobian(raw(y), J);
-        for (std::size_t i = 0; i < n; ++i)
-            for (std::size_t j = 0; j < n; ++j) m(i, j) = J(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j));
+        copyJacobian(J, m);
         for (std::size_t i = 0; i < n; ++i) dfdt[i] = 0.0;  // parameters are constant between breakpoints
     };
     auto doStep = [&]() {
@@ -132,7 +129,7 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
     std::vector<double> threshold(V);
     for (auto& p : threshold) p = rng.exponential();
     std::vector<double> parameters;
-    std::vector<double> loads, eventLoad(S, 0.0);
+    std::vector<double> loads;
     double t = 0.0;
 
     auto fail = [&](const std::string& what) {
@@ -151,19 +148,7 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
             emit(atSample);
         }
     };
-    auto report = [&](std::size_t r, VesicleEventKind kind, std::uint64_t id, const double* routeLoads) {
-        const auto& cargo = model_.routes[r].cargo;
-        for (std::size_t k = 0; k < cargo.size(); ++k) eventLoad[cargo[k].acceptor] += routeLoads[k];
-        VesicleEvent e;
-        e.replicate = replicate;
-        e.time = t;
-        e.route = r;
-        e.kind = kind;
-        e.vesicle = id;
-        e.load = eventLoad.data();
-        observer.vesicleEvent(e);
-        for (const auto& c : cargo) eventLoad[c.acceptor] = 0.0;
-    };
+    VesicleEventReporter reporter(model_, replicate, observer);
     auto bud = [&](std::size_t r) {
         const auto& route = model_.routes[r];
         const double capture = model_.valueOf(route.capture, parameters);
@@ -178,7 +163,7 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
             if (rng.uniform() < capture) loads[k] += amount - whole;
             donor -= loads[k];
         }
-        report(r, VesicleEventKind::Bud, pool.bud(r, t, loads.data()), loads.data());
+        reporter.report(t, r, VesicleEventKind::Bud, pool.bud(r, t, loads.data()), loads.data());
     };
     std::vector<double> fusionRates(V);
     auto totalFusionRate = [&] {
@@ -204,7 +189,7 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
         const auto fused = pool.fuse(r, index);
         const auto& cargo = model_.routes[r].cargo;
         for (std::size_t k = 0; k < cargo.size(); ++k) y[cargo[k].acceptor] += fused.loads[k];
-        report(r, VesicleEventKind::Fuse, fused.id, fused.loads);
+        reporter.report(t, r, VesicleEventKind::Fuse, fused.id, fused.loads);
     };
 
     for (const TimedEvent* e : timeline.eventsAt(0.0)) Timeline::apply(*e, raw(y));

@@ -10,6 +10,7 @@
 #include "core/Interrupt.hpp"
 #include "core/Timeline.hpp"
 #include "solvers/MeanFluxSystem.hpp"
+#include "solvers/OdeintSupport.hpp"
 #include "solvers/SampleGrid.hpp"
 #include "solvers/StateGuard.hpp"
 
@@ -18,9 +19,6 @@ namespace egress {
 namespace odeint = boost::numeric::odeint;
 
 namespace {
-
-using UblasVector = boost::numeric::ublas::vector<double>;
-using UblasMatrix = boost::numeric::ublas::matrix<double>;
 
 /// Steps allowed between two consecutive output times before the run is declared stuck.
 constexpr std::size_t kMaxStepsBetweenOutputs = 1'000'000;
@@ -99,9 +97,7 @@ std::uint64_t OdeSolver::run(std::size_t replicate, const std::vector<double>& b
                 Eigen::MatrixXd J;
                 auto jac = [&](const UblasVector& s, UblasMatrix& m, double, UblasVector& dfdt) {
                     system.jacobian(&s[0], J);
-                    for (std::size_t i = 0; i < n; ++i)
-                        for (std::size_t j = 0; j < n; ++j)
-                            m(i, j) = J(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j));
+                    copyJacobian(J, m);
                     std::fill(dfdt.begin(), dfdt.end(), 0.0);  // parameters are constant within a segment
                 };
                 steps += integrateOver<UblasVector>(

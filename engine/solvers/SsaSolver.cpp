@@ -93,7 +93,7 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
     SampleGrid grid(model_, settings_, replicate);
     std::vector<double> parameters = timeline.parametersAt(0.0, baseParameters);
     std::vector<double> propensity(channels, 0.0);
-    std::vector<double> loads, eventLoad(S, 0.0);
+    std::vector<double> loads;
     double t = 0.0;
     std::uint64_t fired = 0;
 
@@ -163,19 +163,7 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
             grid.emit(observer, x.data(), pool.budded().data(), pool.fused().data(), pool.inTransit().data(),
                       pool.cargoInTransit().data());
     };
-    auto reportVesicle = [&](std::size_t r, VesicleEventKind kind, std::uint64_t id, const double* routeLoads) {
-        const auto& cargo = model_.routes[r].cargo;
-        for (std::size_t k = 0; k < cargo.size(); ++k) eventLoad[cargo[k].acceptor] += routeLoads[k];
-        VesicleEvent e;
-        e.replicate = replicate;
-        e.time = t;
-        e.route = r;
-        e.kind = kind;
-        e.vesicle = id;
-        e.load = eventLoad.data();
-        observer.vesicleEvent(e);
-        for (const auto& c : cargo) eventLoad[c.acceptor] = 0.0;
-    };
+    VesicleEventReporter reporter(model_, replicate, observer);
     auto fire = [&](std::size_t c) {
         if (c < reactions_) {
             const auto& reaction = model_.reactions[c];
@@ -196,7 +184,7 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
                 donor -= loads[k];
             }
             const auto id = pool.bud(r, t, loads.data());
-            reportVesicle(r, VesicleEventKind::Bud, id, loads.data());
+            reporter.report(t, r, VesicleEventKind::Bud, id, loads.data());
         } else {
             const std::size_t r = c - reactions_ - routes_;
             const auto n = pool.competent(r);
@@ -204,7 +192,7 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
             const auto fused = pool.fuse(r, index);
             const auto& cargo = model_.routes[r].cargo;
             for (std::size_t k = 0; k < cargo.size(); ++k) x[cargo[k].acceptor] += fused.loads[k];
-            reportVesicle(r, VesicleEventKind::Fuse, fused.id, fused.loads);
+            reporter.report(t, r, VesicleEventKind::Fuse, fused.id, fused.loads);
         }
         for (auto d : dependents_[c]) compute(d);
     };

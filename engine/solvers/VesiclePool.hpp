@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/Model.hpp"
+#include "core/Observer.hpp"
 
 namespace egress {
 
@@ -58,6 +59,34 @@ private:
     std::vector<double> fusedLoads_;
     std::uint64_t nextId_ = 0;
     bool anyDelay_ = false;  ///< without delays nothing ever matures: skip the scan
+};
+
+/// Reports buds and fusions of one replicate to an observer, with the load by acceptor species.
+class VesicleEventReporter {
+public:
+    VesicleEventReporter(const Model& model, std::size_t replicate, TrajectoryObserver& observer)
+        : model_(model), replicate_(replicate), observer_(observer), load_(model.species.size(), 0.0) {}
+
+    /// `routeLoads[k]` is the load of the route's cargo pair k; pairs sharing an acceptor add up.
+    void report(double time, std::size_t route, VesicleEventKind kind, std::uint64_t id, const double* routeLoads) {
+        const auto& cargo = model_.routes[route].cargo;
+        for (std::size_t k = 0; k < cargo.size(); ++k) load_[cargo[k].acceptor] += routeLoads[k];
+        VesicleEvent e;
+        e.replicate = replicate_;
+        e.time = time;
+        e.route = route;
+        e.kind = kind;
+        e.vesicle = id;
+        e.load = load_.data();
+        observer_.vesicleEvent(e);
+        for (const auto& c : cargo) load_[c.acceptor] = 0.0;
+    }
+
+private:
+    const Model& model_;
+    std::size_t replicate_;
+    TrajectoryObserver& observer_;
+    std::vector<double> load_;
 };
 
 }  // namespace egress
