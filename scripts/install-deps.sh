@@ -4,6 +4,7 @@
 set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
+  clang-14 libclang-rt-14-dev libomp-14-dev   # the fuzz preset: libFuzzer, and OpenMP for clang
   libeigen3-dev libboost-dev libhdf5-dev hdf5-tools
   libtomlplusplus-dev libcli11-dev librandom123-dev
   libgtest-dev libgmock-dev libbenchmark-dev
