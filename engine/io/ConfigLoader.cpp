@@ -277,6 +277,7 @@ public:
         // refers to one, so a model may leave a value for the parameter file to give.
         readModelStructure(*modelDoc, *modelTable, modelWhere);
         mergeParamsFileParameters(root);
+        sortParametersByName();
         applyOverrides(overrides);
         readModelProcesses(*modelDoc, *modelTable, modelWhere);
         readSimulation(root);
@@ -449,6 +450,23 @@ private:
             doc.fail(*cn, field + ".cv", "a uniform distribution with cv > 1/sqrt(3) = 0.577 would reach negative values");
     }
 
+    /// Parameters are ordered by name, like species and compartments, so that a model and its
+    /// resolved file (one sorted table) index them alike: cell draws follow this order.
+    void sortParametersByName() {
+        auto& parameters = config_.model.parameters;
+        std::vector<std::size_t> order(parameters.size());
+        for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+        std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return parameters[a].name < parameters[b].name; });
+        std::vector<Parameter> sortedParameters;
+        std::vector<ParameterSite> sortedSites;
+        for (auto i : order) {
+            sortedParameters.push_back(parameters[i]);
+            sortedSites.push_back(sites_[i]);
+        }
+        parameters = std::move(sortedParameters);
+        sites_ = std::move(sortedSites);
+    }
+
     void mergeParamsFileParameters(const toml::table& root) {
         if (const auto* pn = root.get("parameters")) readParameterTable(*params_, *pn, "parameters", true);
     }
@@ -538,8 +556,12 @@ private:
             if (!valid) doc.fail(at, field, "malformed equation: '" + term + "' is not [COUNT] SPECIES");
             const std::size_t si = speciesRef(doc, at.source(), field, name);
             auto same = std::find_if(out.begin(), out.end(), [&](const SpeciesCount& c) { return c.species == si; });
-            if (same != out.end()) same->count += count;
+            const int merged = same != out.end() ? same->count + count : count;
+            if (same != out.end()) same->count = merged;
             else out.push_back(SpeciesCount{si, count});
+            if (merged > kMaxStoichiometry)
+                doc.fail(at, field, "malformed equation: '" + name + "' appears more than " + std::to_string(kMaxStoichiometry) +
+                                        " times on one side");
         }
         return out;
     }

@@ -113,6 +113,7 @@ std::vector<std::string> readStringVector(hid_t parent, const std::string& name,
     Handle space(H5Dget_space(set), H5Sclose);
     if (H5Sget_simple_extent_ndims(space) != 1) throw IoError(file + ": " + name + " is not one-dimensional");
     const auto n = static_cast<std::size_t>(H5Sget_simple_extent_npoints(space));
+    if (n > kMaxNames) throw IoError(file + ": " + name + " declares " + std::to_string(n) + " entries, more than egress writes");
     std::vector<char*> data(n, nullptr);
     Handle type = variableStringType();
     if (n > 0) check(H5Dread(set, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()), file, "read " + name);

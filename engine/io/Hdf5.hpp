@@ -62,6 +62,8 @@ bool readInt64Attribute(hid_t object, const std::string& name, std::int64_t& val
 Handle writeStringVector(hid_t parent, const std::string& name, const std::vector<std::string>& values, const std::string& file);
 /// A scalar variable-length UTF-8 string dataset.
 void writeStringScalar(hid_t parent, const std::string& name, const std::string& value, const std::string& file);
+/// More names (species, routes, ...) than any egress file has: a larger extent means a damaged file.
+inline constexpr std::size_t kMaxNames = 10'000'000;
 std::vector<std::string> readStringVector(hid_t parent, const std::string& name, const std::string& file);
 
 }  // namespace egress::h5

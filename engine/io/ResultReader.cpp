@@ -41,7 +41,10 @@ ResultSummary readResultSummary(const std::string& path) {
         h5::Handle time(h5::check(H5Dopen2(file, schema::kTime, H5P_DEFAULT), path, "open /time"), H5Dclose);
         h5::Handle timeSpace(H5Dget_space(time), H5Sclose);
         if (H5Sget_simple_extent_ndims(timeSpace) != 1) throw IoError(path + ": /time is not one-dimensional");
-        s.times.resize(static_cast<std::size_t>(H5Sget_simple_extent_npoints(timeSpace)));
+        const auto samples = static_cast<std::size_t>(H5Sget_simple_extent_npoints(timeSpace));
+        // egress refuses runs of more than 1e8 samples; a larger extent is a damaged file.
+        if (samples > 100'000'001) throw IoError(path + ": /time declares " + std::to_string(samples) + " samples");
+        s.times.resize(samples);
         if (!s.times.empty())
             h5::check(H5Dread(time, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, s.times.data()), path, "read /time");
         h5::Handle amounts(h5::check(H5Dopen2(file, schema::kAmounts, H5P_DEFAULT), path, "open /amounts"), H5Dclose);
@@ -63,6 +66,8 @@ ResultSummary readResultSummary(const std::string& path) {
             readRow(0, s.initialAmounts);
             readRow(dims[1] - 1, s.finalAmounts);
         }
+    } catch (const std::bad_alloc&) {
+        throw InputError("", 0, 0, "'" + path + "': damaged egress result: sizes beyond memory");
     } catch (const IoError& e) {
         throw InputError("", 0, 0, "'" + path + "': damaged egress result: " + std::string() + e.what());
     }

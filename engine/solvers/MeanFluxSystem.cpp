@@ -111,6 +111,37 @@ void MeanFluxSystem::jacobian(const double* x, Eigen::MatrixXd& J) const {
     }
 }
 
+void MeanFluxSystem::speciesJacobian(const double* x, Eigen::MatrixXd& J) const {
+    const auto S = static_cast<Eigen::Index>(speciesCount_);
+    J.setZero(S, S);
+    Eigen::VectorXd grad(S);
+    for (Eigen::Index j = 0; j < stoichiometry_.outerSize(); ++j) {
+        grad.setZero();
+        addDeterministicRateGradient(model_, model_.reactions[static_cast<std::size_t>(j)].law, x, parameters_, 1.0, grad);
+        for (Eigen::SparseMatrix<double>::InnerIterator it(stoichiometry_, j); it; ++it)
+            J.row(it.row()) += it.value() * grad.transpose();
+    }
+    for (const auto& route : model_.routes) {
+        grad.setZero();
+        addDeterministicRateGradient(model_, route.budding, x, parameters_, 1.0, grad);
+        const double bud = deterministicRate(model_, route.budding, x, parameters_);
+        const double capture = model_.valueOf(route.capture, parameters_);
+        for (const auto& pair : route.cargo) {
+            const auto donor = static_cast<Eigen::Index>(pair.donor);
+            Eigen::VectorXd dload = capture * x[donor] * grad;
+            dload[donor] += bud * capture;
+            J.row(donor) -= dload.transpose();
+        }
+    }
+}
+
+double MeanFluxSystem::fastestTransitRate() const {
+    double fastest = 0.0;
+    for (std::size_t r = 0; r < routes_.size(); ++r)
+        fastest = std::max({fastest, routes_[r].delayStageRate, model_.valueOf(model_.routes[r].fusion_rate, parameters_)});
+    return fastest;
+}
+
 void MeanFluxSystem::vesicleSummary(const double* x, std::vector<double>& budded, std::vector<double>& fused,
                                     std::vector<double>& inTransit, std::vector<double>& cargoInTransit) const {
     budded.assign(routes_.size(), 0.0);

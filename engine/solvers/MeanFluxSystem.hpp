@@ -34,6 +34,14 @@ public:
     /// Dense Jacobian d(rhs)/dx, size() x size().
     void jacobian(const double* x, Eigen::MatrixXd& J) const;
 
+    /// The species block of the Jacobian (species x species: reactions and the routes' loss of
+    /// donor cargo), without forming the transit part.
+    void speciesJacobian(const double* x, Eigen::MatrixXd& J) const;
+
+    /// The largest rate at which a vesicle leaves a transit stage (delay stages, fusion), 1/s:
+    /// the transit part's eigenvalues, known without a decomposition.
+    double fastestTransitRate() const;
+
     /// Vesicle figures of a state: per route, and cargo in transit per acceptor species.
     void vesicleSummary(const double* x, std::vector<double>& budded, std::vector<double>& fused,
                         std::vector<double>& inTransit, std::vector<double>& cargoInTransit) const;

@@ -1,6 +1,7 @@
 #pragma once
 // The `ode` method: Boost.Odeint over the mean-flux system, segment by segment between the
 // breakpoints of the Timeline, so that a perturbation or event lands exactly on its time.
+#include <Eigen/Core>
 #include <vector>
 
 #include "core/Model.hpp"
@@ -25,6 +26,8 @@ public:
     /// the fastest time constants fit in the run. Auto picks rosenbrock4 above kStiffnessLimit.
     double stiffnessIndex() const { return stiffnessIndex_; }
     static constexpr double kStiffnessLimit = 1e4;
+    /// Species beyond which the stiffness test bounds eigenvalues instead of computing them.
+    static constexpr Eigen::Index kDenseEigenLimit = 300;
 
 private:
     const Model& model_;

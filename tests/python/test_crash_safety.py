@@ -21,8 +21,8 @@ EGRESS = os.environ.get("EGRESS_BIN", str(ROOT / "build/release/bin/egress"))
 KILL_ITERATIONS = 8
 
 
-def command(out, replicates=300):
-    return [EGRESS, "run", str(ROOT / "params/default.toml"), "--method", "ssa", "--replicates", str(replicates),
+def command(out, replicates=300, method="ssa"):
+    return [EGRESS, "run", str(ROOT / "params/default.toml"), "--method", method, "--replicates", str(replicates),
             "--seed", "77", "--threads", "2", "-o", str(out), "--quiet"]
 
 
@@ -71,10 +71,14 @@ def test_sigkill_at_random_moments_never_leaves_a_complete_looking_file(tmp_path
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_stop_signals_keep_finished_replicates_marked_incomplete(tmp_path, reference, sig):
+def test_stop_signals_keep_finished_replicates_marked_incomplete(tmp_path, sig):
+    # hybrid replicates take milliseconds each, so the signal lands mid-run
+    full = tmp_path / "full.h5"
+    subprocess.run(command(full, replicates=400, method="hybrid"), check=True)
+    reference = datasets(full)
     out = tmp_path / "stopped.h5"
-    proc = subprocess.Popen(command(out), stderr=subprocess.PIPE, text=True)
-    time.sleep(0.6)
+    proc = subprocess.Popen(command(out, replicates=400, method="hybrid"), stderr=subprocess.PIPE, text=True)
+    time.sleep(0.5)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=120)
     if proc.returncode == 0:
