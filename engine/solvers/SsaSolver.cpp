@@ -58,13 +58,18 @@ SsaSolver::SsaSolver(const Model& model, const SimulationSettings& settings)
         for (auto s : changedSpecies) extra.insert(readers[s].begin(), readers[s].end());
         dependents_[c].assign(extra.begin(), extra.end());
     };
+    netBegin_.push_back(0);
     for (std::size_t j = 0; j < reactions_; ++j) {
         std::map<std::size_t, int> net;
         for (const auto& t : model.reactions[j].reactants) net[t.species] -= t.count;
         for (const auto& t : model.reactions[j].products) net[t.species] += t.count;
         std::set<std::size_t> changed;
         for (const auto& [s, d] : net)
-            if (d != 0) changed.insert(s);
+            if (d != 0) {
+                changed.insert(s);
+                netChange_.push_back(NetChange{s, static_cast<double>(d)});
+            }
+        netBegin_.push_back(netChange_.size());
         dependOn(j, changed, {});
     }
     for (std::size_t r = 0; r < routes_; ++r) {
@@ -78,6 +83,14 @@ SsaSolver::SsaSolver(const Model& model, const SimulationSettings& settings)
         dependOn(bud, donors, model.routes[r].delay > 0.0 ? std::set<std::size_t>{} : std::set<std::size_t>{fuse});
         dependOn(fuse, acceptors, {fuse});
     }
+}
+
+void SsaSolver::badPropensity(std::size_t c, double a, double t, std::size_t replicate) const {
+    const std::string name = c < reactions_ ? "reaction '" + model_.reactions[c].name + "'"
+                                            : "vesicle route '" + model_.routes[(c - reactions_) % routes_].name + "'";
+    std::ostringstream msg;
+    msg << "ssa: the propensity of " << name << " is " << a << " at t = " << t << " s (replicate " << replicate << ")";
+    throw SolverError(msg.str());
 }
 
 std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& baseParameters,
@@ -147,11 +160,7 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
             case Form::Fusion: a = ch.k * static_cast<double>(pool.competent(ch.a)); break;
             default: a = stochasticPropensity(model_, *ch.law, x.data(), parameters);
         }
-        if (!(a >= 0.0) || !std::isfinite(a)) {
-            const std::string name = c < reactions_ ? "reaction '" + model_.reactions[c].name + "'"
-                                                    : "vesicle route '" + model_.routes[(c - reactions_) % routes_].name + "'";
-            fail("the propensity of " + name + " is " + std::to_string(a));
-        }
+        if (!(a >= 0.0 && a <= std::numeric_limits<double>::max())) badPropensity(c, a, t, replicate);
         propensity[c] = a;
     };
     auto computeAll = [&] {
@@ -166,13 +175,13 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
     VesicleEventReporter reporter(model_, replicate, observer);
     auto fire = [&](std::size_t c) {
         if (c < reactions_) {
-            const auto& reaction = model_.reactions[c];
-            for (const auto& term : reaction.reactants) x[term.species] -= term.count;
-            for (const auto& term : reaction.products) x[term.species] += term.count;
-            for (const auto& term : reaction.reactants)
-                if (x[term.species] < 0.0)
-                    fail("reaction '" + reaction.name + "' fired with too few molecules of '" +
-                         model_.species[term.species].name + "' (its rate does not fall to 0 with that species)");
+            for (std::size_t i = netBegin_[c]; i < netBegin_[c + 1]; ++i) {
+                double& amount = x[netChange_[i].species];
+                amount += netChange_[i].delta;
+                if (amount < 0.0)
+                    fail("reaction '" + model_.reactions[c].name + "' fired with too few molecules of '" +
+                         model_.species[netChange_[i].species].name + "' (its rate does not fall to 0 with that species)");
+            }
         } else if (c < reactions_ + routes_) {
             const std::size_t r = c - reactions_;
             const auto& route = model_.routes[r];
@@ -217,7 +226,7 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
                 if (t >= segmentEnd) break;
                 continue;
             }
-            emitBefore(next, false);
+            if (next > grid.nextTime()) emitBefore(next, false);
             t = next;
             // Select channel c with probability propensity[c] / total.
             const double target = rng.uniform() * total;

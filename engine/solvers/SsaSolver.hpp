@@ -16,11 +16,23 @@ public:
     std::string algorithm() const override { return "direct method with dependency graph"; }
 
 private:
+    /// Kept out of line: the check sits in the inner loop, the message almost never runs.
+    [[noreturn]] __attribute__((noinline, cold)) void badPropensity(std::size_t channel, double value, double t,
+                                                                   std::size_t replicate) const;
+
     const Model& model_;
     SimulationSettings settings_;
     std::size_t reactions_ = 0, routes_ = 0;
     /// Channels whose propensity must be recomputed after channel c fires.
     std::vector<std::vector<std::size_t>> dependents_;
+    /// Net change of each species a reaction changes, flattened: reaction j owns
+    /// netChange_[netBegin_[j] .. netBegin_[j + 1]).
+    struct NetChange {
+        std::size_t species;
+        double delta;
+    };
+    std::vector<NetChange> netChange_;
+    std::vector<std::size_t> netBegin_;
 };
 
 }  // namespace egress
