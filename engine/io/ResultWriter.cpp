@@ -234,6 +234,7 @@ ResultWriter::ResultWriter(std::string path, const RunConfig& config, const RunP
     std::string overrides;
     for (const auto& o : config.overrides) overrides += o + "\n";
     h5::writeStringScalar(input, "overrides", overrides, f);
+    if (writeEvents_) eventThread_ = std::thread([this] { eventWriterLoop(); });
 }
 
 h5::Handle ResultWriter::createTrajectory(hid_t parent, const std::string& name, hid_t fileType, std::size_t width,
@@ -405,7 +406,7 @@ void ResultWriter::writeBatch(std::size_t firstOffset, const std::vector<SampleB
 
 void ResultWriter::finishReplicate(std::size_t replicate, EventRows&& events, const std::vector<double>& parameters,
                                    bool parametersDrawn) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::unique_lock<std::mutex> lock(mutex_);
     h5::silenceLibraryErrors();
     if (writeCellParameters_) {
         if (!parametersDrawn || parameters.size() != parameters_)
@@ -419,15 +420,56 @@ void ResultWriter::finishReplicate(std::size_t replicate, EventRows&& events, co
     }
     ++finished_;
     replicateFinished_[replicate - firstReplicate_] = 1;
+    lock.unlock();
     if (!writeEvents_) return;
-    // Events go to the file in replicate order, whatever order the replicates finish in.
+    // Events go to the file in replicate order, whatever order the replicates finish in: queue
+    // them for the event thread. The replicate the thread waits for is always let in, so a full
+    // queue cannot wait on itself.
+    const std::size_t bytes = events.size() * eventRowBytes();
+    std::unique_lock<std::mutex> queue(eventMutex_);
+    eventSpace_.wait(queue, [&] {
+        return eventFailure_ || queuedEventBytes_ + bytes <= kMaxQueuedEventBytes || replicate == nextEventReplicate_;
+    });
+    if (eventFailure_) std::rethrow_exception(eventFailure_);
+    queuedEventBytes_ += bytes;
     waitingEvents_.emplace(replicate, std::move(events));
-    for (auto it = waitingEvents_.find(nextEventReplicate_); it != waitingEvents_.end();
-         it = waitingEvents_.find(nextEventReplicate_)) {
-        appendEvents(it->second);
-        waitingEvents_.erase(it);
+    eventReady_.notify_one();
+}
+
+void ResultWriter::eventWriterLoop() {
+    for (;;) {
+        std::unique_lock<std::mutex> queue(eventMutex_);
+        eventReady_.wait(queue, [&] { return stopEvents_ || waitingEvents_.count(nextEventReplicate_) > 0; });
+        auto next = waitingEvents_.find(nextEventReplicate_);
+        if (next == waitingEvents_.end()) return;  // stopped, and nothing more in order
+        EventRows rows = std::move(next->second);
+        waitingEvents_.erase(next);
+        queue.unlock();
+        try {
+            std::lock_guard<std::mutex> io(mutex_);
+            h5::silenceLibraryErrors();
+            appendEvents(rows);
+        } catch (...) {
+            queue.lock();
+            eventFailure_ = std::current_exception();
+            eventSpace_.notify_all();
+            return;
+        }
+        queue.lock();
         ++nextEventReplicate_;
+        queuedEventBytes_ -= rows.size() * eventRowBytes();
+        eventSpace_.notify_all();
     }
+}
+
+void ResultWriter::stopEventWriter() {
+    if (!eventThread_.joinable()) return;
+    {
+        std::lock_guard<std::mutex> queue(eventMutex_);
+        stopEvents_ = true;
+    }
+    eventReady_.notify_all();
+    eventThread_.join();
 }
 
 void ResultWriter::appendEvents(const EventRows& e) {
@@ -462,6 +504,8 @@ void ResultWriter::commit() {
         std::lock_guard<std::mutex> lock(stagingMutex_);
         if (!staged_.empty()) throw IoError(path_ + ": replicates staged but never written; the file is not complete");
     }
+    stopEventWriter();  // after it has appended every replicate's events in order
+    if (eventFailure_) std::rethrow_exception(eventFailure_);
     std::lock_guard<std::mutex> lock(mutex_);
     if (finished_ != replicates_ || !waitingEvents_.empty())
         throw IoError(path_ + ": only " + std::to_string(finished_) + " of " + std::to_string(replicates_) +
@@ -487,6 +531,7 @@ std::string ResultWriter::keepInterrupted(const std::string& reason) {
         staged.swap(staged_);
     }
     for (auto& [offset, block] : staged) writeBatch(offset, {block});
+    stopEventWriter();
     std::lock_guard<std::mutex> lock(mutex_);
     // Events of replicates that finished after an unfinished one: append them in order too.
     for (auto& [replicate, rows] : waitingEvents_) appendEvents(rows);
@@ -519,6 +564,7 @@ std::string ResultWriter::keepInterrupted(const std::string& reason) {
 }
 
 ResultWriter::~ResultWriter() {
+    stopEventWriter();
     if (committed_) return;
     eventGroup_.reset();
     for (auto* h : {&amounts_, &budded_, &fused_, &inTransit_, &cargoInTransit_, &membraneArea_, &cellParameters_}) h->reset();

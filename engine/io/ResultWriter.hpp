@@ -6,9 +6,12 @@
 // finished first. The file is created under a temporary name beside the target and renamed only
 // by commit(); a writer destroyed without commit() removes its temporary file, so no half-written
 // file ever carries the final name.
+#include <condition_variable>
+#include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -70,6 +73,11 @@ private:
     void finishReplicate(std::size_t replicate, EventRows&& events, const std::vector<double>& parameters,
                          bool parametersDrawn);
     void appendEvents(const EventRows& rows);
+    /// The event log is appended by a thread of its own, so that workers hand over their events
+    /// and go on simulating; they wait only when kMaxQueuedEventBytes are already queued.
+    void eventWriterLoop();
+    void stopEventWriter();
+    std::size_t eventRowBytes() const { return 6 * 8 + species_ * 8; }
     h5::Handle createTrajectory(hid_t parent, const std::string& name, hid_t fileType, std::size_t width,
                                 const std::vector<hid_t>& scales);
 
@@ -98,8 +106,16 @@ private:
     std::size_t eventsWritten_ = 0;
     std::size_t finished_ = 0;
     std::vector<std::int8_t> replicateFinished_;  ///< by replicate offset
+
+    std::mutex eventMutex_;  ///< guards the members below (never held during HDF5 calls)
+    std::condition_variable eventReady_, eventSpace_;
     std::size_t nextEventReplicate_ = 0;             ///< the replicate whose events are appended next
     std::map<std::size_t, EventRows> waitingEvents_; ///< finished replicates waiting for their turn
+    std::size_t queuedEventBytes_ = 0;
+    bool stopEvents_ = false;
+    std::exception_ptr eventFailure_;
+    std::thread eventThread_;
+    static constexpr std::size_t kMaxQueuedEventBytes = std::size_t{256} << 20;
 };
 
 }  // namespace egress
