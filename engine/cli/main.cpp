@@ -14,6 +14,7 @@
 #include "core/Interrupt.hpp"
 #include "io/ConfigLoader.hpp"
 #include "io/Hdf5.hpp"
+#include "io/PathwayGraph.hpp"
 #include "io/ResultReader.hpp"
 #include "io/ResultWriter.hpp"
 #include "solvers/Ensemble.hpp"
@@ -174,6 +175,20 @@ int commandCheck(const std::string& params, const std::vector<std::string>& over
     return 0;
 }
 
+int commandGraph(const std::string& params, const std::string& output) {
+    const RunConfig config = loadRunConfig(params);
+    const std::string dot = pathwayDot(config.model);
+    if (output.empty()) {
+        std::fputs(dot.c_str(), stdout);
+        return 0;
+    }
+    std::FILE* f = std::fopen(output.c_str(), "w");
+    if (!f) throw IoError(output + ": cannot write the diagram");
+    const bool ok = std::fputs(dot.c_str(), f) >= 0;
+    if (std::fclose(f) != 0 || !ok) throw IoError(output + ": cannot write the diagram (disk full?)");
+    return 0;
+}
+
 int commandInfo(const std::string& path) {
     const ResultSummary s = readResultSummary(path);
     std::printf("%s: egress result, format version %lld%s\n", path.c_str(), static_cast<long long>(s.formatVersion),
@@ -246,6 +261,11 @@ int main(int argc, char** argv) {
     auto* infoCmd = app.add_subcommand("info", "Describe a result file; exit 1 if it is incomplete");
     infoCmd->add_option("file", infoPath, "Result file (HDF5)")->required();
 
+    std::string graphParams, graphOutput;
+    auto* graphCmd = app.add_subcommand("graph", "Draw the pathway of a parameter file as a Graphviz diagram");
+    graphCmd->add_option("params", graphParams, "Parameter file (TOML)")->required();
+    graphCmd->add_option("-o,--output", graphOutput, "Diagram file (default: standard output)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -258,6 +278,7 @@ int main(int argc, char** argv) {
         if (*runCmd) return commandRun(run, commandLine);
         if (*checkCmd) return commandCheck(checkParams, checkOverrides);
         if (*infoCmd) return commandInfo(infoPath);
+        if (*graphCmd) return commandGraph(graphParams, graphOutput);
     } catch (const InputError& e) {
         std::cerr << e.what() << "\n";
         return 2;

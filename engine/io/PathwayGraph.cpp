@@ -1,0 +1,99 @@
+#include "io/PathwayGraph.hpp"
+
+#include <set>
+#include <sstream>
+
+namespace egress {
+
+namespace {
+
+/// A DOT string. Backslashes are kept: labels use Graphviz's own "\n" line breaks, and names
+/// are identifiers.
+std::string quoted(const std::string& s) {
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"') out += '\\';
+        out += c;
+    }
+    return out + "\"";
+}
+
+std::string valueText(const Model& m, const ValueRef& v) {
+    if (v.parameter) return m.parameters[*v.parameter].name;
+    std::ostringstream s;
+    s << v.literal;
+    return s.str();
+}
+
+std::string lawText(const Model& m, const RateLaw& law) {
+    switch (law.kind) {
+        case RateLawKind::MassAction: return "k = " + valueText(m, law.k);
+        case RateLawKind::MichaelisMenten: return "MM vmax = " + valueText(m, law.vmax) + ", km = " + valueText(m, law.km);
+        case RateLawKind::Hill:
+            return "Hill vmax = " + valueText(m, law.vmax) + ", km = " + valueText(m, law.km) + ", n = " + valueText(m, law.n);
+    }
+    return "";
+}
+
+/// " [perturbed: name]" when a perturbation targets a parameter that `refs` use.
+std::string perturbedNote(const Model& m, std::initializer_list<const ValueRef*> refs) {
+    std::set<std::string> names;
+    for (const auto& p : m.perturbations)
+        for (const ValueRef* r : refs)
+            if (r->parameter && *r->parameter == p.parameter) names.insert(p.name.empty() ? m.parameters[p.parameter].name : p.name);
+    if (names.empty()) return "";
+    std::string out = "\\nperturbed:";
+    for (const auto& n : names) out += " " + n;
+    return out;
+}
+
+}  // namespace
+
+std::string pathwayDot(const Model& m) {
+    std::ostringstream dot;
+    dot << "digraph " << quoted(m.name.empty() ? "pathway" : m.name) << " {\n"
+        << "  rankdir=LR;\n  node [shape=box, style=rounded];\n";
+    for (std::size_t c = 0; c < m.compartments.size(); ++c) {
+        dot << "  subgraph " << quoted("cluster_" + m.compartments[c].name) << " {\n    label=" << quoted(m.compartments[c].name)
+            << ";\n";
+        bool empty = true;
+        for (const auto& s : m.species)
+            if (s.compartment == c) {
+                dot << "    " << quoted(s.name) << ";\n";
+                empty = false;
+            }
+        // Graphviz drops empty clusters; a membrane-only compartment still belongs in the picture.
+        if (empty) dot << "    " << quoted(m.compartments[c].name + "_membrane") << " [shape=plaintext, label=\"(membrane)\"];\n";
+        dot << "  }\n";
+    }
+    for (const auto& r : m.reactions) {
+        const std::string label = r.name + "\\n" + lawText(m, r.law) + perturbedNote(m, {&r.law.k, &r.law.vmax, &r.law.km, &r.law.n});
+        if (r.reactants.empty() || r.products.empty()) {
+            // Synthesis or degradation: an invisible point stands for the outside.
+            const std::string point = quoted("outside_" + r.name);
+            dot << "  " << point << " [shape=point, width=0.05];\n";
+            for (const auto& t : r.products) dot << "  " << point << " -> " << quoted(m.species[t.species].name) << " [label=" << quoted(label) << "];\n";
+            for (const auto& t : r.reactants) dot << "  " << quoted(m.species[t.species].name) << " -> " << point << " [label=" << quoted(label) << "];\n";
+            continue;
+        }
+        for (const auto& a : r.reactants)
+            for (const auto& b : r.products)
+                dot << "  " << quoted(m.species[a.species].name) << " -> " << quoted(m.species[b.species].name)
+                    << " [label=" << quoted(label) << "];\n";
+    }
+    for (const auto& v : m.routes) {
+        const std::string label = v.name + " (vesicles)\\nbud " + lawText(m, v.budding) + ", capture " + valueText(m, v.capture) +
+                                  "\\nfusion " + valueText(m, v.fusion_rate) + "/s" +
+                                  perturbedNote(m, {&v.budding.k, &v.budding.vmax, &v.capture, &v.fusion_rate});
+        for (const auto& c : v.cargo)
+            dot << "  " << quoted(m.species[c.donor].name) << " -> " << quoted(m.species[c.acceptor].name)
+                << " [style=dashed, color=\"#2060c0\", label=" << quoted(label) << "];\n";
+        if (v.cargo.empty())
+            dot << "  // route " << v.name << " moves membrane only, from " << m.compartments[v.from].name << " to "
+                << m.compartments[v.to].name << "\n";
+    }
+    dot << "}\n";
+    return dot.str();
+}
+
+}  // namespace egress
