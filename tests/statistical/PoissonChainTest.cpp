@@ -7,6 +7,7 @@
 //      whose ends are off the output grid): mean = the piecewise solution at every sample.
 #include <array>
 
+#include "AnalyticSolutions.hpp"
 #include "StatSupport.hpp"
 
 using namespace egress;
@@ -17,20 +18,7 @@ namespace {
 
 constexpr double k0 = 5.0, k1 = 0.3, k2 = 0.12, k3 = 0.05;
 
-/// Bateman solution of the chain started empty (validation.md B).
-std::array<double, 3> bateman(double t) {
-    const double A = k0 / k1 * (1 - std::exp(-k1 * t));
-    const double B = k0 * k1 * ((1 - std::exp(-k1 * t)) / (k1 * (k2 - k1)) + (1 - std::exp(-k2 * t)) / (k2 * (k1 - k2)));
-    const double l[3] = {k1, k2, k3};
-    double C = 0;
-    for (int i = 0; i < 3; ++i) {
-        double prod = 1;
-        for (int j = 0; j < 3; ++j)
-            if (j != i) prod *= l[j] - l[i];
-        C += (1 - std::exp(-l[i] * t)) / (l[i] * prod);
-    }
-    return {A, B, k0 * k1 * k2 * C};
-}
+std::array<double, 3> bateman(double t) { return egress::testing::batemanChain(k0, k1, k2, k3, t); }
 
 /// Pearson correlation of two samples.
 double correlation(const std::vector<double>& a, const std::vector<double>& b) {

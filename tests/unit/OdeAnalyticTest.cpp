@@ -8,6 +8,7 @@
 #include <array>
 #include <cmath>
 
+#include "AnalyticSolutions.hpp"
 #include "TestSupport.hpp"
 
 using namespace egress;
@@ -37,20 +38,7 @@ atol = 1e-12
 stepper = ")" + stepper + "\"\n" + extra;
 }
 
-/// Bateman: A, B, C of the chain started empty (validation.md B).
-std::array<double, 3> bateman(double t) {
-    const double A = k0 / k1 * (1 - std::exp(-k1 * t));
-    const double B = k0 * k1 * ((1 - std::exp(-k1 * t)) / (k1 * (k2 - k1)) + (1 - std::exp(-k2 * t)) / (k2 * (k1 - k2)));
-    const double l[3] = {k1, k2, k3};
-    double C = 0;
-    for (int i = 0; i < 3; ++i) {
-        double prod = 1;
-        for (int j = 0; j < 3; ++j)
-            if (j != i) prod *= l[j] - l[i];
-        C += (1 - std::exp(-l[i] * t)) / (l[i] * prod);
-    }
-    return {A, B, k0 * k1 * k2 * C};
-}
+std::array<double, 3> bateman(double t) { return egress::testing::batemanChain(k0, k1, k2, k3, t); }
 
 /// x(t) of dx/dt = K x + b from x0, through the augmented matrix exponential.
 Eigen::Vector3d linearSolution(const Eigen::Matrix3d& K, const Eigen::Vector3d& b, const Eigen::Vector3d& x0, double t) {
