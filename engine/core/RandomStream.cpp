@@ -11,16 +11,6 @@ RandomStream::RandomStream(std::uint64_t seed, std::uint64_t replicate, StreamPu
       counter_{0, 0, static_cast<std::uint32_t>(replicate), static_cast<std::uint32_t>(purpose)},
       block_{0, 0, 0, 0} {}
 
-void RandomStream::refill() {
-    r123::Philox4x32 philox;
-    const r123::Philox4x32::ctr_type ctr = {{counter_[0], counter_[1], counter_[2], counter_[3]}};
-    const r123::Philox4x32::key_type key = {{key_[0], key_[1]}};
-    const auto out = philox(ctr, key);
-    for (int i = 0; i < 4; ++i) block_[i] = out.v[i];
-    if (++counter_[0] == 0) ++counter_[1];
-    used_ = 0;
-}
-
 double RandomStream::normal() {
     if (haveSpareNormal_) {
         haveSpareNormal_ = false;

@@ -38,7 +38,10 @@ public:
     double normal();
 
     /// Raw 32-bit words consumed so far (a check that two runs took the same path).
-    std::uint64_t wordsUsed() const { return words_; }
+    std::uint64_t wordsUsed() const {
+        const std::uint64_t blocks = (static_cast<std::uint64_t>(counter_[1]) << 32) | counter_[0];
+        return blocks * 4 - (4 - used_);
+    }
 
     static const char* generatorName() { return "philox4x32-10 (Random123 1.14)"; }
     static const char* keySchemeDescription() {
@@ -50,17 +53,22 @@ private:
     // Inline: the SSA draws two numbers per event, and the call overhead was measurable.
     std::uint32_t nextWord() {
         if (used_ == 4) refill();
-        ++words_;
         return block_[used_++];
     }
-    void refill();
+    void refill() {
+        const r123::Philox4x32::ctr_type ctr = {{counter_[0], counter_[1], counter_[2], counter_[3]}};
+        const r123::Philox4x32::key_type key = {{key_[0], key_[1]}};
+        const auto out = r123::Philox4x32()(ctr, key);
+        for (int i = 0; i < 4; ++i) block_[i] = out.v[i];
+        if (++counter_[0] == 0) ++counter_[1];
+        used_ = 0;
+    }
     std::uint64_t binomialSmallMean(std::uint64_t n, double p);
 
     std::uint32_t key_[2];
     std::uint32_t counter_[4];
     std::uint32_t block_[4];
     unsigned used_ = 4;  ///< words of block_ already handed out
-    std::uint64_t words_ = 0;
     bool haveSpareNormal_ = false;
     double spareNormal_ = 0.0;
 };

@@ -1,32 +1,27 @@
 #include "solvers/VesiclePool.hpp"
 
+#include <algorithm>
+
 namespace egress {
 
 VesiclePool::VesiclePool(const Model& model)
-    : model_(model), routes_(model.routes.size()), budded_(model.routes.size(), 0.0), fused_(model.routes.size(), 0.0),
+    : routes_(model.routes.size()), budded_(model.routes.size(), 0.0), fused_(model.routes.size(), 0.0),
       inTransit_(model.routes.size(), 0.0), cargoInTransit_(model.species.size(), 0.0) {
+    std::size_t maxCargo = 0;
     for (std::size_t r = 0; r < routes_.size(); ++r) {
         routes_[r].cargoCount = model.routes[r].cargo.size();
+        for (const auto& pair : model.routes[r].cargo) routes_[r].acceptors.push_back(pair.acceptor);
+        maxCargo = std::max(maxCargo, routes_[r].cargoCount);
         routes_[r].delay = model.routes[r].delay;
         anyDelay_ = anyDelay_ || routes_[r].delay > 0.0;
     }
+    fusedLoads_.assign(maxCargo, 0.0);
 }
 
-std::uint64_t VesiclePool::bud(std::size_t route, double time, const double* loads) {
-    RouteVesicles& rv = routes_[route];
-    const std::uint64_t id = nextId_++;
-    if (rv.delay > 0.0) {
-        rv.maturingIds.push_back(id);
-        rv.maturingSince.push_back(time);
-        rv.maturingLoads.insert(rv.maturingLoads.end(), loads, loads + rv.cargoCount);
-    } else {
-        rv.competentIds.push_back(id);
-        rv.competentLoads.insert(rv.competentLoads.end(), loads, loads + rv.cargoCount);
-    }
-    for (std::size_t k = 0; k < rv.cargoCount; ++k) cargoInTransit_[model_.routes[route].cargo[k].acceptor] += loads[k];
-    budded_[route] += 1.0;
-    inTransit_[route] += 1.0;
-    return id;
+void VesiclePool::startMaturing(RouteVesicles& rv, std::uint64_t id, double time, const double* loads) {
+    rv.maturingIds.push_back(id);
+    rv.maturingSince.push_back(time);
+    rv.maturingLoads.insert(rv.maturingLoads.end(), loads, loads + rv.cargoCount);
 }
 
 double VesiclePool::earliestMaturation() const {
@@ -48,26 +43,6 @@ void VesiclePool::matureUntil(double time) {
             rv.maturingSince.pop_front();
         }
     }
-}
-
-VesiclePool::Fused VesiclePool::fuse(std::size_t route, std::size_t index) {
-    RouteVesicles& rv = routes_[route];
-    const std::size_t K = rv.cargoCount;
-    const std::size_t last = rv.competentIds.size() - 1;
-    Fused out;
-    out.id = rv.competentIds[index];
-    fusedLoads_.assign(rv.competentLoads.begin() + static_cast<std::ptrdiff_t>(index * K),
-                       rv.competentLoads.begin() + static_cast<std::ptrdiff_t>(index * K + K));
-    // Swap with the last and pop: O(1); the order of competent vesicles carries no meaning.
-    rv.competentIds[index] = rv.competentIds[last];
-    for (std::size_t k = 0; k < K; ++k) rv.competentLoads[index * K + k] = rv.competentLoads[last * K + k];
-    rv.competentIds.pop_back();
-    rv.competentLoads.resize(last * K);
-    for (std::size_t k = 0; k < K; ++k) cargoInTransit_[model_.routes[route].cargo[k].acceptor] -= fusedLoads_[k];
-    fused_[route] += 1.0;
-    inTransit_[route] -= 1.0;
-    out.loads = fusedLoads_.data();
-    return out;
 }
 
 }  // namespace egress

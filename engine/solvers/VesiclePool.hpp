@@ -17,7 +17,21 @@ public:
     explicit VesiclePool(const Model& model);
 
     /// A new vesicle of `route` budded at `time` carrying loads[k] of cargo pair k. Returns its id.
-    std::uint64_t bud(std::size_t route, double time, const double* loads);
+    /// Inline with plain loops: a bud or a fusion is most events of the ssa method.
+    std::uint64_t bud(std::size_t route, double time, const double* loads) {
+        RouteVesicles& rv = routes_[route];
+        const std::uint64_t id = nextId_++;
+        if (rv.delay > 0.0) {
+            startMaturing(rv, id, time, loads);
+        } else {
+            rv.competentIds.push_back(id);
+            for (std::size_t k = 0; k < rv.cargoCount; ++k) rv.competentLoads.push_back(loads[k]);
+        }
+        for (std::size_t k = 0; k < rv.cargoCount; ++k) cargoInTransit_[rv.acceptors[k]] += loads[k];
+        budded_[route] += 1.0;
+        inTransit_[route] += 1.0;
+        return id;
+    }
 
     /// Earliest time a maturing vesicle becomes competent; +inf when none is maturing.
     double nextMaturation() const {
@@ -33,7 +47,27 @@ public:
         const double* loads = nullptr;  ///< per cargo pair, valid until the next call
     };
     /// Fuses competent vesicle `index` (0 <= index < competent(route)) of `route`.
-    Fused fuse(std::size_t route, std::size_t index);
+    Fused fuse(std::size_t route, std::size_t index) {
+        RouteVesicles& rv = routes_[route];
+        const std::size_t K = rv.cargoCount;
+        const std::size_t last = rv.competentIds.size() - 1;
+        double* const loads = rv.competentLoads.data();
+        Fused out;
+        out.id = rv.competentIds[index];
+        for (std::size_t k = 0; k < K; ++k) {
+            fusedLoads_[k] = loads[index * K + k];
+            cargoInTransit_[rv.acceptors[k]] -= fusedLoads_[k];
+        }
+        // Swap with the last and pop: O(1); the order of competent vesicles carries no meaning.
+        rv.competentIds[index] = rv.competentIds[last];
+        for (std::size_t k = 0; k < K; ++k) loads[index * K + k] = loads[last * K + k];
+        rv.competentIds.pop_back();
+        rv.competentLoads.resize(last * K);
+        fused_[route] += 1.0;
+        inTransit_[route] -= 1.0;
+        out.loads = fusedLoads_.data();
+        return out;
+    }
 
     const std::vector<double>& budded() const { return budded_; }
     const std::vector<double>& fused() const { return fused_; }
@@ -43,8 +77,11 @@ public:
 
 private:
     double earliestMaturation() const;
+    struct RouteVesicles;
+    static void startMaturing(RouteVesicles& rv, std::uint64_t id, double time, const double* loads);
     struct RouteVesicles {
         std::size_t cargoCount = 0;
+        std::vector<std::size_t> acceptors;  ///< acceptor species of each cargo pair
         double delay = 0.0;
         std::vector<std::uint64_t> competentIds;
         std::vector<double> competentLoads;  ///< cargoCount per vesicle
@@ -53,7 +90,6 @@ private:
         std::deque<double> maturingLoads;
     };
 
-    const Model& model_;
     std::vector<RouteVesicles> routes_;
     std::vector<double> budded_, fused_, inTransit_, cargoInTransit_;
     std::vector<double> fusedLoads_;
