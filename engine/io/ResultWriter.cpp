@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <tuple>
 
 #include "core/Error.hpp"
 #include "io/ConfigLoader.hpp"
@@ -202,15 +203,20 @@ ResultWriter::ResultWriter(std::string path, const RunConfig& config, const RunP
                 H5Pset_shuffle(create);
                 H5Pset_deflate(create, static_cast<unsigned>(compression_));
             }
+            // Every row is written exactly once, in order: filling new chunks first would be waste.
+            H5Pset_fill_time(create, H5D_FILL_TIME_NEVER);
             return h5::Handle(h5::check(H5Dcreate2(eventGroup_, name, type, space, H5P_DEFAULT, create, H5P_DEFAULT), f,
                                         std::string("create /events/") + name), H5Dclose);
         };
-        h5::Handle index = column("event", H5T_STD_I64LE, 1);
+        eventColumns_.index = column("event", H5T_STD_I64LE, 1);
+        const hid_t index = eventColumns_.index;
         h5::check(H5DSset_scale(index, "event"), f, "make /events/event a dimension scale");
-        for (const auto& [name, type] : std::vector<std::pair<const char*, hid_t>>{
-                 {"replicate", H5T_STD_I64LE}, {"time", H5T_IEEE_F64LE}, {"route", H5T_STD_I64LE},
-                 {"kind", H5T_STD_I8LE}, {"vesicle", H5T_STD_I64LE}}) {
-            h5::Handle set = column(name, type, 1);
+        for (auto& [name, type, handle] : std::vector<std::tuple<const char*, hid_t, h5::Handle*>>{
+                 {"replicate", H5T_STD_I64LE, &eventColumns_.replicate}, {"time", H5T_IEEE_F64LE, &eventColumns_.time},
+                 {"route", H5T_STD_I64LE, &eventColumns_.route}, {"kind", H5T_STD_I8LE, &eventColumns_.kind},
+                 {"vesicle", H5T_STD_I64LE, &eventColumns_.vesicle}}) {
+            *handle = column(name, type, 1);
+            const hid_t set = *handle;
             h5::check(H5DSattach_scale(set, index, 0), f, "attach /events/event");
             if (std::string(name) == "time") h5::writeStringAttribute(set, "units", "s", f);
             if (std::string(name) == "route") h5::writeStringAttribute(set, "description", "index into /vesicles/route", f);
@@ -220,7 +226,8 @@ ResultWriter::ResultWriter(std::string path, const RunConfig& config, const RunP
             }
         }
         if (species_ > 0) {
-            h5::Handle load = column("load", H5T_IEEE_F64LE, 2);
+            eventColumns_.load = column("load", H5T_IEEE_F64LE, 2);
+            const hid_t load = eventColumns_.load;
             h5::check(H5DSattach_scale(load, index, 0), f, "attach /events/event");
             h5::check(H5DSattach_scale(load, species, 1), f, "attach /species");
             h5::writeStringAttribute(load, "units", "molecules, by acceptor species", f);
@@ -475,8 +482,7 @@ void ResultWriter::stopEventWriter() {
 void ResultWriter::appendEvents(const EventRows& e) {
     const hsize_t rows = e.size();
     if (rows == 0) return;
-    auto append = [&](const char* name, hid_t memType, const void* data, hsize_t width) {
-        h5::Handle set(h5::check(H5Dopen2(eventGroup_, name, H5P_DEFAULT), path_, std::string("open /events/") + name), H5Dclose);
+    auto append = [&](const h5::Handle& set, const char* name, hid_t memType, const void* data, hsize_t width) {
         const int rank = width == 0 ? 1 : 2;
         const hsize_t newSize[2] = {eventsWritten_ + rows, width};
         h5::check(H5Dset_extent(set, newSize), path_, std::string("extend /events/") + name);
@@ -489,13 +495,13 @@ void ResultWriter::appendEvents(const EventRows& e) {
     };
     std::vector<std::int64_t> index(rows);
     for (hsize_t i = 0; i < rows; ++i) index[i] = static_cast<std::int64_t>(eventsWritten_ + i);
-    append("event", H5T_NATIVE_INT64, index.data(), 0);
-    append("replicate", H5T_NATIVE_INT64, e.replicate.data(), 0);
-    append("time", H5T_NATIVE_DOUBLE, e.time.data(), 0);
-    append("route", H5T_NATIVE_INT64, e.route.data(), 0);
-    append("kind", H5T_NATIVE_INT8, e.kind.data(), 0);
-    append("vesicle", H5T_NATIVE_INT64, e.vesicle.data(), 0);
-    if (species_ > 0) append("load", H5T_NATIVE_DOUBLE, e.load.data(), species_);
+    append(eventColumns_.index, "event", H5T_NATIVE_INT64, index.data(), 0);
+    append(eventColumns_.replicate, "replicate", H5T_NATIVE_INT64, e.replicate.data(), 0);
+    append(eventColumns_.time, "time", H5T_NATIVE_DOUBLE, e.time.data(), 0);
+    append(eventColumns_.route, "route", H5T_NATIVE_INT64, e.route.data(), 0);
+    append(eventColumns_.kind, "kind", H5T_NATIVE_INT8, e.kind.data(), 0);
+    append(eventColumns_.vesicle, "vesicle", H5T_NATIVE_INT64, e.vesicle.data(), 0);
+    if (species_ > 0) append(eventColumns_.load, "load", H5T_NATIVE_DOUBLE, e.load.data(), species_);
     eventsWritten_ += rows;
 }
 
@@ -511,6 +517,7 @@ void ResultWriter::commit() {
         throw IoError(path_ + ": only " + std::to_string(finished_) + " of " + std::to_string(replicates_) +
                       " replicates finished; the file is not complete");
     if (writeEvents_) h5::writeInt64Attribute(eventGroup_, "count", static_cast<std::int64_t>(eventsWritten_), path_);
+    eventColumns_ = EventColumns();
     eventGroup_.reset();
     for (auto* h : {&amounts_, &budded_, &fused_, &inTransit_, &cargoInTransit_, &membraneArea_, &cellParameters_}) h->reset();
     h5::writeInt64Attribute(file_, schema::kCompleteAttribute, 1, path_);
@@ -537,6 +544,7 @@ std::string ResultWriter::keepInterrupted(const std::string& reason) {
     for (auto& [replicate, rows] : waitingEvents_) appendEvents(rows);
     waitingEvents_.clear();
     if (writeEvents_) h5::writeInt64Attribute(eventGroup_, "count", static_cast<std::int64_t>(eventsWritten_), path_);
+    eventColumns_ = EventColumns();
     eventGroup_.reset();
     const hsize_t R = replicates_;
     h5::Handle space(H5Screate_simple(1, &R, nullptr), H5Sclose);
@@ -566,6 +574,7 @@ std::string ResultWriter::keepInterrupted(const std::string& reason) {
 ResultWriter::~ResultWriter() {
     stopEventWriter();
     if (committed_) return;
+    eventColumns_ = EventColumns();
     eventGroup_.reset();
     for (auto* h : {&amounts_, &budded_, &fused_, &inTransit_, &cargoInTransit_, &membraneArea_, &cellParameters_}) h->reset();
     file_.reset();

@@ -103,6 +103,12 @@ private:
     h5::Handle file_;
     h5::Handle amounts_, budded_, fused_, inTransit_, cargoInTransit_, membraneArea_, cellParameters_;
     h5::Handle eventGroup_;
+    /// The /events datasets stay open for the whole run: reopened for each append, they lost their
+    /// chunk caches, and every partly filled chunk was read back from the file and written again.
+    struct EventColumns {
+        h5::Handle index, replicate, time, route, kind, vesicle, load;
+    };
+    EventColumns eventColumns_;
     std::size_t eventsWritten_ = 0;
     std::size_t finished_ = 0;
     std::vector<std::int8_t> replicateFinished_;  ///< by replicate offset
