@@ -19,7 +19,8 @@ inline constexpr const char* kFused = "vesicles/fused";                     // [
 inline constexpr const char* kInTransit = "vesicles/in_transit";            // [R, T, V]
 inline constexpr const char* kCargoInTransit = "vesicles/cargo_in_transit"; // [R, T, S] molecules
 inline constexpr const char* kMembraneArea = "membrane_area";               // [R, T, C] um^2
-// /events/{event, replicate, time, route, kind, vesicle} [E] and load [E, S]: stochastic methods.
+// /events/{replicate, time, route, kind, vesicle} [E], cargo [C] and load [E, C] along the value-less
+// dimension /events/event: stochastic methods.
 
 /// Root attribute set to 1 as the last write before the file gets its final name.
 inline constexpr const char* kCompleteAttribute = "complete";

@@ -36,6 +36,13 @@ std::string utcNow() {
     return buffer;
 }
 
+/// The NAME of a dimension scale that has no values: netCDF-4's marker and the length, "%10d".
+std::string dimensionWithoutValuesName(std::size_t length) {
+    char digits[32];
+    std::snprintf(digits, sizeof digits, "%10zu", length);
+    return std::string("This is a netCDF dimension but not a netCDF variable.") + digits;
+}
+
 }  // namespace
 
 ResultWriter::ResultWriter(std::string path, const RunConfig& config, const RunProvenance& provenance)
@@ -191,13 +198,24 @@ ResultWriter::ResultWriter(std::string path, const RunConfig& config, const RunP
         h5::check(H5DSattach_scale(d, parameterNames, 0), f, "attach /parameters/parameter");
 
     writeEvents_ = sim.method != Method::Ode && config.output.events;
+    // A vesicle only ever carries its route's acceptor species: loads are logged for those alone.
+    std::vector<bool> isCargo(species_, false);
+    for (const auto& route : model.routes)
+        for (const auto& pair : route.cargo) isCargo[pair.acceptor] = true;
+    std::vector<std::string> cargoNames;
+    for (std::size_t s = 0; s < species_; ++s)
+        if (isCargo[s]) {
+            cargoSpecies_.push_back(s);
+            cargoNames.push_back(model.species[s].name);
+        }
     if (writeEvents_) {
         eventGroup_ = h5::Handle(h5::check(H5Gcreate2(file_, "events", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /events"), H5Gclose);
-        const hsize_t zero[2] = {0, species_}, unlimited[2] = {H5S_UNLIMITED, species_};
+        const std::size_t C = cargoSpecies_.size();
+        const hsize_t zero[2] = {0, C}, unlimited[2] = {H5S_UNLIMITED, C};
         auto column = [&](const char* name, hid_t type, int rank) {
             h5::Handle space(H5Screate_simple(rank, zero, unlimited), H5Sclose);
             h5::Handle create(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
-            const hsize_t chunk[2] = {kEventBlock, std::max<std::size_t>(1, species_)};
+            const hsize_t chunk[2] = {kEventBlock, std::max<std::size_t>(1, C)};
             h5::check(H5Pset_chunk(create, rank, chunk), f, std::string("set chunking of /events/") + name);
             if (compression_ > 0) {
                 H5Pset_shuffle(create);
@@ -208,9 +226,11 @@ ResultWriter::ResultWriter(std::string path, const RunConfig& config, const RunP
             return h5::Handle(h5::check(H5Dcreate2(eventGroup_, name, type, space, H5P_DEFAULT, create, H5P_DEFAULT), f,
                                         std::string("create /events/") + name), H5Dclose);
         };
+        // The row number is the event's index: `event` is a dimension without values (the netCDF
+        // convention, so h5netcdf and xarray see a plain dimension), which saves 8 bytes a row.
         eventColumns_.index = column("event", H5T_STD_I64LE, 1);
         const hid_t index = eventColumns_.index;
-        h5::check(H5DSset_scale(index, "event"), f, "make /events/event a dimension scale");
+        h5::check(H5DSset_scale(index, dimensionWithoutValuesName(0).c_str()), f, "make /events/event a dimension scale");
         for (auto& [name, type, handle] : std::vector<std::tuple<const char*, hid_t, h5::Handle*>>{
                  {"replicate", H5T_STD_I64LE, &eventColumns_.replicate}, {"time", H5T_IEEE_F64LE, &eventColumns_.time},
                  {"route", H5T_STD_I64LE, &eventColumns_.route}, {"kind", H5T_STD_I8LE, &eventColumns_.kind},
@@ -225,12 +245,15 @@ ResultWriter::ResultWriter(std::string path, const RunConfig& config, const RunP
                 h5::writeStringAttribute(set, "description", "0 = bud, 1 = fuse", f);
             }
         }
-        if (species_ > 0) {
+        if (C > 0) {
+            h5::Handle cargo = h5::writeStringVector(eventGroup_, "cargo", cargoNames, f);
+            h5::check(H5DSset_scale(cargo, "cargo"), f, "make /events/cargo a dimension scale");
+            h5::writeStringAttribute(cargo, "description", "species that vesicles deliver (acceptors of the routes' cargo)", f);
             eventColumns_.load = column("load", H5T_IEEE_F64LE, 2);
             const hid_t load = eventColumns_.load;
             h5::check(H5DSattach_scale(load, index, 0), f, "attach /events/event");
-            h5::check(H5DSattach_scale(load, species, 1), f, "attach /species");
-            h5::writeStringAttribute(load, "units", "molecules, by acceptor species", f);
+            h5::check(H5DSattach_scale(load, cargo, 1), f, "attach /events/cargo");
+            h5::writeStringAttribute(load, "units", "molecules, by delivered species (/events/cargo)", f);
         }
     }
 
@@ -311,7 +334,7 @@ public:
         events_.route.push_back(static_cast<std::int64_t>(e.route));
         events_.kind.push_back(static_cast<std::int8_t>(e.kind));
         events_.vesicle.push_back(static_cast<std::int64_t>(e.vesicle));
-        events_.load.insert(events_.load.end(), e.load, e.load + writer_.species_);
+        for (auto s : writer_.cargoSpecies_) events_.load.push_back(e.load[s]);
     }
 
     void replicateFinished(std::size_t) override {
@@ -493,16 +516,26 @@ void ResultWriter::appendEvents(const EventRows& e) {
         h5::check(H5Dwrite(set, memType, memSpace, fileSpace, H5P_DEFAULT, data), path_,
                   std::string("write /events/") + name + " (disk full?)");
     };
-    std::vector<std::int64_t> index(rows);
-    for (hsize_t i = 0; i < rows; ++i) index[i] = static_cast<std::int64_t>(eventsWritten_ + i);
-    append(eventColumns_.index, "event", H5T_NATIVE_INT64, index.data(), 0);
+    const hsize_t indexSize[1] = {eventsWritten_ + rows};
+    h5::check(H5Dset_extent(eventColumns_.index, indexSize), path_, "extend /events/event");
     append(eventColumns_.replicate, "replicate", H5T_NATIVE_INT64, e.replicate.data(), 0);
     append(eventColumns_.time, "time", H5T_NATIVE_DOUBLE, e.time.data(), 0);
     append(eventColumns_.route, "route", H5T_NATIVE_INT64, e.route.data(), 0);
     append(eventColumns_.kind, "kind", H5T_NATIVE_INT8, e.kind.data(), 0);
     append(eventColumns_.vesicle, "vesicle", H5T_NATIVE_INT64, e.vesicle.data(), 0);
-    if (species_ > 0) append(eventColumns_.load, "load", H5T_NATIVE_DOUBLE, e.load.data(), species_);
+    if (!cargoSpecies_.empty()) append(eventColumns_.load, "load", H5T_NATIVE_DOUBLE, e.load.data(), cargoSpecies_.size());
     eventsWritten_ += rows;
+}
+
+void ResultWriter::finishEventLog() {
+    h5::writeInt64Attribute(eventGroup_, "count", static_cast<std::int64_t>(eventsWritten_), path_);
+    const std::string name = dimensionWithoutValuesName(eventsWritten_);
+    h5::Handle attribute(h5::check(H5Aopen(eventColumns_.index, "NAME", H5P_DEFAULT), path_, "open /events/event NAME"),
+                         H5Aclose);
+    h5::Handle type(H5Aget_type(attribute), H5Tclose);
+    if (H5Tget_size(type) != name.size() + 1)  // "%10zu" keeps the length unless the count passes 10^10
+        return;
+    h5::check(H5Awrite(attribute, type, name.c_str()), path_, "write /events/event NAME");
 }
 
 void ResultWriter::commit() {
@@ -516,7 +549,7 @@ void ResultWriter::commit() {
     if (finished_ != replicates_ || !waitingEvents_.empty())
         throw IoError(path_ + ": only " + std::to_string(finished_) + " of " + std::to_string(replicates_) +
                       " replicates finished; the file is not complete");
-    if (writeEvents_) h5::writeInt64Attribute(eventGroup_, "count", static_cast<std::int64_t>(eventsWritten_), path_);
+    if (writeEvents_) finishEventLog();
     eventColumns_ = EventColumns();
     eventGroup_.reset();
     for (auto* h : {&amounts_, &budded_, &fused_, &inTransit_, &cargoInTransit_, &membraneArea_, &cellParameters_}) h->reset();
@@ -543,7 +576,7 @@ std::string ResultWriter::keepInterrupted(const std::string& reason) {
     // Events of replicates that finished after an unfinished one: append them in order too.
     for (auto& [replicate, rows] : waitingEvents_) appendEvents(rows);
     waitingEvents_.clear();
-    if (writeEvents_) h5::writeInt64Attribute(eventGroup_, "count", static_cast<std::int64_t>(eventsWritten_), path_);
+    if (writeEvents_) finishEventLog();
     eventColumns_ = EventColumns();
     eventGroup_.reset();
     const hsize_t R = replicates_;

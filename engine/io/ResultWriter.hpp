@@ -77,7 +77,10 @@ private:
     /// and go on simulating; they wait only when kMaxQueuedEventBytes are already queued.
     void eventWriterLoop();
     void stopEventWriter();
-    std::size_t eventRowBytes() const { return 6 * 8 + species_ * 8; }
+    /// Bytes one event takes in memory: replicate, route, vesicle, time, kind, a load per cargo species.
+    std::size_t eventRowBytes() const { return 4 * 8 + 1 + cargoSpecies_.size() * 8; }
+    /// Writes /events' `count` and the length in the `event` dimension's name (netCDF reads it).
+    void finishEventLog();
     h5::Handle createTrajectory(hid_t parent, const std::string& name, hid_t fileType, std::size_t width,
                                 const std::vector<hid_t>& scales);
 
@@ -90,6 +93,7 @@ private:
     std::size_t routes_ = 0;
     std::size_t compartments_ = 0;
     std::size_t parameters_ = 0;
+    std::vector<std::size_t> cargoSpecies_;  ///< species delivered by some route, in species order
     std::size_t chunkRows_ = 1;
     std::size_t replicatesPerChunk_ = 1;
     int compression_ = 0;

@@ -2,7 +2,8 @@
 counters (contract section 4), read back with h5py and xarray.
 
 `egress run params/default.toml --method ssa --replicates 20 --seed 5` writes one row per bud or
-fusion (event, replicate, time, route, kind, vesicle, load[E, S]). Here: the log is readable, it
+fusion (replicate, time, route, kind, vesicle, load[E, C] over the delivered species C) along the
+dimension `event`, which has no stored values (the row number is the index). Here: the log is readable, it
 accounts exactly for /vesicles/budded and /vesicles/fused at every sample and for the cargo in
 transit, the counters are int64, a second run with the same seed gives the same bytes, the
 hybrid method's file is readable the same way, and `[output] events = false` writes no log.
@@ -28,7 +29,8 @@ SOURCE_DIR = pathlib.Path(os.environ.get("EGRESS_SOURCE_DIR", pathlib.Path(__fil
 EGRESS_BIN = pathlib.Path(os.environ.get("EGRESS_BIN", SOURCE_DIR / "build" / "release" / "bin" / "egress"))
 DEFAULT_PARAMS = SOURCE_DIR / "params" / "default.toml"
 
-EVENT_COLUMNS = ("event", "replicate", "time", "route", "kind", "vesicle", "load")
+EVENT_COLUMNS = ("replicate", "time", "route", "kind", "vesicle", "load")
+NETCDF_DIMENSION_ONLY = "This is a netCDF dimension but not a netCDF variable."
 BUD, FUSE = 0, 1
 REPLICATES, SEED = 20, 5
 
@@ -73,6 +75,18 @@ def read_events(f: h5py.File) -> dict[str, np.ndarray]:
     return {name: f["events"][name][()] for name in EVENT_COLUMNS}
 
 
+def names(dataset: h5py.Dataset) -> list[str]:
+    return [s.decode() if isinstance(s, bytes) else str(s) for s in dataset[()]]
+
+
+def delivered_species(f: h5py.File) -> list[str]:
+    """The species some route delivers, in /species order: what /events/cargo should list."""
+    params = tomllib.loads(f["input/resolved"][()].decode())
+    routes = params["model"].get("vesicles", [])
+    acceptors = {acceptor for route in routes for acceptor in route["cargo"].values()}
+    return [s for s in names(f["species"]) if s in acceptors]
+
+
 def check_event_log(path: pathlib.Path, replicates: int) -> int:
     """The event log of one file against its counters; returns the number of events."""
     with h5py.File(path, "r") as f:
@@ -92,17 +106,23 @@ def check_event_log(path: pathlib.Path, replicates: int) -> int:
         for name in ("budded", "fused", "in_transit"):
             assert f[f"vesicles/{name}"].dtype == np.int64, f"/vesicles/{name} is {f[f'vesicles/{name}'].dtype}"
         assert f["vesicles/cargo_in_transit"].dtype == np.float64
-        E = ev["event"].shape[0]
-        for name in ("event", "replicate", "route", "vesicle"):
+        E = group["event"].shape[0]
+        # `event` is a dimension only: netCDF's marker and the length in its NAME, no values stored.
+        scale_name = group["event"].attrs["NAME"].decode()
+        assert scale_name.startswith(NETCDF_DIMENSION_ONLY) and int(scale_name[len(NETCDF_DIMENSION_ONLY):]) == E
+        assert group["event"].id.get_storage_size() == 0, "/events/event should store no values"
+        cargo_species = names(group["cargo"])
+        assert cargo_species == delivered_species(f), "/events/cargo should list the delivered species"
+        cargo_columns = [species.index(s) for s in cargo_species]
+        for name in ("replicate", "route", "vesicle"):
             assert ev[name].dtype == np.int64, f"/events/{name} is {ev[name].dtype}"
             assert ev[name].shape == (E,)
         assert ev["time"].dtype == np.float64 and ev["time"].shape == (E,)
         assert np.issubdtype(ev["kind"].dtype, np.integer) and ev["kind"].shape == (E,)
-        assert ev["load"].dtype == np.float64 and ev["load"].shape == (E, len(species))
+        assert ev["load"].dtype == np.float64 and ev["load"].shape == (E, len(cargo_species))
         assert group.attrs["count"] == E
         assert E > 0, "the default model buds vesicles: the log should not be empty"
 
-    assert np.array_equal(ev["event"], np.arange(E)), "/events/event is the row index"
     assert set(np.unique(ev["kind"])) <= {BUD, FUSE}
     assert set(np.unique(ev["replicate"])) <= set(range(replicates))
     assert ev["route"].min() >= 0 and ev["route"].max() < routes
@@ -131,8 +151,9 @@ def check_event_log(path: pathlib.Path, replicates: int) -> int:
                     f"replicate {r} route {v}: {'budded' if k == BUD else 'fused'} != events in the log")
                 assert counter[r, -1, v] == len(times)
         assert np.array_equal(in_transit[r], budded[r] - fused[r])
-        # Cargo in transit at the end = loads budded - loads fused (by acceptor species).
-        np.testing.assert_array_equal(cargo[r, -1], load[kind == BUD].sum(axis=0) - load[kind == FUSE].sum(axis=0))
+        # Cargo in transit at the end = loads budded - loads fused (by delivered species); none of any other.
+        np.testing.assert_array_equal(cargo[r, -1, cargo_columns], load[kind == BUD].sum(axis=0) - load[kind == FUSE].sum(axis=0))
+        assert np.all(np.delete(cargo[r, -1], cargo_columns) == 0)
     return E
 
 
@@ -144,19 +165,18 @@ def test_ssa_events_read_with_xarray(ssa_runs):
     path = ssa_runs[0]
     with h5py.File(path, "r") as f:
         ev = read_events(f)
-        species = [s.decode() if isinstance(s, bytes) else str(s) for s in f["species"][()]]
+        E, cargo_species = f["events/event"].shape[0], names(f["events/cargo"])
     with xr.open_dataset(path, engine="h5netcdf", group="events") as ds:
         for name in ("replicate", "time", "route", "kind", "vesicle", "load"):
             assert name in ds.variables, f"xarray does not see /events/{name}"
             assert ds[name].dims[0] == "event", f"/events/{name} dims {ds[name].dims}"
             assert np.array_equal(ds[name].values, ev[name]), name
-        assert ds["load"].dims == ("event", "species")
-        assert ds.sizes["event"] == ev["event"].shape[0]
-        assert np.array_equal(ds["event"].values, ev["event"])
+        assert ds["load"].dims == ("event", "cargo")
+        assert ds.sizes["event"] == E
+        assert "event" not in ds.variables, "event is a dimension without values"
+        assert np.array_equal(ds["event"].values, np.arange(E)), "xarray numbers the events 0 .. E-1"
+        assert [str(s) for s in ds["cargo"].values] == cargo_species
         assert ds["time"].attrs.get("units") == "s"
-        # The species scale is shared with the root group; xarray may or may not carry its labels.
-        if "species" in ds.coords:
-            assert [str(s) for s in ds["species"].values] == species
 
 
 def test_same_seed_gives_identical_amounts_and_events(ssa_runs):
@@ -190,7 +210,7 @@ def test_hybrid_file_is_readable_the_same_way(hybrid_run):
         assert f.attrs["method"] == "hybrid"
     check_event_log(hybrid_run, 5)
     with xr.open_dataset(hybrid_run, engine="h5netcdf", group="events") as ds:
-        assert ds["load"].dims == ("event", "species")
+        assert ds["load"].dims == ("event", "cargo")
         assert set(np.unique(ds["kind"].values)) <= {BUD, FUSE}
     with xr.open_dataset(hybrid_run, engine="h5netcdf") as ds:
         assert ds["amounts"].dims == ("replicate", "time", "species")
@@ -248,15 +268,16 @@ def test_event_loads_add_cargo_pairs_that_share_an_acceptor(method, tmp_path):
     params.write_text(TWO_DONORS)
     out = run(params, tmp_path / "two.h5", "--method", method)
     with h5py.File(out, "r") as f:
-        species = [s.decode() if isinstance(s, bytes) else str(s) for s in f["species"][()]]
+        species = names(f["species"])
         a, b, g = (species.index(s) for s in ("A", "B", "G"))
+        assert names(f["events/cargo"]) == ["G"], "G is the one delivered species"
         amounts = f["amounts"][()]
         cargo = f["vesicles/cargo_in_transit"][()]
         ev = read_events(f)
     for r in range(3):
         mine = ev["replicate"] == r
         kind, load = ev["kind"][mine], ev["load"][mine]
-        budded, fused = load[kind == BUD, g].sum(), load[kind == FUSE, g].sum()
+        budded, fused = load[kind == BUD, 0].sum(), load[kind == FUSE, 0].sum()
         removed = 2000 - amounts[r, -1, a] - amounts[r, -1, b]
         assert budded == pytest.approx(removed, abs=1e-6), f"replicate {r}: bud loads {budded} vs removed {removed}"
         assert fused == pytest.approx(amounts[r, -1, g], abs=1e-6), f"replicate {r}: fuse loads {fused} vs G"
