@@ -153,6 +153,17 @@ int commandRun(const RunOptions& o, const std::string& commandLine) {
                     config.simulation.method == Method::Ode ? "steps" : "events",
                     seconds > 0 ? static_cast<double>(done.work) / seconds : 0.0,
                     config.simulation.method == Method::Ode ? "steps" : "events");
+        // Say so when the output, not the simulation, set the pace: threads blocked on the writer.
+        const double waited = writer.workersWaitedSeconds();
+        const int threads = resolveThreads(o.threads);
+        if (waited > 0.1 && waited > 0.1 * seconds * threads) {
+            std::printf("the output limited this run: the %d thread(s) waited %.3g s in all (%.0f%%) for the file writer",
+                        threads, waited, 100.0 * waited / (seconds * threads));
+            if (writer.writesEventLog())
+                std::printf("; the vesicle event log is %.3g MB ([output] events = false leaves it out)",
+                            static_cast<double>(writer.eventLogBytes()) / 1e6);
+            std::printf("\n");
+        }
     }
     return 0;
 }

@@ -369,8 +369,24 @@ std::unique_ptr<TrajectoryObserver> ResultWriter::openReplicate(std::size_t repl
     return std::make_unique<Sink>(*this, replicate);
 }
 
+std::unique_lock<std::mutex> ResultWriter::lockFileForWorker() {
+    std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
+    if (lock.owns_lock()) return lock;
+    const auto start = std::chrono::steady_clock::now();
+    lock.lock();
+    countWorkerWait(start);
+    return lock;
+}
+
+void ResultWriter::countWorkerWait(std::chrono::steady_clock::time_point since) {
+    const auto waited = std::chrono::steady_clock::now() - since;
+    workerWaitNanoseconds_ += std::chrono::duration_cast<std::chrono::nanoseconds>(waited).count();
+}
+
+double ResultWriter::workersWaitedSeconds() const { return 1e-9 * static_cast<double>(workerWaitNanoseconds_.load()); }
+
 void ResultWriter::writeSamples(std::size_t replicate, const SampleBlock& b) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    const auto lock = lockFileForWorker();
     h5::silenceLibraryErrors();
     const hsize_t row = replicate - firstReplicate_;
     auto write = [&](hid_t set, const std::vector<double>& data, std::size_t width, const char* name) {
@@ -410,7 +426,7 @@ void ResultWriter::stageReplicate(std::size_t replicate, SampleBlock&& block) {
 }
 
 void ResultWriter::writeBatch(std::size_t firstOffset, const std::vector<SampleBlock>& blocks) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    const auto lock = lockFileForWorker();
     h5::silenceLibraryErrors();
     const hsize_t n = blocks.size(), T = samples_;
     std::vector<double> data;
@@ -436,7 +452,7 @@ void ResultWriter::writeBatch(std::size_t firstOffset, const std::vector<SampleB
 
 void ResultWriter::finishReplicate(std::size_t replicate, EventRows&& events, const std::vector<double>& parameters,
                                    bool parametersDrawn) {
-    std::unique_lock<std::mutex> lock(mutex_);
+    auto lock = lockFileForWorker();
     h5::silenceLibraryErrors();
     if (writeCellParameters_) {
         if (!parametersDrawn || parameters.size() != parameters_)
@@ -457,9 +473,14 @@ void ResultWriter::finishReplicate(std::size_t replicate, EventRows&& events, co
     // queue cannot wait on itself.
     const std::size_t bytes = events.size() * eventRowBytes();
     std::unique_lock<std::mutex> queue(eventMutex_);
-    eventSpace_.wait(queue, [&] {
+    const auto mayQueue = [&] {
         return eventFailure_ || queuedEventBytes_ + bytes <= kMaxQueuedEventBytes || replicate == nextEventReplicate_;
-    });
+    };
+    if (!mayQueue()) {
+        const auto start = std::chrono::steady_clock::now();
+        eventSpace_.wait(queue, mayQueue);
+        countWorkerWait(start);
+    }
     if (eventFailure_) std::rethrow_exception(eventFailure_);
     queuedEventBytes_ += bytes;
     waitingEvents_.emplace(replicate, std::move(events));

@@ -6,6 +6,8 @@
 // finished first. The file is created under a temporary name beside the target and renamed only
 // by commit(); a writer destroyed without commit() removes its temporary file, so no half-written
 // file ever carries the final name.
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <map>
@@ -42,6 +44,14 @@ public:
     /// After a stop request: keep the finished replicates in a file that says it is not complete
     /// (`complete` = 0, `interrupted`, `/replicate_finished`), named PATH.interrupted. Returns that name.
     std::string keepInterrupted(const std::string& reason);
+
+    /// Seconds the simulating threads spent blocked on this writer, summed over threads: waiting
+    /// for the file (another thread writing) or for room in the event queue. Near 0 when the
+    /// writer keeps up; a large share of threads x wall time means the output limits the run.
+    double workersWaitedSeconds() const;
+    bool writesEventLog() const { return writeEvents_; }
+    /// Bytes of event log appended so far.
+    std::size_t eventLogBytes() const { return eventsWritten_ * eventRowBytes(); }
 
     const std::string& path() const { return path_; }
     const std::string& temporaryPath() const { return temporaryPath_; }
@@ -81,6 +91,9 @@ private:
     std::size_t eventRowBytes() const { return 4 * 8 + 1 + cargoSpecies_.size() * 8; }
     /// Writes /events' `count` and the length in the `event` dimension's name (netCDF reads it).
     void finishEventLog();
+    /// The HDF5 lock, for a simulating thread: the time it waits for it is counted.
+    std::unique_lock<std::mutex> lockFileForWorker();
+    void countWorkerWait(std::chrono::steady_clock::time_point since);
     h5::Handle createTrajectory(hid_t parent, const std::string& name, hid_t fileType, std::size_t width,
                                 const std::vector<hid_t>& scales);
 
@@ -125,6 +138,7 @@ private:
     bool stopEvents_ = false;
     std::exception_ptr eventFailure_;
     std::thread eventThread_;
+    std::atomic<std::int64_t> workerWaitNanoseconds_{0};
     static constexpr std::size_t kMaxQueuedEventBytes = std::size_t{256} << 20;
 };
 
