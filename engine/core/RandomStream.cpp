@@ -7,9 +7,9 @@
 namespace egress {
 
 RandomStream::RandomStream(std::uint64_t seed, std::uint64_t replicate, StreamPurpose purpose)
-    : key_{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)},
-      counter_{0, 0, static_cast<std::uint32_t>(replicate), static_cast<std::uint32_t>(purpose)},
-      block_{0, 0, 0, 0} {}
+    : key_{{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}},
+      counter_{{0, 0, static_cast<std::uint32_t>(replicate), static_cast<std::uint32_t>(purpose)}},
+      block_{{0, 0, 0, 0}} {}
 
 double RandomStream::normal() {
     if (haveSpareNormal_) {

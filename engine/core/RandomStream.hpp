@@ -25,9 +25,13 @@ public:
 
     /// Uniform on the open interval (0, 1), 53 random bits.
     double uniform() {
-        const std::uint64_t hi = nextWord();
-        const std::uint64_t lo = nextWord();
-        const std::uint64_t bits = ((hi << 32) | lo) >> 11;  // 53 bits
+        // Words are only ever taken in pairs, so a pair never straddles two blocks: one check.
+        if (used_ == 4) refill();
+        const std::uint64_t hi = block_.v[used_];
+        const std::uint64_t lo = block_.v[used_ + 1];
+        used_ += 2;
+        // 53 bits; converted as a signed integer (exact below 2^63, and one instruction).
+        const auto bits = static_cast<std::int64_t>(((hi << 32) | lo) >> 11);
         return (static_cast<double>(bits) + 0.5) * 0x1.0p-53;
     }
     /// Exp(1) by inversion.
@@ -39,7 +43,7 @@ public:
 
     /// Raw 32-bit words consumed so far (a check that two runs took the same path).
     std::uint64_t wordsUsed() const {
-        const std::uint64_t blocks = (static_cast<std::uint64_t>(counter_[1]) << 32) | counter_[0];
+        const std::uint64_t blocks = (static_cast<std::uint64_t>(counter_.v[1]) << 32) | counter_.v[0];
         return blocks * 4 - (4 - used_);
     }
 
@@ -51,24 +55,17 @@ public:
 
 private:
     // Inline: the SSA draws two numbers per event, and the call overhead was measurable.
-    std::uint32_t nextWord() {
-        if (used_ == 4) refill();
-        return block_[used_++];
-    }
     void refill() {
-        const r123::Philox4x32::ctr_type ctr = {{counter_[0], counter_[1], counter_[2], counter_[3]}};
-        const r123::Philox4x32::key_type key = {{key_[0], key_[1]}};
-        const auto out = r123::Philox4x32()(ctr, key);
-        for (int i = 0; i < 4; ++i) block_[i] = out.v[i];
-        if (++counter_[0] == 0) ++counter_[1];
+        block_ = r123::Philox4x32()(counter_, key_);
+        if (++counter_.v[0] == 0) ++counter_.v[1];
         used_ = 0;
     }
     std::uint64_t binomialSmallMean(std::uint64_t n, double p);
 
-    std::uint32_t key_[2];
-    std::uint32_t counter_[4];
-    std::uint32_t block_[4];
-    unsigned used_ = 4;  ///< words of block_ already handed out
+    r123::Philox4x32::key_type key_;
+    r123::Philox4x32::ctr_type counter_;
+    r123::Philox4x32::ctr_type block_;
+    unsigned used_ = 4;  ///< words of block_ already handed out (0, 2 or 4)
     bool haveSpareNormal_ = false;
     double spareNormal_ = 0.0;
 };

@@ -33,18 +33,18 @@ std::vector<std::size_t> inputsOf(const RateLaw& law) {
     return in;
 }
 
-/// Four partial sums, added in a fixed order: one long chain of dependent additions was the
-/// costliest line of the loop (the order is part of the result, so it never depends on threads).
-inline double sumOfPropensities(const double* a, std::size_t n) {
+/// Four partial sums over an array padded with zeros to a multiple of 4, added in a fixed order:
+/// one long chain of dependent additions was the costliest line of the loop, and a loop without
+/// a remainder the cheapest in instructions. The order is part of the result; threads never change it.
+inline double sumOfPropensities(const double* a, std::size_t paddedCount) {
+    if (paddedCount == 4) return (a[0] + a[1]) + (a[2] + a[3]);  // the loop below, unrolled
     double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-    std::size_t c = 0;
-    for (; c + 4 <= n; c += 4) {
+    for (std::size_t c = 0; c < paddedCount; c += 4) {
         s0 += a[c];
         s1 += a[c + 1];
         s2 += a[c + 2];
         s3 += a[c + 3];
     }
-    for (; c < n; ++c) s0 += a[c];
     return (s0 + s1) + (s2 + s3);
 }
 
@@ -68,10 +68,10 @@ SsaSolver::SsaSolver(const Model& model, const SimulationSettings& settings)
     for (std::size_t r = 0; r < routes_; ++r)
         for (auto s : inputsOf(model.routes[r].budding)) readers[s].push_back(reactions_ + r);
 
-    dependents_.resize(channels);
+    std::vector<std::vector<std::size_t>> dependents(channels);
     auto dependOn = [&](std::size_t c, const std::set<std::size_t>& changedSpecies, std::set<std::size_t> extra) {
         for (auto s : changedSpecies) extra.insert(readers[s].begin(), readers[s].end());
-        dependents_[c].assign(extra.begin(), extra.end());
+        dependents[c].assign(extra.begin(), extra.end());
     };
     netBegin_.push_back(0);
     for (std::size_t j = 0; j < reactions_; ++j) {
@@ -98,6 +98,11 @@ SsaSolver::SsaSolver(const Model& model, const SimulationSettings& settings)
         dependOn(bud, donors, model.routes[r].delay > 0.0 ? std::set<std::size_t>{} : std::set<std::size_t>{fuse});
         dependOn(fuse, acceptors, {fuse});
     }
+    dependentBegin_.push_back(0);
+    for (const auto& d : dependents) {
+        dependents_.insert(dependents_.end(), d.begin(), d.end());
+        dependentBegin_.push_back(dependents_.size());
+    }
 }
 
 void SsaSolver::badPropensity(std::size_t c, double a, double t, std::size_t replicate) const {
@@ -115,12 +120,15 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
     const std::size_t S = model_.species.size();
     const std::size_t channels = reactions_ + 2 * routes_;
 
-    std::vector<double> x(S);
+    // One slot past the species holds 1.0: a zero- or first-order law multiplies by it (exact).
+    std::vector<double> x(S + 1, 1.0);
     for (std::size_t i = 0; i < S; ++i) x[i] = model_.species[i].initial;
+    const std::size_t one = S;
     VesiclePool pool(model_);
     SampleGrid grid(model_, settings_, replicate);
     std::vector<double> parameters = timeline.parametersAt(0.0, baseParameters);
-    std::vector<double> propensity(channels, 0.0);
+    const std::size_t paddedChannels = (channels + 3) / 4 * 4;
+    std::vector<double> propensity(paddedChannels, 0.0);  // the padding stays 0
     std::size_t maxCargo = 0;
     for (const auto& route : model_.routes) maxCargo = std::max(maxCargo, route.cargo.size());
     std::vector<double> loads(maxCargo);
@@ -134,7 +142,9 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
     };
     // The common laws in a flat form, with their constants resolved once per segment: the
     // propensity update is the inner loop of the method.
-    enum class Form : std::uint8_t { Zero, First, Pair, Dimer, Fusion, General };
+    // Product: k x[a] x[b], which covers mass action of order 0, 1 and 1 + 1 (a missing factor is
+    // the slot that holds 1); Dimer: k x (x - 1) / 2.
+    enum class Form : std::uint8_t { Product, Dimer, Fusion, General };
     struct Channel {
         Form form = Form::General;
         double k = 0.0;
@@ -145,13 +155,13 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
     auto classify = [&](Channel& ch, const RateLaw& law) {
         ch.law = &law;
         if (law.kind != RateLawKind::MassAction || law.order.size() > 2) return;
-        if (law.order.empty()) ch.form = Form::Zero;
-        else if (law.order.size() == 1 && law.order[0].count == 1) ch.form = Form::First;
+        const bool single = law.order.size() == 1 && law.order[0].count == 1;
+        const bool pair = law.order.size() == 2 && law.order[0].count == 1 && law.order[1].count == 1;
+        if (law.order.empty() || single || pair) ch.form = Form::Product;
         else if (law.order.size() == 1 && law.order[0].count == 2) ch.form = Form::Dimer;
-        else if (law.order.size() == 2 && law.order[0].count == 1 && law.order[1].count == 1) ch.form = Form::Pair;
         else return;
-        ch.a = law.order.empty() ? 0 : law.order[0].species;
-        ch.b = law.order.size() == 2 ? law.order[1].species : 0;
+        ch.a = law.order.empty() ? one : law.order[0].species;
+        ch.b = pair ? law.order[1].species : one;
     };
     for (std::size_t j = 0; j < reactions_; ++j) classify(channel[j], model_.reactions[j].law);
     for (std::size_t r = 0; r < routes_; ++r) {
@@ -166,21 +176,34 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
             Channel& ch = channel[c];
             if (ch.form == Form::Fusion) ch.k = model_.valueOf(model_.routes[ch.a].fusion_rate, parameters);
             else if (ch.form != Form::General) ch.k = model_.valueOf(ch.law->k, parameters);
+            // With k in [0, max] and amounts >= 0, a product is >= 0; an overflow to +inf shows
+            // in the total, checked at every event (the per-channel check was a tenth of the loop).
+            if (ch.form != Form::General && !(ch.k >= 0.0 && ch.k <= std::numeric_limits<double>::max()))
+                badPropensity(c, ch.k, t, replicate);
         }
     };
+    double* const xs = x.data();
+    double* const prop = propensity.data();
+    const Channel* const chan = channel.data();
     auto compute = [&](std::size_t c) {
-        const Channel& ch = channel[c];
+        const Channel& ch = chan[c];
+        if (ch.form == Form::Product) {
+            prop[c] = ch.k * xs[ch.a] * xs[ch.b];
+            return;
+        }
         double a;
         switch (ch.form) {
-            case Form::Zero: a = ch.k; break;
-            case Form::First: a = ch.k * x[ch.a]; break;
-            case Form::Pair: a = ch.k * x[ch.a] * x[ch.b]; break;
-            case Form::Dimer: a = x[ch.a] > 1.0 ? ch.k * x[ch.a] * (x[ch.a] - 1.0) * 0.5 : 0.0; break;
+            case Form::Dimer: a = xs[ch.a] > 1.0 ? ch.k * xs[ch.a] * (xs[ch.a] - 1.0) * 0.5 : 0.0; break;
             case Form::Fusion: a = ch.k * static_cast<double>(pool.competent(ch.a)); break;
-            default: a = stochasticPropensity(model_, *ch.law, x.data(), parameters);
+            default: a = stochasticPropensity(model_, *ch.law, xs, parameters);
         }
         if (!(a >= 0.0 && a <= std::numeric_limits<double>::max())) badPropensity(c, a, t, replicate);
-        propensity[c] = a;
+        prop[c] = a;
+    };
+    auto badTotal = [&]() __attribute__((noinline, cold)) {
+        for (std::size_t c = 0; c < channels; ++c)
+            if (!(prop[c] >= 0.0 && prop[c] <= std::numeric_limits<double>::max())) badPropensity(c, prop[c], t, replicate);
+        fail("the total propensity overflowed");
     };
     auto computeAll = [&] {
         resolveConstants();
@@ -192,36 +215,42 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
                       pool.cargoInTransit().data());
     };
     VesicleEventReporter reporter(model_, replicate, observer);
+    // The tables of the loop in locals: members are reloaded through `this` after every call.
+    const std::size_t* const netBegin = netBegin_.data();
+    const NetChange* const netChange = netChange_.data();
+    const std::size_t* const dependentBegin = dependentBegin_.data();
+    const std::size_t* const dependent = dependents_.data();
+    const std::size_t reactions = reactions_, routes = routes_;
     auto fire = [&](std::size_t c) __attribute__((always_inline)) {
-        if (c < reactions_) {
-            for (std::size_t i = netBegin_[c]; i < netBegin_[c + 1]; ++i) {
-                double& amount = x[netChange_[i].species];
-                amount += netChange_[i].delta;
+        if (c < reactions) {
+            for (std::size_t i = netBegin[c]; i < netBegin[c + 1]; ++i) {
+                double& amount = xs[netChange[i].species];
+                amount += netChange[i].delta;
                 if (amount < 0.0)
                     fail("reaction '" + model_.reactions[c].name + "' fired with too few molecules of '" +
                          model_.species[netChange_[i].species].name + "' (its rate does not fall to 0 with that species)");
             }
-        } else if (c < reactions_ + routes_) {
-            const std::size_t r = c - reactions_;
+        } else if (c < reactions + routes) {
+            const std::size_t r = c - reactions;
             const auto& route = model_.routes[r];
             const double capture = captureOf[r];
             for (std::size_t k = 0; k < route.cargo.size(); ++k) {
-                double& donor = x[route.cargo[k].donor];
+                double& donor = xs[route.cargo[k].donor];
                 loads[k] = static_cast<double>(rng.binomial(static_cast<std::uint64_t>(donor), capture));
                 donor -= loads[k];
             }
             const auto id = pool.bud(r, t, loads.data());
             reporter.report(t, r, VesicleEventKind::Bud, id, loads.data());
         } else {
-            const std::size_t r = c - reactions_ - routes_;
+            const std::size_t r = c - reactions - routes;
             const auto n = pool.competent(r);
             const auto index = std::min<std::size_t>(static_cast<std::size_t>(rng.uniform() * static_cast<double>(n)), n - 1);
             const auto fused = pool.fuse(r, index);
             const auto& cargo = model_.routes[r].cargo;
-            for (std::size_t k = 0; k < cargo.size(); ++k) x[cargo[k].acceptor] += fused.loads[k];
+            for (std::size_t k = 0; k < cargo.size(); ++k) xs[cargo[k].acceptor] += fused.loads[k];
             reporter.report(t, r, VesicleEventKind::Fuse, fused.id, fused.loads);
         }
-        for (auto d : dependents_[c]) compute(d);
+        for (std::size_t i = dependentBegin[c]; i < dependentBegin[c + 1]; ++i) compute(dependent[i]);
     };
 
     for (const TimedEvent* e : timeline.eventsAt(0.0)) Timeline::apply(*e, x.data());
@@ -232,7 +261,8 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
     ends.push_back(settings_.t_end);
     for (double segmentEnd : ends) {
         for (;;) {
-            const double total = sumOfPropensities(propensity.data(), channels);
+            const double total = sumOfPropensities(prop, paddedChannels);
+            if (!(total <= std::numeric_limits<double>::max())) badTotal();
             const double horizon = std::min(segmentEnd, pool.nextMaturation());
             const double next = total > 0.0 ? t + rng.exponential() / total : std::numeric_limits<double>::infinity();
             if (next >= horizon) {
@@ -250,9 +280,9 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
             double sum = 0.0;
             std::size_t chosen = channels;
             for (std::size_t c = 0; c < channels; ++c) {
-                if (propensity[c] <= 0.0) continue;
+                if (prop[c] <= 0.0) continue;
                 chosen = c;
-                sum += propensity[c];
+                sum += prop[c];
                 if (target < sum) break;
             }
             fire(chosen);  // a rounding miss keeps the last channel with positive propensity

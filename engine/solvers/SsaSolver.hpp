@@ -23,8 +23,10 @@ private:
     const Model& model_;
     SimulationSettings settings_;
     std::size_t reactions_ = 0, routes_ = 0;
-    /// Channels whose propensity must be recomputed after channel c fires.
-    std::vector<std::vector<std::size_t>> dependents_;
+    /// Channels whose propensity must be recomputed after channel c fires, flattened:
+    /// dependents_[dependentBegin_[c] .. dependentBegin_[c + 1]).
+    std::vector<std::size_t> dependents_;
+    std::vector<std::size_t> dependentBegin_;
     /// Net change of each species a reaction changes, flattened: reaction j owns
     /// netChange_[netBegin_[j] .. netBegin_[j + 1]).
     struct NetChange {
