@@ -538,9 +538,53 @@ private:
     std::map<std::string, double> rate_, perVesicle_;
 };
 
+/// `--plain-runs N MODEL`: N trajectories of one model through egress and through the hand-written
+/// Philox loop, outside Google Benchmark, printing the events each side fired. Made for
+/// bench/ssa_instructions.sh, which counts instructions under callgrind: a figure that does not
+/// move with the load of a shared machine.
+int plainRuns(std::size_t runs, const std::string& only) {
+    for (const std::string key : {"birth_death", "linear_chain", "default"}) {
+        if (key != only) continue;
+        const Loaded& l = loaded(key);
+        const Model& m = l.config.model;
+        const auto simulator = makeSimulator(m, l.settings);
+        const std::vector<double> parameters = m.baseParameterValues();
+        Collector out(m.species.size(), m.routes.size(), l.sampleTimes.size());
+        std::uint64_t egressEvents = 0, handEvents = 0;
+        for (std::size_t r = 0; r < runs; ++r) {
+            out.reset();
+            egressEvents += runCounted(*simulator, r, parameters, out);
+        }
+        for (std::size_t seed = 1; seed <= runs; ++seed) {
+            out.reset();
+            Philox rng(seed);
+            if (key == "birth_death") {
+                handEvents += handBirthDeath(BirthDeath{initialAmount(m, "X"), parameter(m, "lambda"), parameter(m, "mu"),
+                                                        l.settings.t_end, &l.sampleTimes}, rng, out);
+            } else if (key == "linear_chain") {
+                handEvents += handChain(Chain{{parameter(m, "k0"), parameter(m, "k1"), parameter(m, "k2"), parameter(m, "k3")},
+                                              l.settings.t_end, &l.sampleTimes}, rng, out);
+            } else {
+                static std::vector<double> vesicles[2];
+                const Secretory sec{parameter(m, "k_syn"), parameter(m, "k_erad"),
+                                    {parameter(m, "k_copii"), parameter(m, "k_pgc")},
+                                    {parameter(m, "capture_copii"), parameter(m, "capture_pgc")},
+                                    {parameter(m, "fusion_copii"), parameter(m, "fusion_pgc")},
+                                    initialAmount(m, "cargo_ER"), initialAmount(m, "cargo_Golgi"),
+                                    initialAmount(m, "cargo_secreted"), l.settings.t_end, &l.sampleTimes};
+                handEvents += handSecretory(sec, rng, out, vesicles);
+            }
+        }
+        std::printf("%s egress_events %llu hand_events %llu\n", key.c_str(), static_cast<unsigned long long>(egressEvents),
+                    static_cast<unsigned long long>(handEvents));
+    }
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc == 4 && std::string(argv[1]) == "--plain-runs") return plainRuns(std::stoul(argv[2]), argv[3]);
     for (const std::string model : {"birth_death", "linear_chain", "default"}) {
         const std::string prefix = "ssa/" + model + "/";
         benchmark::RegisterBenchmark((prefix + "egress").c_str(), egressRun, model)->Unit(benchmark::kMicrosecond);
