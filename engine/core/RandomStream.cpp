@@ -40,7 +40,7 @@ std::uint64_t RandomStream::binomialSmallMean(std::uint64_t n, double p) {
     }
 }
 
-std::uint64_t RandomStream::binomial(std::uint64_t n, double p) {
+std::uint64_t RandomStream::binomialGeneral(std::uint64_t n, double p) {
     if (n == 0 || p <= 0.0) return 0;
     if (p >= 1.0) return n;
     if (p > 0.5) return n - binomial(n, 1.0 - p);

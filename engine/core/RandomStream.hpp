@@ -36,8 +36,13 @@ public:
     }
     /// Exp(1) by inversion.
     double exponential() { return -std::log(uniform()); }
-    /// Binomial(n, p), exact: inversion from the mode outwards (O(sqrt(n p q)) steps).
-    std::uint64_t binomial(std::uint64_t n, double p);
+    /// Binomial(n, p), exact: inversion from 0 while n p < 16, else from the mode outwards
+    /// (O(sqrt(n p q)) steps). The small-mean case, a vesicle's load, is dispatched inline.
+    std::uint64_t binomial(std::uint64_t n, double p) {
+        if (n == 0 || p <= 0.0) return 0;
+        if (p <= 0.5 && static_cast<double>(n) * p < 16.0) return binomialSmallMean(n, p);
+        return binomialGeneral(n, p);
+    }
     /// Standard normal (Box-Muller, both values used).
     double normal();
 
@@ -61,6 +66,7 @@ private:
         used_ = 0;
     }
     std::uint64_t binomialSmallMean(std::uint64_t n, double p);
+    std::uint64_t binomialGeneral(std::uint64_t n, double p);
 
     r123::Philox4x32::key_type key_;
     r123::Philox4x32::ctr_type counter_;

@@ -37,7 +37,9 @@ std::vector<std::size_t> inputsOf(const RateLaw& law) {
 /// one long chain of dependent additions was the costliest line of the loop, and a loop without
 /// a remainder the cheapest in instructions. The order is part of the result; threads never change it.
 inline double sumOfPropensities(const double* a, std::size_t paddedCount) {
-    if (paddedCount == 4) return (a[0] + a[1]) + (a[2] + a[3]);  // the loop below, unrolled
+    // The loop below, unrolled for the common small models (same additions in the same order).
+    if (paddedCount == 4) return (a[0] + a[1]) + (a[2] + a[3]);
+    if (paddedCount == 8) return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
     double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
     for (std::size_t c = 0; c < paddedCount; c += 4) {
         s0 += a[c];
@@ -97,6 +99,14 @@ SsaSolver::SsaSolver(const Model& model, const SimulationSettings& settings)
         // A bud without delay adds a competent vesicle: its route's fusion channel changes.
         dependOn(bud, donors, model.routes[r].delay > 0.0 ? std::set<std::size_t>{} : std::set<std::size_t>{fuse});
         dependOn(fuse, acceptors, {fuse});
+    }
+    cargoBegin_.push_back(0);
+    for (const auto& route : model.routes) {
+        for (const auto& pair : route.cargo) {
+            cargoDonor_.push_back(pair.donor);
+            cargoAcceptor_.push_back(pair.acceptor);
+        }
+        cargoBegin_.push_back(cargoDonor_.size());
     }
     dependentBegin_.push_back(0);
     for (const auto& d : dependents) {
@@ -191,12 +201,12 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
             prop[c] = ch.k * xs[ch.a] * xs[ch.b];
             return;
         }
-        double a;
-        switch (ch.form) {
-            case Form::Dimer: a = xs[ch.a] > 1.0 ? ch.k * xs[ch.a] * (xs[ch.a] - 1.0) * 0.5 : 0.0; break;
-            case Form::Fusion: a = ch.k * static_cast<double>(pool.competent(ch.a)); break;
-            default: a = stochasticPropensity(model_, *ch.law, xs, parameters);
+        if (ch.form == Form::Fusion) {  // >= 0 like a product; an overflow shows in the total
+            prop[c] = ch.k * static_cast<double>(pool.competent(ch.a));
+            return;
         }
+        const double a = ch.form == Form::Dimer ? (xs[ch.a] > 1.0 ? ch.k * xs[ch.a] * (xs[ch.a] - 1.0) * 0.5 : 0.0)
+                                                : stochasticPropensity(model_, *ch.law, xs, parameters);
         if (!(a >= 0.0 && a <= std::numeric_limits<double>::max())) badPropensity(c, a, t, replicate);
         prop[c] = a;
     };
@@ -221,6 +231,9 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
     const std::size_t* const dependentBegin = dependentBegin_.data();
     const std::size_t* const dependent = dependents_.data();
     const std::size_t reactions = reactions_, routes = routes_;
+    const std::size_t* const cargoBegin = cargoBegin_.data();
+    const std::size_t* const cargoDonor = cargoDonor_.data();
+    const std::size_t* const cargoAcceptor = cargoAcceptor_.data();
     auto fire = [&](std::size_t c) __attribute__((always_inline)) {
         if (c < reactions) {
             for (std::size_t i = netBegin[c]; i < netBegin[c + 1]; ++i) {
@@ -232,10 +245,10 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
             }
         } else if (c < reactions + routes) {
             const std::size_t r = c - reactions;
-            const auto& route = model_.routes[r];
             const double capture = captureOf[r];
-            for (std::size_t k = 0; k < route.cargo.size(); ++k) {
-                double& donor = xs[route.cargo[k].donor];
+            const std::size_t* const donors = cargoDonor + cargoBegin[r];
+            for (std::size_t k = 0, pairs = cargoBegin[r + 1] - cargoBegin[r]; k < pairs; ++k) {
+                double& donor = xs[donors[k]];
                 loads[k] = static_cast<double>(rng.binomial(static_cast<std::uint64_t>(donor), capture));
                 donor -= loads[k];
             }
@@ -246,8 +259,9 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
             const auto n = pool.competent(r);
             const auto index = std::min<std::size_t>(static_cast<std::size_t>(rng.uniform() * static_cast<double>(n)), n - 1);
             const auto fused = pool.fuse(r, index);
-            const auto& cargo = model_.routes[r].cargo;
-            for (std::size_t k = 0; k < cargo.size(); ++k) xs[cargo[k].acceptor] += fused.loads[k];
+            const std::size_t* const acceptors = cargoAcceptor + cargoBegin[r];
+            for (std::size_t k = 0, pairs = cargoBegin[r + 1] - cargoBegin[r]; k < pairs; ++k)
+                xs[acceptors[k]] += fused.loads[k];
             reporter.report(t, r, VesicleEventKind::Fuse, fused.id, fused.loads);
         }
         for (std::size_t i = dependentBegin[c]; i < dependentBegin[c + 1]; ++i) compute(dependent[i]);

@@ -101,12 +101,19 @@ private:
 class VesicleEventReporter {
 public:
     VesicleEventReporter(const Model& model, std::size_t replicate, TrajectoryObserver& observer)
-        : model_(model), replicate_(replicate), observer_(observer), load_(model.species.size(), 0.0) {}
+        : replicate_(replicate), observer_(observer), load_(model.species.size(), 0.0) {
+        acceptorBegin_.push_back(0);
+        for (const auto& route : model.routes) {
+            for (const auto& pair : route.cargo) acceptor_.push_back(pair.acceptor);
+            acceptorBegin_.push_back(acceptor_.size());
+        }
+    }
 
     /// `routeLoads[k]` is the load of the route's cargo pair k; pairs sharing an acceptor add up.
     void report(double time, std::size_t route, VesicleEventKind kind, std::uint64_t id, const double* routeLoads) {
-        const auto& cargo = model_.routes[route].cargo;
-        for (std::size_t k = 0; k < cargo.size(); ++k) load_[cargo[k].acceptor] += routeLoads[k];
+        const std::size_t* const first = acceptor_.data() + acceptorBegin_[route];
+        const std::size_t pairs = acceptorBegin_[route + 1] - acceptorBegin_[route];
+        for (std::size_t k = 0; k < pairs; ++k) load_[first[k]] += routeLoads[k];
         VesicleEvent e;
         e.replicate = replicate_;
         e.time = time;
@@ -115,14 +122,15 @@ public:
         e.vesicle = id;
         e.load = load_.data();
         observer_.vesicleEvent(e);
-        for (const auto& c : cargo) load_[c.acceptor] = 0.0;
+        for (std::size_t k = 0; k < pairs; ++k) load_[first[k]] = 0.0;
     }
 
 private:
-    const Model& model_;
     std::size_t replicate_;
     TrajectoryObserver& observer_;
     std::vector<double> load_;
+    /// Acceptor species of each route's cargo pairs: acceptor_[acceptorBegin_[r] .. acceptorBegin_[r + 1]).
+    std::vector<std::size_t> acceptor_, acceptorBegin_;
 };
 
 }  // namespace egress
