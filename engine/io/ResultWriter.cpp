@@ -298,6 +298,11 @@ void ResultWriter::SampleBlock::clear() {
     for (auto* v : {&amounts, &budded, &fused, &inTransit, &cargo, &area}) v->clear();
 }
 
+std::size_t ResultWriter::EventRows::bytesHeld() const {
+    return (replicate.capacity() + route.capacity() + vesicle.capacity()) * sizeof(std::int64_t) +
+           (time.capacity() + load.capacity()) * sizeof(double) + kind.capacity() * sizeof(std::int8_t);
+}
+
 void ResultWriter::EventRows::clear() {
     replicate.clear();
     route.clear();
@@ -475,7 +480,7 @@ void ResultWriter::finishReplicate(std::size_t replicate, EventRows&& events, co
     // Events go to the file in replicate order, whatever order the replicates finish in: queue
     // them for the event thread. The replicate the thread waits for is always let in, so a full
     // queue cannot wait on itself.
-    const std::size_t bytes = events.size() * eventRowBytes();
+    const std::size_t bytes = events.bytesHeld();
     std::unique_lock<std::mutex> queue(eventMutex_);
     const auto mayQueue = [&] {
         return eventFailure_ || queuedEventBytes_ + bytes <= kMaxQueuedEventBytes || replicate == nextEventReplicate_;
@@ -512,7 +517,7 @@ void ResultWriter::eventWriterLoop() {
         }
         queue.lock();
         ++nextEventReplicate_;
-        queuedEventBytes_ -= rows.size() * eventRowBytes();
+        queuedEventBytes_ -= rows.bytesHeld();
         eventSpace_.notify_all();
     }
 }
