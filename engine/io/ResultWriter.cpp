@@ -224,9 +224,12 @@ ResultWriter::ResultWriter(std::string path, const RunConfig& config, const RunP
             }
             // Every row is written exactly once, in order: filling new chunks first would be waste.
             H5Pset_fill_time(create, H5D_FILL_TIME_NEVER);
-            // Room for a few chunks of the widest column, so partly filled chunks stay in memory.
+            // Compressed logs go through HDF5's chunk cache: room for a few chunks of the widest
+            // column, so partly filled chunks stay in memory. Uncompressed ones are written a
+            // whole chunk at a time (writePendingEventChunk) and need no cache.
             h5::Handle access(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose);
-            H5Pset_chunk_cache(access, 521, 4 * kEventBlock * 8 * std::max<std::size_t>(1, C), H5D_CHUNK_CACHE_W0_DEFAULT);
+            if (compression_ > 0)
+                H5Pset_chunk_cache(access, 521, 4 * kEventBlock * 8 * std::max<std::size_t>(1, C), H5D_CHUNK_CACHE_W0_DEFAULT);
             return h5::Handle(h5::check(H5Dcreate2(eventGroup_, name, type, space, H5P_DEFAULT, create, access), f,
                                         std::string("create /events/") + name), H5Dclose);
         };
@@ -535,6 +538,32 @@ void ResultWriter::stopEventWriter() {
 void ResultWriter::appendEvents(const EventRows& e) {
     const hsize_t rows = e.size();
     if (rows == 0) return;
+    if (compression_ == 0) {
+        // Whole chunks, assembled here and written as they are: past HDF5's chunk cache and
+        // selections, which cost more than the copy into the page cache (bench/hdf5_write.cpp).
+        const std::size_t C = cargoSpecies_.size();
+        for (std::size_t from = 0; from < rows;) {
+            const std::size_t take = std::min<std::size_t>(kEventBlock - pendingChunk_.size(), rows - from);
+            const auto range = [&](const auto& v, std::size_t width) {
+                return std::make_pair(v.begin() + static_cast<std::ptrdiff_t>(from * width),
+                                      v.begin() + static_cast<std::ptrdiff_t>((from + take) * width));
+            };
+            auto add = [&](auto& to, const auto& v, std::size_t width) {
+                const auto [b, end] = range(v, width);
+                to.insert(to.end(), b, end);
+            };
+            add(pendingChunk_.replicate, e.replicate, 1);
+            add(pendingChunk_.route, e.route, 1);
+            add(pendingChunk_.vesicle, e.vesicle, 1);
+            add(pendingChunk_.time, e.time, 1);
+            add(pendingChunk_.kind, e.kind, 1);
+            add(pendingChunk_.load, e.load, C);
+            from += take;
+            if (pendingChunk_.size() == kEventBlock) writePendingEventChunk();
+        }
+        eventsWritten_ += rows;
+        return;
+    }
     auto append = [&](const h5::Handle& set, const char* name, hid_t memType, const void* data, hsize_t width) {
         const int rank = width == 0 ? 1 : 2;
         const hsize_t newSize[2] = {eventsWritten_ + rows, width};
@@ -557,7 +586,38 @@ void ResultWriter::appendEvents(const EventRows& e) {
     eventsWritten_ += rows;
 }
 
+void ResultWriter::writePendingEventChunk() {
+    const std::size_t rows = pendingChunk_.size();
+    if (rows == 0) return;
+    const std::size_t C = cargoSpecies_.size();
+    const hsize_t first = pendingChunkFirstRow_, end = first + rows;
+    // A chunk is always whole in the file; rows past the extent are never read.
+    pendingChunk_.replicate.resize(kEventBlock, 0);
+    pendingChunk_.route.resize(kEventBlock, 0);
+    pendingChunk_.vesicle.resize(kEventBlock, 0);
+    pendingChunk_.time.resize(kEventBlock, 0.0);
+    pendingChunk_.kind.resize(kEventBlock, 0);
+    pendingChunk_.load.resize(kEventBlock * C, 0.0);
+    auto write = [&](const h5::Handle& set, const char* name, const void* data, std::size_t bytesPerRow, hsize_t width) {
+        const hsize_t extent[2] = {end, width}, offset[2] = {first, 0};
+        h5::check(H5Dset_extent(set, extent), path_, std::string("extend /events/") + name);
+        h5::check(H5Dwrite_chunk(set, H5P_DEFAULT, 0, offset, kEventBlock * bytesPerRow, data), path_,
+                  std::string("write /events/") + name + " (disk full?)");
+    };
+    const hsize_t indexSize[1] = {end};
+    h5::check(H5Dset_extent(eventColumns_.index, indexSize), path_, "extend /events/event");
+    write(eventColumns_.replicate, "replicate", pendingChunk_.replicate.data(), 8, 0);
+    write(eventColumns_.time, "time", pendingChunk_.time.data(), 8, 0);
+    write(eventColumns_.route, "route", pendingChunk_.route.data(), 8, 0);
+    write(eventColumns_.kind, "kind", pendingChunk_.kind.data(), 1, 0);
+    write(eventColumns_.vesicle, "vesicle", pendingChunk_.vesicle.data(), 8, 0);
+    if (C > 0) write(eventColumns_.load, "load", pendingChunk_.load.data(), 8 * C, C);
+    pendingChunk_.clear();
+    if (rows == kEventBlock) pendingChunkFirstRow_ += kEventBlock;
+}
+
 void ResultWriter::finishEventLog() {
+    writePendingEventChunk();  // the last, partial chunk
     h5::writeInt64Attribute(eventGroup_, "count", static_cast<std::int64_t>(eventsWritten_), path_);
     const std::string name = dimensionWithoutValuesName(eventsWritten_);
     h5::Handle attribute(h5::check(H5Aopen(eventColumns_.index, "NAME", H5P_DEFAULT), path_, "open /events/event NAME"),

@@ -85,6 +85,8 @@ private:
     void finishReplicate(std::size_t replicate, EventRows&& events, const std::vector<double>& parameters,
                          bool parametersDrawn);
     void appendEvents(const EventRows& rows);
+    /// Writes pendingChunk_ (padded to a whole chunk) at pendingChunkFirstRow_; uncompressed logs only.
+    void writePendingEventChunk();
     /// The event log is appended by a thread of its own, so that workers hand over their events
     /// and go on simulating; they wait only when kMaxQueuedEventBytes are already queued.
     void eventWriterLoop();
@@ -128,6 +130,8 @@ private:
         h5::Handle index, replicate, time, route, kind, vesicle, load;
     };
     EventColumns eventColumns_;
+    EventRows pendingChunk_;             ///< rows of the event chunk being filled (uncompressed logs)
+    std::size_t pendingChunkFirstRow_ = 0;
     std::size_t eventsWritten_ = 0;
     std::size_t finished_ = 0;
     std::vector<std::int8_t> replicateFinished_;  ///< by replicate offset
