@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import os
 from typing import Any
 
@@ -42,9 +43,9 @@ def _check_file(path: str | os.PathLike, require_complete: bool) -> None:
         raise ValueError(f"{name}: not an egress result file (root attribute format={attrs.get('format')!r}, "
                          f"expected {schema.FORMAT!r})")
     version = attrs.get("format_version")
-    if version != schema.FORMAT_VERSION:
+    if not isinstance(version, numbers.Integral) or not schema.OLDEST_FORMAT_VERSION <= version <= schema.FORMAT_VERSION:
         raise ValueError(f"{name}: egress result format version {version!r} is not supported "
-                         f"(this reader understands version {schema.FORMAT_VERSION})")
+                         f"(this reader understands versions {schema.OLDEST_FORMAT_VERSION} to {schema.FORMAT_VERSION})")
     if require_complete and attrs.get(schema.COMPLETE_ATTRIBUTE) != 1:
         raise IncompleteResultError(
             f"{name}: incomplete egress result (root attribute {schema.COMPLETE_ATTRIBUTE}="

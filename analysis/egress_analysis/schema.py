@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 FORMAT = "egress"
-FORMAT_VERSION = 1
+#: 2 changed only the vesicle event log (/events): the trajectories read the same since version 1.
+FORMAT_VERSION = 2
+OLDEST_FORMAT_VERSION = 1
 
 #: Root attribute set to 1 as the writer's last act before the file gets its final name; a file
 #: without it (or with 0) was interrupted and its trajectories may be partly unwritten.

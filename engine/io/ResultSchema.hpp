@@ -4,7 +4,8 @@
 namespace egress::schema {
 
 inline constexpr const char* kFormat = "egress";
-inline constexpr int kFormatVersion = 1;
+/// 2: /events/event has no values and /events/load is [E, C] over /events/cargo (1: [E, S]).
+inline constexpr int kFormatVersion = 2;
 
 // Dimension scales (coordinate variables).
 inline constexpr const char* kTime = "time";            // float64 [T], s

@@ -238,6 +238,23 @@ def test_incomplete_file_is_refused(default_result, tmp_path):
         assert ds.attrs[schema.COMPLETE_ATTRIBUTE] == 0
 
 
+def test_format_versions_read_and_refused(default_result, tmp_path):
+    """Version 1 files (the event log laid out differently, trajectories the same) still open;
+    a version newer than the reader knows is refused by egress info and the analysis package."""
+    for version, readable in ((schema.OLDEST_FORMAT_VERSION, True), (schema.FORMAT_VERSION + 1, False)):
+        copy = tmp_path / f"v{version}.h5"
+        shutil.copyfile(default_result, copy)
+        with h5py.File(copy, "r+") as f:
+            f.attrs["format_version"] = np.int64(version)
+        assert (egress("info", copy, check=False).returncode == 0) == readable, f"egress info, version {version}"
+        if readable:
+            with egress_analysis.open_result(copy) as ds:
+                assert "amounts" in ds
+        else:
+            with pytest.raises(ValueError, match="format version"):
+                egress_analysis.open_result(copy)
+
+
 def test_foreign_hdf5_file_is_refused(tmp_path):
     foreign = tmp_path / "foreign.h5"
     with h5py.File(foreign, "w") as f:
