@@ -148,12 +148,8 @@ int commandRun(const RunOptions& o, const std::string& commandLine) {
         for (std::size_t i = 0; i < s.species.size(); ++i) {
             std::printf("%-24s %14.6g %14.6g\n", s.species[i].c_str(), s.initialAmounts[i], s.finalAmounts[i]);
         }
-        std::printf("wrote %s: %zu replicate(s) on %d thread(s), %llu %s, %.3g %s/s\n", out.c_str(), done.done,
-                    resolveThreads(o.threads), static_cast<unsigned long long>(done.work),
-                    config.simulation.method == Method::Ode ? "steps" : "events",
-                    seconds > 0 ? static_cast<double>(done.work) / seconds : 0.0,
-                    config.simulation.method == Method::Ode ? "steps" : "events");
         // Say so when the output, not the simulation, set the pace: threads blocked on the writer.
+        // Before the summary line, which stays the last line.
         const double waited = writer.workersWaitedSeconds();
         const int threads = resolveThreads(o.threads);
         if (waited > 0.1 && waited > 0.1 * seconds * threads) {
@@ -164,6 +160,11 @@ int commandRun(const RunOptions& o, const std::string& commandLine) {
                             static_cast<double>(writer.eventLogBytes()) / 1e6);
             std::printf("\n");
         }
+        std::printf("wrote %s: %zu replicate(s) on %d thread(s), %llu %s, %.3g %s/s\n", out.c_str(), done.done,
+                    threads, static_cast<unsigned long long>(done.work),
+                    config.simulation.method == Method::Ode ? "steps" : "events",
+                    seconds > 0 ? static_cast<double>(done.work) / seconds : 0.0,
+                    config.simulation.method == Method::Ode ? "steps" : "events");
     }
     return 0;
 }
