@@ -318,7 +318,8 @@ void ResultWriter::EventRows::clear() {
 /// One replicate's observer: buffers one chunk of samples and the replicate's events.
 class ResultWriter::Sink : public TrajectoryObserver {
 public:
-    Sink(ResultWriter& writer, std::size_t replicate) : writer_(writer), replicate_(replicate) {}
+    Sink(ResultWriter& writer, std::size_t replicate)
+        : writer_(writer), replicate_(replicate), events_(writer.writeEvents_ ? writer.takeSpareEventRows() : EventRows()) {}
 
     void parametersDrawn(std::size_t, const std::vector<double>& values) override {
         parameters_ = values;
@@ -521,8 +522,21 @@ void ResultWriter::eventWriterLoop() {
         queue.lock();
         ++nextEventReplicate_;
         queuedEventBytes_ -= rows.bytesHeld();
+        // Buffers that already grew and whose pages are mapped, for the next replicates' sinks.
+        if (spareEventRows_.size() < kSpareEventRows) {
+            rows.clear();
+            spareEventRows_.push_back(std::move(rows));
+        }
         eventSpace_.notify_all();
     }
+}
+
+ResultWriter::EventRows ResultWriter::takeSpareEventRows() {
+    std::lock_guard<std::mutex> queue(eventMutex_);
+    if (spareEventRows_.empty()) return EventRows();
+    EventRows rows = std::move(spareEventRows_.back());
+    spareEventRows_.pop_back();
+    return rows;
 }
 
 void ResultWriter::stopEventWriter() {

@@ -143,6 +143,11 @@ private:
     std::size_t queuedEventBytes_ = 0;
     bool stopEvents_ = false;
     std::exception_ptr eventFailure_;
+    /// Emptied event buffers for new sinks: growing fresh vectors for every replicate (reallocations,
+    /// first-touch page faults) cost the workers more than buffering the events themselves.
+    std::vector<EventRows> spareEventRows_;
+    static constexpr std::size_t kSpareEventRows = 8;
+    EventRows takeSpareEventRows();
     std::thread eventThread_;
     std::atomic<std::int64_t> workerWaitNanoseconds_{0};
     /// Enough for replicates that finish out of order (about 90 of the default model's logs); when
