@@ -27,6 +27,7 @@ constexpr std::size_t kChunkBytes = 256 * 1024;
 /// Rows per chunk of the event log columns (256 KiB of an int64 column; with 8,192 the writer
 /// reached 0.33 of fwrite, with 32,768 0.41: bench/hdf5_write.cpp).
 constexpr std::size_t kEventBlock = 32768;
+constexpr bool kLittleEndianHost = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
 
 std::string utcNow() {
     const std::time_t now = std::time(nullptr);
@@ -228,7 +229,7 @@ ResultWriter::ResultWriter(std::string path, const RunConfig& config, const RunP
             // column, so partly filled chunks stay in memory. Uncompressed ones are written a
             // whole chunk at a time (writePendingEventChunk) and need no cache.
             h5::Handle access(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose);
-            if (compression_ > 0)
+            if (compression_ > 0 || !kLittleEndianHost)
                 H5Pset_chunk_cache(access, 521, 4 * kEventBlock * 8 * std::max<std::size_t>(1, C), H5D_CHUNK_CACHE_W0_DEFAULT);
             return h5::Handle(h5::check(H5Dcreate2(eventGroup_, name, type, space, H5P_DEFAULT, create, access), f,
                                         std::string("create /events/") + name), H5Dclose);
@@ -352,7 +353,14 @@ public:
 
     void replicateFinished(std::size_t) override {
         flush();
+        finished_ = true;
         writer_.finishReplicate(replicate_, std::move(events_), parameters_, drawn_);
+    }
+
+    /// A sink dropped before its replicate finished (an error, a stop request): the event log's
+    /// turn never reaches this replicate, so threads waiting for their turn must stop waiting.
+    ~Sink() override {
+        if (!finished_ && writer_.writeEvents_) writer_.abandonEventTurn();
     }
 
 private:
@@ -374,6 +382,7 @@ private:
     EventRows events_;
     std::vector<double> parameters_;
     bool drawn_ = false;
+    bool finished_ = false;
 };
 
 std::unique_ptr<TrajectoryObserver> ResultWriter::openReplicate(std::size_t replicate) {
@@ -487,7 +496,8 @@ void ResultWriter::finishReplicate(std::size_t replicate, EventRows&& events, co
     const std::size_t bytes = events.bytesHeld();
     std::unique_lock<std::mutex> queue(eventMutex_);
     const auto mayQueue = [&] {
-        return eventFailure_ || queuedEventBytes_ + bytes <= kMaxQueuedEventBytes || replicate == nextEventReplicate_;
+        return eventFailure_ || turnAbandoned_ || queuedEventBytes_ + bytes <= kMaxQueuedEventBytes ||
+               replicate == nextEventReplicate_;
     };
     if (!mayQueue()) {
         const auto start = std::chrono::steady_clock::now();
@@ -523,12 +533,20 @@ void ResultWriter::eventWriterLoop() {
         ++nextEventReplicate_;
         queuedEventBytes_ -= rows.bytesHeld();
         // Buffers that already grew and whose pages are mapped, for the next replicates' sinks.
-        if (spareEventRows_.size() < kSpareEventRows) {
+        if (spareEventRows_.size() < kSpareEventRows && rows.bytesHeld() <= kMaxSpareEventBytes) {
             rows.clear();
             spareEventRows_.push_back(std::move(rows));
         }
         eventSpace_.notify_all();
     }
+}
+
+void ResultWriter::abandonEventTurn() {
+    {
+        std::lock_guard<std::mutex> queue(eventMutex_);
+        turnAbandoned_ = true;
+    }
+    eventSpace_.notify_all();
 }
 
 ResultWriter::EventRows ResultWriter::takeSpareEventRows() {
@@ -552,9 +570,10 @@ void ResultWriter::stopEventWriter() {
 void ResultWriter::appendEvents(const EventRows& e) {
     const hsize_t rows = e.size();
     if (rows == 0) return;
-    if (compression_ == 0) {
+    if (compression_ == 0 && kLittleEndianHost) {
         // Whole chunks, assembled here and written as they are: past HDF5's chunk cache and
         // selections, which cost more than the copy into the page cache (bench/hdf5_write.cpp).
+        // The bytes go to the file unconverted: the file types are little-endian.
         const std::size_t C = cargoSpecies_.size();
         for (std::size_t from = 0; from < rows;) {
             const std::size_t take = std::min<std::size_t>(kEventBlock - pendingChunk_.size(), rows - from);
@@ -618,14 +637,19 @@ void ResultWriter::writePendingEventChunk() {
         h5::check(H5Dwrite_chunk(set, H5P_DEFAULT, 0, offset, kEventBlock * bytesPerRow, data), path_,
                   std::string("write /events/") + name + " (disk full?)");
     };
-    const hsize_t indexSize[1] = {end};
-    h5::check(H5Dset_extent(eventColumns_.index, indexSize), path_, "extend /events/event");
-    write(eventColumns_.replicate, "replicate", pendingChunk_.replicate.data(), 8, 0);
-    write(eventColumns_.time, "time", pendingChunk_.time.data(), 8, 0);
-    write(eventColumns_.route, "route", pendingChunk_.route.data(), 8, 0);
-    write(eventColumns_.kind, "kind", pendingChunk_.kind.data(), 1, 0);
-    write(eventColumns_.vesicle, "vesicle", pendingChunk_.vesicle.data(), 8, 0);
-    if (C > 0) write(eventColumns_.load, "load", pendingChunk_.load.data(), 8 * C, C);
+    try {
+        const hsize_t indexSize[1] = {end};
+        h5::check(H5Dset_extent(eventColumns_.index, indexSize), path_, "extend /events/event");
+        write(eventColumns_.replicate, "replicate", pendingChunk_.replicate.data(), 8, 0);
+        write(eventColumns_.time, "time", pendingChunk_.time.data(), 8, 0);
+        write(eventColumns_.route, "route", pendingChunk_.route.data(), 8, 0);
+        write(eventColumns_.kind, "kind", pendingChunk_.kind.data(), 1, 0);
+        write(eventColumns_.vesicle, "vesicle", pendingChunk_.vesicle.data(), 8, 0);
+        if (C > 0) write(eventColumns_.load, "load", pendingChunk_.load.data(), 8 * C, C);
+    } catch (...) {
+        pendingChunk_.clear();  // never to be taken for rows: the padding is not events
+        throw;
+    }
     pendingChunk_.clear();
     if (rows == kEventBlock) pendingChunkFirstRow_ += kEventBlock;
 }

@@ -147,7 +147,13 @@ private:
     /// first-touch page faults) cost the workers more than buffering the events themselves.
     std::vector<EventRows> spareEventRows_;
     static constexpr std::size_t kSpareEventRows = 8;
+    /// Larger buffers go back to the allocator: a spare counts against the queue's limit in
+    /// whatever replicate reuses it.
+    static constexpr std::size_t kMaxSpareEventBytes = std::size_t{4} << 20;
     EventRows takeSpareEventRows();
+    /// Called by a sink dropped before its replicate finished.
+    void abandonEventTurn();
+    bool turnAbandoned_ = false;  ///< some replicate will never hand in its events (guarded by eventMutex_)
     std::thread eventThread_;
     std::atomic<std::int64_t> workerWaitNanoseconds_{0};
     /// Enough for replicates that finish out of order (about 90 of the default model's logs); when
