@@ -341,7 +341,7 @@ public:
         if (++block_.rows == writer_.chunkRows_) flush();
     }
 
-    void vesicleEvent(const VesicleEvent& e) override {
+    __attribute__((flatten)) void vesicleEvent(const VesicleEvent& e) override {
         if (!writer_.writeEvents_) return;
         events_.replicate.push_back(static_cast<std::int64_t>(e.replicate));
         events_.time.push_back(e.time);
