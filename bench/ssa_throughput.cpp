@@ -437,6 +437,30 @@ void egressRun(benchmark::State& state, const std::string& key) {
     state.counters["samples"] = static_cast<double>(samples);
 }
 
+// Each hand loop's numbers, read from the model it implements (which it checks first).
+BirthDeath birthDeathOf(const Loaded& l) {
+    const Model& m = l.config.model;
+    requirePlain(m, 2, 0);
+    return BirthDeath{initialAmount(m, "X"), parameter(m, "lambda"), parameter(m, "mu"), l.settings.t_end, &l.sampleTimes};
+}
+
+Chain chainOf(const Loaded& l) {
+    const Model& m = l.config.model;
+    requirePlain(m, 4, 0);
+    return Chain{{parameter(m, "k0"), parameter(m, "k1"), parameter(m, "k2"), parameter(m, "k3")}, l.settings.t_end, &l.sampleTimes};
+}
+
+Secretory secretoryOf(const Loaded& l) {
+    const Model& m = l.config.model;
+    requirePlain(m, 2, 2);
+    return Secretory{parameter(m, "k_syn"), parameter(m, "k_erad"),
+                     {parameter(m, "k_copii"), parameter(m, "k_pgc")},
+                     {parameter(m, "capture_copii"), parameter(m, "capture_pgc")},
+                     {parameter(m, "fusion_copii"), parameter(m, "fusion_pgc")},
+                     initialAmount(m, "cargo_ER"), initialAmount(m, "cargo_Golgi"), initialAmount(m, "cargo_secreted"),
+                     l.settings.t_end, &l.sampleTimes};
+}
+
 template <class Rng>
 void handRun(benchmark::State& state, const std::string& key) {
     const Loaded& l = loaded(key);
@@ -447,8 +471,7 @@ void handRun(benchmark::State& state, const std::string& key) {
     bool complete = true;
 
     if (key == "birth_death") {
-        requirePlain(m, 2, 0);
-        const BirthDeath bd{initialAmount(m, "X"), parameter(m, "lambda"), parameter(m, "mu"), l.settings.t_end, &l.sampleTimes};
+        const BirthDeath bd = birthDeathOf(l);
         for (auto _ : state) {
             out.reset();
             Rng rng(++seed);
@@ -458,8 +481,7 @@ void handRun(benchmark::State& state, const std::string& key) {
             benchmark::ClobberMemory();
         }
     } else if (key == "linear_chain") {
-        requirePlain(m, 4, 0);
-        const Chain chain{{parameter(m, "k0"), parameter(m, "k1"), parameter(m, "k2"), parameter(m, "k3")}, l.settings.t_end, &l.sampleTimes};
+        const Chain chain = chainOf(l);
         for (auto _ : state) {
             out.reset();
             Rng rng(++seed);
@@ -469,13 +491,7 @@ void handRun(benchmark::State& state, const std::string& key) {
             benchmark::ClobberMemory();
         }
     } else {
-        requirePlain(m, 2, 2);
-        const Secretory sec{parameter(m, "k_syn"), parameter(m, "k_erad"),
-                            {parameter(m, "k_copii"), parameter(m, "k_pgc")},
-                            {parameter(m, "capture_copii"), parameter(m, "capture_pgc")},
-                            {parameter(m, "fusion_copii"), parameter(m, "fusion_pgc")},
-                            initialAmount(m, "cargo_ER"), initialAmount(m, "cargo_Golgi"), initialAmount(m, "cargo_secreted"),
-                            l.settings.t_end, &l.sampleTimes};
+        const Secretory sec = secretoryOf(l);
         if (sec.k_syn != 0.0 || sec.k_erad != 0.0 || sec.er0 * sec.capture[0] >= 16.0) {
             state.SkipWithError("the hand-written loop assumes k_syn = k_erad = 0 and a small binomial mean");
             return;
@@ -566,25 +582,13 @@ int plainRuns(std::size_t runs, const std::string& only) {
             out.reset();
             egressEvents += runCounted(*simulator, r, parameters, out);
         }
+        std::vector<double> vesicles[2];
         for (std::size_t seed = 1; seed <= runs; ++seed) {
             out.reset();
             Philox rng(seed);
-            if (key == "birth_death") {
-                handEvents += handBirthDeath(BirthDeath{initialAmount(m, "X"), parameter(m, "lambda"), parameter(m, "mu"),
-                                                        l.settings.t_end, &l.sampleTimes}, rng, out);
-            } else if (key == "linear_chain") {
-                handEvents += handChain(Chain{{parameter(m, "k0"), parameter(m, "k1"), parameter(m, "k2"), parameter(m, "k3")},
-                                              l.settings.t_end, &l.sampleTimes}, rng, out);
-            } else {
-                static std::vector<double> vesicles[2];
-                const Secretory sec{parameter(m, "k_syn"), parameter(m, "k_erad"),
-                                    {parameter(m, "k_copii"), parameter(m, "k_pgc")},
-                                    {parameter(m, "capture_copii"), parameter(m, "capture_pgc")},
-                                    {parameter(m, "fusion_copii"), parameter(m, "fusion_pgc")},
-                                    initialAmount(m, "cargo_ER"), initialAmount(m, "cargo_Golgi"),
-                                    initialAmount(m, "cargo_secreted"), l.settings.t_end, &l.sampleTimes};
-                handEvents += handSecretory(sec, rng, out, vesicles);
-            }
+            if (key == "birth_death") handEvents += handBirthDeath(birthDeathOf(l), rng, out);
+            else if (key == "linear_chain") handEvents += handChain(chainOf(l), rng, out);
+            else handEvents += handSecretory(secretoryOf(l), rng, out, vesicles);
         }
         std::printf("%s egress_events %llu hand_events %llu\n", key.c_str(), static_cast<unsigned long long>(egressEvents),
                     static_cast<unsigned long long>(handEvents));
