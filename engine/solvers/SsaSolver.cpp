@@ -53,7 +53,7 @@ inline double sumOfPropensities(const double* a, std::size_t paddedCount) {
 }  // namespace
 
 SsaSolver::SsaSolver(const Model& model, const SimulationSettings& settings)
-    : model_(model), settings_(settings), reactions_(model.reactions.size()), routes_(model.routes.size()) {
+    : model_(model), settings_(settings), reactions_(model.reactions.size()), routes_(model.routes.size()), cargo_(model) {
     // Counts are whole molecules: a fractional amount in the input has no exact meaning here.
     auto requireWhole = [](double amount, const std::string& what) {
         if (amount != std::floor(amount))
@@ -99,14 +99,6 @@ SsaSolver::SsaSolver(const Model& model, const SimulationSettings& settings)
         // A bud without delay adds a competent vesicle: its route's fusion channel changes.
         dependOn(bud, donors, model.routes[r].delay > 0.0 ? std::set<std::size_t>{} : std::set<std::size_t>{fuse});
         dependOn(fuse, acceptors, {fuse});
-    }
-    cargoBegin_.push_back(0);
-    for (const auto& route : model.routes) {
-        for (const auto& pair : route.cargo) {
-            cargoDonor_.push_back(pair.donor);
-            cargoAcceptor_.push_back(pair.acceptor);
-        }
-        cargoBegin_.push_back(cargoDonor_.size());
     }
     dependentBegin_.push_back(0);
     for (const auto& d : dependents) {
@@ -231,9 +223,9 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
     const std::size_t* const dependentBegin = dependentBegin_.data();
     const std::size_t* const dependent = dependents_.data();
     const std::size_t reactions = reactions_, routes = routes_;
-    const std::size_t* const cargoBegin = cargoBegin_.data();
-    const std::size_t* const cargoDonor = cargoDonor_.data();
-    const std::size_t* const cargoAcceptor = cargoAcceptor_.data();
+    const std::size_t* const cargoBegin = cargo_.begin.data();
+    const std::size_t* const cargoDonor = cargo_.donor.data();
+    const std::size_t* const cargoAcceptor = cargo_.acceptor.data();
     auto fire = [&](std::size_t c) __attribute__((always_inline)) {
         if (c < reactions) {
             for (std::size_t i = netBegin[c]; i < netBegin[c + 1]; ++i) {

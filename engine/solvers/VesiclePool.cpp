@@ -4,13 +4,24 @@
 
 namespace egress {
 
+CargoTable::CargoTable(const Model& model) {
+    begin.push_back(0);
+    for (const auto& route : model.routes) {
+        for (const auto& pair : route.cargo) {
+            donor.push_back(pair.donor);
+            acceptor.push_back(pair.acceptor);
+        }
+        begin.push_back(donor.size());
+    }
+}
+
 VesiclePool::VesiclePool(const Model& model)
-    : routes_(model.routes.size()), budded_(model.routes.size(), 0.0), fused_(model.routes.size(), 0.0),
+    : cargo_(model), routes_(model.routes.size()), budded_(model.routes.size(), 0.0), fused_(model.routes.size(), 0.0),
       inTransit_(model.routes.size(), 0.0), cargoInTransit_(model.species.size(), 0.0) {
     std::size_t maxCargo = 0;
     for (std::size_t r = 0; r < routes_.size(); ++r) {
         routes_[r].cargoCount = model.routes[r].cargo.size();
-        for (const auto& pair : model.routes[r].cargo) routes_[r].acceptors.push_back(pair.acceptor);
+        routes_[r].acceptors = cargo_.acceptorsOf(r);
         maxCargo = std::max(maxCargo, routes_[r].cargoCount);
         routes_[r].delay = model.routes[r].delay;
         anyDelay_ = anyDelay_ || routes_[r].delay > 0.0;

@@ -12,9 +12,21 @@
 
 namespace egress {
 
+/// The cargo pairs of every vesicle route, flattened for the inner loops of the stochastic
+/// methods: route r's pairs are [begin[r], begin[r + 1]) of `donor` and `acceptor`.
+struct CargoTable {
+    explicit CargoTable(const Model& model);
+    std::size_t pairs(std::size_t route) const { return begin[route + 1] - begin[route]; }
+    const std::size_t* donorsOf(std::size_t route) const { return donor.data() + begin[route]; }
+    const std::size_t* acceptorsOf(std::size_t route) const { return acceptor.data() + begin[route]; }
+    std::vector<std::size_t> donor, acceptor, begin;
+};
+
 class VesiclePool {
 public:
     explicit VesiclePool(const Model& model);
+    VesiclePool(const VesiclePool&) = delete;  // routes_ point into cargo_
+    VesiclePool& operator=(const VesiclePool&) = delete;
 
     /// A new vesicle of `route` budded at `time` carrying loads[k] of cargo pair k. Returns its id.
     /// Inline with plain loops: a bud or a fusion is most events of the ssa method.
@@ -81,7 +93,7 @@ private:
     static void startMaturing(RouteVesicles& rv, std::uint64_t id, double time, const double* loads);
     struct RouteVesicles {
         std::size_t cargoCount = 0;
-        std::vector<std::size_t> acceptors;  ///< acceptor species of each cargo pair
+        const std::size_t* acceptors = nullptr;  ///< into cargo_, which never changes
         double delay = 0.0;
         std::vector<std::uint64_t> competentIds;
         std::vector<double> competentLoads;  ///< cargoCount per vesicle
@@ -90,6 +102,7 @@ private:
         std::deque<double> maturingLoads;
     };
 
+    CargoTable cargo_;
     std::vector<RouteVesicles> routes_;
     std::vector<double> budded_, fused_, inTransit_, cargoInTransit_;
     std::vector<double> fusedLoads_;
@@ -101,18 +114,12 @@ private:
 class VesicleEventReporter {
 public:
     VesicleEventReporter(const Model& model, std::size_t replicate, TrajectoryObserver& observer)
-        : replicate_(replicate), observer_(observer), load_(model.species.size(), 0.0) {
-        acceptorBegin_.push_back(0);
-        for (const auto& route : model.routes) {
-            for (const auto& pair : route.cargo) acceptor_.push_back(pair.acceptor);
-            acceptorBegin_.push_back(acceptor_.size());
-        }
-    }
+        : replicate_(replicate), observer_(observer), load_(model.species.size(), 0.0), cargo_(model) {}
 
     /// `routeLoads[k]` is the load of the route's cargo pair k; pairs sharing an acceptor add up.
     void report(double time, std::size_t route, VesicleEventKind kind, std::uint64_t id, const double* routeLoads) {
-        const std::size_t* const first = acceptor_.data() + acceptorBegin_[route];
-        const std::size_t pairs = acceptorBegin_[route + 1] - acceptorBegin_[route];
+        const std::size_t* const first = cargo_.acceptorsOf(route);
+        const std::size_t pairs = cargo_.pairs(route);
         for (std::size_t k = 0; k < pairs; ++k) load_[first[k]] += routeLoads[k];
         VesicleEvent e;
         e.replicate = replicate_;
@@ -129,8 +136,7 @@ private:
     std::size_t replicate_;
     TrajectoryObserver& observer_;
     std::vector<double> load_;
-    /// Acceptor species of each route's cargo pairs: acceptor_[acceptorBegin_[r] .. acceptorBegin_[r + 1]).
-    std::vector<std::size_t> acceptor_, acceptorBegin_;
+    CargoTable cargo_;
 };
 
 }  // namespace egress
