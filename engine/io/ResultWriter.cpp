@@ -567,6 +567,18 @@ void ResultWriter::stopEventWriter() {
     eventThread_.join();
 }
 
+std::vector<ResultWriter::EventColumnData> ResultWriter::eventColumnData(const EventRows& e) const {
+    std::vector<EventColumnData> columns = {
+        {&eventColumns_.replicate, "replicate", H5T_NATIVE_INT64, e.replicate.data(), 8, 0},
+        {&eventColumns_.time, "time", H5T_NATIVE_DOUBLE, e.time.data(), 8, 0},
+        {&eventColumns_.route, "route", H5T_NATIVE_INT64, e.route.data(), 8, 0},
+        {&eventColumns_.kind, "kind", H5T_NATIVE_INT8, e.kind.data(), 1, 0},
+        {&eventColumns_.vesicle, "vesicle", H5T_NATIVE_INT64, e.vesicle.data(), 8, 0}};
+    const std::size_t C = cargoSpecies_.size();
+    if (C > 0) columns.push_back({&eventColumns_.load, "load", H5T_NATIVE_DOUBLE, e.load.data(), 8 * C, C});
+    return columns;
+}
+
 void ResultWriter::appendEvents(const EventRows& e) {
     const hsize_t rows = e.size();
     if (rows == 0) return;
@@ -577,13 +589,9 @@ void ResultWriter::appendEvents(const EventRows& e) {
         const std::size_t C = cargoSpecies_.size();
         for (std::size_t from = 0; from < rows;) {
             const std::size_t take = std::min<std::size_t>(kEventBlock - pendingChunk_.size(), rows - from);
-            const auto range = [&](const auto& v, std::size_t width) {
-                return std::make_pair(v.begin() + static_cast<std::ptrdiff_t>(from * width),
-                                      v.begin() + static_cast<std::ptrdiff_t>((from + take) * width));
-            };
-            auto add = [&](auto& to, const auto& v, std::size_t width) {
-                const auto [b, end] = range(v, width);
-                to.insert(to.end(), b, end);
+            auto add = [&](auto& to, const auto& column, std::size_t width) {
+                const auto first = column.begin() + static_cast<std::ptrdiff_t>(from * width);
+                to.insert(to.end(), first, first + static_cast<std::ptrdiff_t>(take * width));
             };
             add(pendingChunk_.replicate, e.replicate, 1);
             add(pendingChunk_.route, e.route, 1);
@@ -597,25 +605,19 @@ void ResultWriter::appendEvents(const EventRows& e) {
         eventsWritten_ += rows;
         return;
     }
-    auto append = [&](const h5::Handle& set, const char* name, hid_t memType, const void* data, hsize_t width) {
-        const int rank = width == 0 ? 1 : 2;
-        const hsize_t newSize[2] = {eventsWritten_ + rows, width};
-        h5::check(H5Dset_extent(set, newSize), path_, std::string("extend /events/") + name);
-        h5::Handle fileSpace(H5Dget_space(set), H5Sclose);
-        const hsize_t start[2] = {eventsWritten_, 0}, count[2] = {rows, width};
-        H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start, nullptr, count, nullptr);
-        h5::Handle memSpace(H5Screate_simple(rank, count, nullptr), H5Sclose);
-        h5::check(H5Dwrite(set, memType, memSpace, fileSpace, H5P_DEFAULT, data), path_,
-                  std::string("write /events/") + name + " (disk full?)");
-    };
     const hsize_t indexSize[1] = {eventsWritten_ + rows};
     h5::check(H5Dset_extent(eventColumns_.index, indexSize), path_, "extend /events/event");
-    append(eventColumns_.replicate, "replicate", H5T_NATIVE_INT64, e.replicate.data(), 0);
-    append(eventColumns_.time, "time", H5T_NATIVE_DOUBLE, e.time.data(), 0);
-    append(eventColumns_.route, "route", H5T_NATIVE_INT64, e.route.data(), 0);
-    append(eventColumns_.kind, "kind", H5T_NATIVE_INT8, e.kind.data(), 0);
-    append(eventColumns_.vesicle, "vesicle", H5T_NATIVE_INT64, e.vesicle.data(), 0);
-    if (!cargoSpecies_.empty()) append(eventColumns_.load, "load", H5T_NATIVE_DOUBLE, e.load.data(), cargoSpecies_.size());
+    for (const auto& column : eventColumnData(e)) {
+        const int rank = column.width == 0 ? 1 : 2;
+        const hsize_t newSize[2] = {eventsWritten_ + rows, column.width};
+        h5::check(H5Dset_extent(*column.set, newSize), path_, std::string("extend /events/") + column.name);
+        h5::Handle fileSpace(H5Dget_space(*column.set), H5Sclose);
+        const hsize_t start[2] = {eventsWritten_, 0}, count[2] = {rows, column.width};
+        H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start, nullptr, count, nullptr);
+        h5::Handle memSpace(H5Screate_simple(rank, count, nullptr), H5Sclose);
+        h5::check(H5Dwrite(*column.set, column.memType, memSpace, fileSpace, H5P_DEFAULT, column.data), path_,
+                  std::string("write /events/") + column.name + " (disk full?)");
+    }
     eventsWritten_ += rows;
 }
 
@@ -631,21 +633,15 @@ void ResultWriter::writePendingEventChunk() {
     pendingChunk_.time.resize(kEventBlock, 0.0);
     pendingChunk_.kind.resize(kEventBlock, 0);
     pendingChunk_.load.resize(kEventBlock * C, 0.0);
-    auto write = [&](const h5::Handle& set, const char* name, const void* data, std::size_t bytesPerRow, hsize_t width) {
-        const hsize_t extent[2] = {end, width}, offset[2] = {first, 0};
-        h5::check(H5Dset_extent(set, extent), path_, std::string("extend /events/") + name);
-        h5::check(H5Dwrite_chunk(set, H5P_DEFAULT, 0, offset, kEventBlock * bytesPerRow, data), path_,
-                  std::string("write /events/") + name + " (disk full?)");
-    };
     try {
         const hsize_t indexSize[1] = {end};
         h5::check(H5Dset_extent(eventColumns_.index, indexSize), path_, "extend /events/event");
-        write(eventColumns_.replicate, "replicate", pendingChunk_.replicate.data(), 8, 0);
-        write(eventColumns_.time, "time", pendingChunk_.time.data(), 8, 0);
-        write(eventColumns_.route, "route", pendingChunk_.route.data(), 8, 0);
-        write(eventColumns_.kind, "kind", pendingChunk_.kind.data(), 1, 0);
-        write(eventColumns_.vesicle, "vesicle", pendingChunk_.vesicle.data(), 8, 0);
-        if (C > 0) write(eventColumns_.load, "load", pendingChunk_.load.data(), 8 * C, C);
+        for (const auto& column : eventColumnData(pendingChunk_)) {
+            const hsize_t extent[2] = {end, column.width}, offset[2] = {first, 0};
+            h5::check(H5Dset_extent(*column.set, extent), path_, std::string("extend /events/") + column.name);
+            h5::check(H5Dwrite_chunk(*column.set, H5P_DEFAULT, 0, offset, kEventBlock * column.bytesPerRow, column.data),
+                      path_, std::string("write /events/") + column.name + " (disk full?)");
+        }
     } catch (...) {
         pendingChunk_.clear();  // never to be taken for rows: the padding is not events
         throw;

@@ -130,6 +130,16 @@ private:
         h5::Handle index, replicate, time, route, kind, vesicle, load;
     };
     EventColumns eventColumns_;
+    /// One column of a block of event rows, with the dataset it goes to.
+    struct EventColumnData {
+        const h5::Handle* set;
+        const char* name;
+        hid_t memType;
+        const void* data;
+        std::size_t bytesPerRow;
+        hsize_t width;  ///< 0 for a 1-D column
+    };
+    std::vector<EventColumnData> eventColumnData(const EventRows& rows) const;
     EventRows pendingChunk_;             ///< rows of the event chunk being filled (uncompressed logs)
     std::size_t pendingChunkFirstRow_ = 0;
     std::size_t eventsWritten_ = 0;
