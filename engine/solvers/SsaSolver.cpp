@@ -131,9 +131,7 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
     std::vector<double> parameters = timeline.parametersAt(0.0, baseParameters);
     const std::size_t paddedChannels = (channels + 3) / 4 * 4;
     std::vector<double> propensity(paddedChannels, 0.0);  // the padding stays 0
-    std::size_t maxCargo = 0;
-    for (const auto& route : model_.routes) maxCargo = std::max(maxCargo, route.cargo.size());
-    std::vector<double> loads(maxCargo);
+    std::vector<double> loads(cargo_.mostPairs);
     double t = 0.0;
     std::uint64_t fired = 0;
 

@@ -12,21 +12,20 @@ CargoTable::CargoTable(const Model& model) {
             acceptor.push_back(pair.acceptor);
         }
         begin.push_back(donor.size());
+        mostPairs = std::max(mostPairs, route.cargo.size());
     }
 }
 
 VesiclePool::VesiclePool(const Model& model)
     : cargo_(model), routes_(model.routes.size()), budded_(model.routes.size(), 0.0), fused_(model.routes.size(), 0.0),
       inTransit_(model.routes.size(), 0.0), cargoInTransit_(model.species.size(), 0.0) {
-    std::size_t maxCargo = 0;
     for (std::size_t r = 0; r < routes_.size(); ++r) {
         routes_[r].cargoCount = model.routes[r].cargo.size();
         routes_[r].acceptors = cargo_.acceptorsOf(r);
-        maxCargo = std::max(maxCargo, routes_[r].cargoCount);
         routes_[r].delay = model.routes[r].delay;
         anyDelay_ = anyDelay_ || routes_[r].delay > 0.0;
     }
-    fusedLoads_.assign(maxCargo, 0.0);
+    fusedLoads_.assign(cargo_.mostPairs, 0.0);
 }
 
 void VesiclePool::startMaturing(RouteVesicles& rv, std::uint64_t id, double time, const double* loads) {
