@@ -139,6 +139,9 @@ for target in "${targets[@]}"; do
         # A hang already ran past 10 s: 3 s is enough to catch it again, with its stack.
         replay_timeout=()
         [ "$kind" = timeout ] && replay_timeout=(-timeout=3)
+        # Out of memory by RSS, libFuzzer prints its watchdog's stack, which names nobody: cap
+        # single allocations at 1 GiB so that the one that did it reports where it came from.
+        [ "$kind" = oom ] && replay_timeout=(-malloc_limit_mb=1024)
         if ASAN_OPTIONS=$ASAN_OPTIONS:fast_unwind_on_malloc=0 timeout 120 "$exe" "${common[@]}" "${opts[@]}" \
             "${replay_timeout[@]}" "$artifact" >"$log" 2>&1; then
             class=unreproduced
