@@ -9,9 +9,8 @@
 #        MEMORY_MAX_SECONDS=120               skip a count whose predicted wall time exceeds this
 #        MEMORY_THREADS=N                     pass --threads N (default: egress's own, 0 = all cores)
 #
-# Each run is `/usr/bin/time -f %M egress run PARAMS --method ssa --replicates N --quiet -o TMP/x.h5`
-# on a copy of PARAMS whose model path is absolute (so the copy can live in a temporary directory),
-# once as is and once with `events = false` under [output]. A count is skipped when the previous
+# Each run is `/usr/bin/time -f %M egress run PARAMS --method ssa --replicates N --quiet -o TMP/x.h5`,
+# once with --events and once with --no-events. A count is skipped when the previous
 # count's wall time or file size, scaled linearly, predicts more than MEMORY_MAX_SECONDS or more
 # than the free space of the temporary directory. Result files are deleted after each run.
 set -euo pipefail
@@ -31,31 +30,9 @@ threads=()
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/egress-memory.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 
-# The parameter file with an absolute model path, then a copy with the event log off.
-params_dir="$(cd "$(dirname "$params")" && pwd)"
-model_line="$(grep -E '^[[:space:]]*model[[:space:]]*=[[:space:]]*"' "$params" | head -n 1 || true)"
-if [[ -n "$model_line" ]]; then
-    model_rel="$(sed -E 's/^[[:space:]]*model[[:space:]]*=[[:space:]]*"([^"]*)".*/\1/' <<<"$model_line")"
-    if [[ "$model_rel" == */* || "$model_rel" == *.toml ]]; then  # a path, not a built-in model name
-        [[ "$model_rel" == /* ]] || model_rel="$params_dir/$model_rel"
-        model_abs="$(cd "$(dirname "$model_rel")" && pwd)/$(basename "$model_rel")"
-        awk -v m="$model_abs" 'done == 0 && /^[[:space:]]*model[[:space:]]*=[[:space:]]*"/ { print "model = \"" m "\""; done = 1; next } { print }' \
-            "$params" >"$tmp/events_on.toml"
-    else
-        cp "$params" "$tmp/events_on.toml"
-    fi
-else
-    cp "$params" "$tmp/events_on.toml"  # inline model
-fi
-if grep -qE '^[[:space:]]*\[output\][[:space:]]*(#.*)?$' "$tmp/events_on.toml"; then
-    awk '{ print } /^[[:space:]]*\[output\][[:space:]]*(#.*)?$/ { print "events = false" }' "$tmp/events_on.toml" >"$tmp/events_off.toml"
-else
-    { cat "$tmp/events_on.toml"; printf '\n[output]\nevents = false\n'; } >"$tmp/events_off.toml"
-fi
-
 echo "egress: $egress; params: $params; threads: ${MEMORY_THREADS:-egress default (all $(nproc) cores)}"
-printf '%-8s %-7s %12s %10s %12s\n' replicates events peak_rss_MB wall_s file_MB
-for variant in events_on events_off; do
+printf '%-8s %-9s %12s %10s %12s\n' replicates log peak_rss_MB wall_s file_MB
+for variant in events no-events; do
     last_n=0 last_s=0 last_mb=0
     for n in $counts; do
         if (( last_n > 0 )); then
@@ -63,21 +40,21 @@ for variant in events_on events_off; do
             predicted_s=$(awk -v s="$last_s" -v a="$last_n" -v b="$n" 'BEGIN { printf "%.0f", s * b / a }')
             predicted_mb=$(awk -v m="$last_mb" -v a="$last_n" -v b="$n" 'BEGIN { printf "%.0f", m * b / a }')
             if (( predicted_s > max_seconds || predicted_mb > free_mb )); then
-                printf '%-8s %-7s %12s %10s %12s   (skipped: predicted %s s, %s MB; limit %s s, %s MB free)\n' \
-                    "$n" "${variant#events_}" - - - "$predicted_s" "$predicted_mb" "$max_seconds" "$free_mb"
+                printf '%-8s %-9s %12s %10s %12s   (skipped: predicted %s s, %s MB; limit %s s, %s MB free)\n' \
+                    "$n" "$variant" - - - "$predicted_s" "$predicted_mb" "$max_seconds" "$free_mb"
                 continue
             fi
         fi
         out="$tmp/x.h5"
         start=$(date +%s.%N)
-        /usr/bin/time -o "$tmp/rss" -f %M "$egress" run "$tmp/$variant.toml" --method ssa --replicates "$n" "${threads[@]}" --quiet -o "$out"
+        /usr/bin/time -o "$tmp/rss" -f %M "$egress" run "$params" "--$variant" --method ssa --replicates "$n" "${threads[@]}" --quiet -o "$out"
         end=$(date +%s.%N)
         rss_kb=$(tail -n 1 "$tmp/rss")
         size_b=$(stat -c %s "$out")
         rm -f "$out"
         wall=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }')
         mb=$(awk -v s="$size_b" 'BEGIN { printf "%.1f", s / 1048576 }')
-        printf '%-8s %-7s %12.1f %10s %12s\n' "$n" "${variant#events_}" "$(awk -v k="$rss_kb" 'BEGIN { print k / 1024 }')" "$wall" "$mb"
+        printf '%-8s %-9s %12.1f %10s %12s\n' "$n" "$variant" "$(awk -v k="$rss_kb" 'BEGIN { print k / 1024 }')" "$wall" "$mb"
         last_n=$n last_s=$wall last_mb=${mb%.*}
     done
 done

@@ -10,22 +10,21 @@ MAX=${2:-$(nproc)}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-sed "s|model = \"../models/secretory_core.toml\"|model = \"$ROOT/models/secretory_core.toml\"|" "$ROOT/params/default.toml" > "$WORK/events.toml"
-sed 's|^file = .*|events = false|' "$WORK/events.toml" > "$WORK/noevents.toml"
+PARAMS=$ROOT/params/default.toml
 
 threads=(1)
 t=2
 while [ "$t" -le "$MAX" ]; do threads+=("$t"); t=$((t * 2)); done
 [ "${threads[-1]}" -eq "$MAX" ] || threads+=("$MAX")
 
-run_series() {  # label params method replicates
-  local label=$1 params=$2 method=$3 reps=$4 base=""
+run_series() {  # label events-flag method replicates
+  local label=$1 log=$2 method=$3 reps=$4 base=""
   for n in "${threads[@]}"; do
     local start end wall="" same=n/a this
     for _ in $(seq "${REPEATS:-3}"); do
       rm -f "$WORK/$label-$n.h5"
       start=$(date +%s.%N)
-      $EGRESS run "$params" --method "$method" --replicates "$reps" --seed 1 --threads "$n" --quiet -o "$WORK/$label-$n.h5"
+      $EGRESS run "$PARAMS" "$log" --method "$method" --replicates "$reps" --seed 1 --threads "$n" --quiet -o "$WORK/$label-$n.h5"
       end=$(date +%s.%N)
       this=$(awk "BEGIN{print $end - $start}")
       wall=$(awk -v a="$this" -v b="$wall" 'BEGIN{print (b == "" || a < b) ? a : b}')
@@ -40,6 +39,6 @@ run_series() {  # label params method replicates
       'BEGIN{printf "%-22s %3d threads  %8.2f s  speed-up %5.2f  efficiency %4.2f  identical %s\n", l, n, w, b/w, b/w/n, s}'
   done
 }
-run_series "ssa (no event log)" "$WORK/noevents.toml" ssa "${SSA_REPLICATES:-4000}"
-run_series "ssa (event log)" "$WORK/events.toml" ssa "${SSA_REPLICATES:-4000}"
-run_series "hybrid (no event log)" "$WORK/noevents.toml" hybrid "${HYBRID_REPLICATES:-800}"
+run_series "ssa (no event log)" --no-events ssa "${SSA_REPLICATES:-4000}"
+run_series "ssa (event log)" --events ssa "${SSA_REPLICATES:-4000}"
+run_series "hybrid (no event log)" --no-events hybrid "${HYBRID_REPLICATES:-800}"

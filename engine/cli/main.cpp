@@ -38,6 +38,7 @@ struct RunOptions {
     int threads = 0;
     std::vector<std::string> overrides;
     bool quiet = false;
+    bool events = false, noEvents = false;  ///< --events / --no-events override [output] events
 };
 
 void printWarnings(const RunConfig& config) {
@@ -64,6 +65,8 @@ void applyCommandLine(RunConfig& config, const RunOptions& o) {
         if (*o.firstReplicate < 0) throw InputError("", 0, 0, "--first-replicate must not be negative");
         config.simulation.first_replicate = static_cast<std::size_t>(*o.firstReplicate);
     }
+    if (o.events) config.output.events = true;
+    if (o.noEvents) config.output.events = false;
     if (config.simulation.first_replicate + config.simulation.replicates > (std::size_t{1} << 32))
         throw InputError("", 0, 0, "replicate indices must stay below 2^32");
 }
@@ -156,7 +159,7 @@ int commandRun(const RunOptions& o, const std::string& commandLine) {
             std::printf("the output limited this run: the %d thread(s) waited %.3g s in all (%.0f%%) for the file writer",
                         threads, waited, 100.0 * waited / (seconds * threads));
             if (writer.writesEventLog())
-                std::printf("; the vesicle event log is %.3g MB ([output] events = false leaves it out)",
+                std::printf("; the vesicle event log is %.3g MB (--no-events leaves it out)",
                             static_cast<double>(writer.eventLogBytes()) / 1e6);
             std::printf("\n");
         }
@@ -262,6 +265,9 @@ int main(int argc, char** argv) {
                        "Index of the first replicate (run an ensemble in parts: the same indices give the same trajectories)");
     runCmd->add_option("--set", run.overrides, "Override a parameter: NAME=VALUE (repeatable)");
     runCmd->add_flag("--quiet,-q", run.quiet, "Print nothing on success");
+    auto* eventsFlag = runCmd->add_flag("--events", run.events,
+                                        "Also log every bud and fusion to /events (ssa, hybrid; sets [output] events = true)");
+    runCmd->add_flag("--no-events", run.noEvents, "Write no vesicle event log (sets [output] events = false)")->excludes(eventsFlag);
 
     std::string checkParams;
     std::vector<std::string> checkOverrides;

@@ -9,7 +9,7 @@ namespace egress {
 
 struct OutputSettings {
     std::string file;          ///< result path; relative paths are relative to the working directory
-    bool events = true;        ///< write the vesicle event log (stochastic methods)
+    bool events = false;       ///< write the per-vesicle event log (stochastic methods): opt-in, see README
     int compression = 0;       ///< gzip level 0..9 for trajectory datasets
 };
 

@@ -23,7 +23,7 @@ KILL_ITERATIONS = 8
 
 def command(out, replicates=300, method="ssa"):
     return [EGRESS, "run", str(ROOT / "params/default.toml"), "--method", method, "--replicates", str(replicates),
-            "--seed", "77", "--threads", "2", "-o", str(out), "--quiet"]
+            "--seed", "77", "--threads", "2", "-o", str(out), "--quiet", "--events"]
 
 
 def datasets(path):

@@ -17,7 +17,8 @@ DEFAULT = ROOT / "params/default.toml"
 
 
 def run(*args):
-    subprocess.run([EGRESS, "run", *map(str, args), "--quiet"], check=True, cwd=ROOT)
+    # --events: bit-identity covers the vesicle event log too (ode writes none either way).
+    subprocess.run([EGRESS, "run", *map(str, args), "--quiet", "--events"], check=True, cwd=ROOT)
 
 
 def datasets(path):

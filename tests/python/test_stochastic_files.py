@@ -1,12 +1,12 @@
 """Result files of the stochastic methods: the vesicle event log (/events) and the vesicle
 counters (contract section 4), read back with h5py and xarray.
 
-`egress run params/default.toml --method ssa --replicates 20 --seed 5` writes one row per bud or
+`egress run params/default.toml --method ssa --replicates 20 --seed 5 --events` writes one row per bud or
 fusion (replicate, time, route, kind, vesicle, load[E, C] over the delivered species C) along the
 dimension `event`, which has no stored values (the row number is the index). Here: the log is readable, it
 accounts exactly for /vesicles/budded and /vesicles/fused at every sample and for the cargo in
 transit, the counters are int64, a second run with the same seed gives the same bytes, the
-hybrid method's file is readable the same way, and `[output] events = false` writes no log.
+hybrid method's file is readable the same way, and the log is written only when asked for.
 
 Environment: EGRESS_BIN (the egress program; default build/release/bin/egress in the source tree),
 EGRESS_SOURCE_DIR (the repository root; default two levels above this file).
@@ -61,14 +61,14 @@ def egress_binary() -> None:
 def ssa_runs(tmp_path_factory) -> tuple[pathlib.Path, pathlib.Path]:
     """Two ssa runs of the default parameters with the same seed."""
     d = tmp_path_factory.mktemp("ssa")
-    args = ("--method", "ssa", "--replicates", str(REPLICATES), "--seed", str(SEED))
+    args = ("--method", "ssa", "--replicates", str(REPLICATES), "--seed", str(SEED), "--events")
     return run(DEFAULT_PARAMS, d / "a.h5", *args), run(DEFAULT_PARAMS, d / "b.h5", *args)
 
 
 @pytest.fixture(scope="module")
 def hybrid_run(tmp_path_factory) -> pathlib.Path:
     d = tmp_path_factory.mktemp("hybrid")
-    return run(DEFAULT_PARAMS, d / "h.h5", "--method", "hybrid", "--replicates", "5", "--seed", str(SEED))
+    return run(DEFAULT_PARAMS, d / "h.h5", "--method", "hybrid", "--replicates", "5", "--seed", str(SEED), "--events")
 
 
 def read_events(f: h5py.File) -> dict[str, np.ndarray]:
@@ -192,7 +192,7 @@ def test_same_seed_gives_identical_amounts_and_events(ssa_runs):
 def test_threads_and_other_seeds(ssa_runs, tmp_path):
     """Bit-identical whatever --threads (contract section 3); another seed gives another run."""
     a = ssa_runs[0]
-    args = ("--method", "ssa", "--replicates", str(REPLICATES))
+    args = ("--method", "ssa", "--replicates", str(REPLICATES), "--events")
     one = run(DEFAULT_PARAMS, tmp_path / "t1.h5", *args, "--seed", str(SEED), "--threads", "1")
     three = run(DEFAULT_PARAMS, tmp_path / "t3.h5", *args, "--seed", str(SEED), "--threads", "3")
     other = run(DEFAULT_PARAMS, tmp_path / "s6.h5", *args, "--seed", str(SEED + 1))
@@ -227,7 +227,8 @@ def test_compressed_event_log_holds_the_same_rows(ssa_runs, tmp_path):
     assert tomllib.loads(text)["output"]["compression"] == 1
     params = tmp_path / "compressed.toml"
     params.write_text(text)
-    compressed = run(params, tmp_path / "gz.h5", "--method", "ssa", "--replicates", str(REPLICATES), "--seed", str(SEED))
+    compressed = run(params, tmp_path / "gz.h5", "--method", "ssa", "--replicates", str(REPLICATES), "--seed", str(SEED),
+                     "--events")
     with h5py.File(ssa_runs[0], "r") as plain, h5py.File(compressed, "r") as gz:
         assert gz["events/time"].compression == "gzip" and plain["events/time"].compression is None
         assert plain["events/time"].shape[0] > 2 * 32768, "the run should fill several chunks"
@@ -238,28 +239,44 @@ def test_compressed_event_log_holds_the_same_rows(ssa_runs, tmp_path):
             assert a.tobytes() == b.tobytes(), f"/events/{name} differs between the uncompressed and the compressed file"
 
 
-def test_events_false_writes_no_event_log(tmp_path):
+def params_with_output_line(tmp_path, line: str) -> pathlib.Path:
+    """The default parameters with the model path made absolute and `line` in their [output] table."""
     text = DEFAULT_PARAMS.read_text()
     params = tomllib.loads(text)
     model = (DEFAULT_PARAMS.parent / params["model"]).resolve()
     assert model.is_file()
-    # Same file with the model path made absolute and `events = false` in its [output] table.
     text = re.sub(r'(?m)^model\s*=\s*".*"$', f'model = "{model.as_posix()}"', text, count=1)
+    text = re.sub(r"(?m)^events\s*=.*$", "", text)  # whatever default.toml says, `line` decides
     if "output" in params:
-        text = re.sub(r"(?m)^\[output\]\s*$", "[output]\nevents = false", text, count=1)
+        text = re.sub(r"(?m)^\[output\]\s*$", f"[output]\n{line}", text, count=1)
     else:
-        text += "\n[output]\nevents = false\n"
-    copy = tmp_path / "no_events.toml"
-    copy.write_text(text)
-    assert tomllib.loads(text)["output"]["events"] is False
+        text += f"\n[output]\n{line}\n"
+    path = tmp_path / "output_line.toml"
+    path.write_text(text)
+    return path
 
-    out = run(copy, tmp_path / "no_events.h5", "--method", "ssa", "--replicates", "3", "--seed", str(SEED))
-    with h5py.File(out, "r") as f:
+
+def has_event_log(path: pathlib.Path) -> bool:
+    with h5py.File(path, "r") as f:
         assert f.attrs["complete"] == 1
-        assert "events" not in f, "[output] events = false still wrote /events"
-        assert f["vesicles/budded"][()].max() > 0, "vesicles still bud; only the log is off"
-    with xr.open_dataset(out, engine="h5netcdf") as ds:
+        assert f["vesicles/budded"][()].max() > 0, "vesicles bud whether or not they are logged"
+        return "events" in f
+
+
+def test_event_log_is_opt_in(tmp_path):
+    """No /events unless asked for ([output] events = true or --events); --no-events wins over the file."""
+    args = ("--method", "ssa", "--replicates", "3", "--seed", str(SEED))
+    silent = params_with_output_line(tmp_path, "")
+    assert "events" not in tomllib.loads(silent.read_text()).get("output", {})
+    assert not has_event_log(run(silent, tmp_path / "default.h5", *args)), "the event log is written without asking"
+    assert has_event_log(run(silent, tmp_path / "flag.h5", *args, "--events")), "--events wrote no log"
+    logging = params_with_output_line(tmp_path, "events = true")
+    assert has_event_log(run(logging, tmp_path / "file.h5", *args)), "[output] events = true wrote no log"
+    assert not has_event_log(run(logging, tmp_path / "off.h5", *args, "--no-events")), "--no-events wrote a log"
+    with xr.open_dataset(tmp_path / "default.h5", engine="h5netcdf") as ds:
         assert "amounts" in ds
+    clash = egress("run", logging, "-o", tmp_path / "clash.h5", "--events", "--no-events", check=False)
+    assert clash.returncode == 2 and "excludes" in clash.stderr.lower(), clash.stderr
 
 
 TWO_DONORS = """
@@ -288,7 +305,7 @@ def test_event_loads_add_cargo_pairs_that_share_an_acceptor(method, tmp_path):
     """Loads are logged by acceptor species: A -> G and B -> G in one vesicle log their sum under G."""
     params = tmp_path / "two_donors.toml"
     params.write_text(TWO_DONORS)
-    out = run(params, tmp_path / "two.h5", "--method", method)
+    out = run(params, tmp_path / "two.h5", "--method", method, "--events")
     with h5py.File(out, "r") as f:
         species = names(f["species"])
         a, b, g = (species.index(s) for s in ("A", "B", "G"))
