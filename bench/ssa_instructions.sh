@@ -12,16 +12,19 @@ command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install va
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 printf "%-14s %16s %16s %12s\n" model "egress Ir/event" "hand Ir/event" "hand/egress"
-for model in birth_death linear_chain default; do
+# default+stream: egress reports every bud and fusion to its observer, as for an event log.
+for model in birth_death linear_chain default default+stream; do
+  stream=()
   case $model in
     birth_death) hand=handBirthDeath ;;
     linear_chain) hand=handChain ;;
     default) hand=handSecretory ;;
+    default+stream) hand=handSecretory stream=(--event-stream) ;;
   esac
   # Count only inside the two functions that simulate (both are called once per trajectory).
   valgrind --tool=callgrind --callgrind-out-file="$WORK/$model.out" \
     --toggle-collect='egress::SsaSolver::run*' --toggle-collect="*$hand*" \
-    "$BENCH" --plain-runs "$RUNS" "$model" > "$WORK/$model.events" 2> "$WORK/$model.log"
+    "$BENCH" --plain-runs "$RUNS" "${model%+stream}" "${stream[@]}" > "$WORK/$model.events" 2> "$WORK/$model.log"
   callgrind_annotate --inclusive=yes "$WORK/$model.out" > "$WORK/$model.txt"
   count() { grep -E "$1" "$WORK/$model.txt" | head -1 | awk '{gsub(",", "", $1); print $1}'; }
   read -r _ _ egressEvents _ handEvents < "$WORK/$model.events"

@@ -7,11 +7,14 @@
 //   default       params/default.toml with method ssa (3 species, 2 vesicle routes), 121 samples
 //
 // For each model, three benchmarks:
-//   ssa/MODEL/egress        makeSimulator(model, settings)->run(replicate, ...): the engine itself
+//   ssa/MODEL/egress        makeSimulator(model, settings)->run(replicate, ...): the engine itself, with
+//                           an observer that takes samples and no vesicle event stream (as a run
+//                           without the event log, the default; the counters are sampled either way)
 //   ssa/MODEL/hand_mt19937  a minimal direct-method loop written for this one model, std::mt19937_64
 //   ssa/MODEL/hand_philox   the same loop with Philox4x32-10 and egress's uniform (53 bits from two
 //                           words), so that the generator is not what separates the two
-// plus hybrid/default/egress (params/default.toml with method hybrid).
+// plus ssa/default/egress_event_stream (the same, reporting every bud and fusion to the observer, as
+// a run with the event log does) and hybrid/default/egress (params/default.toml with method hybrid).
 //
 // Events = reactions + buds + fusions fired (the hand loops count them directly; egress's count is
 // what run() returns, or, with an engine whose run() returns void, the same replicates re-run
@@ -63,13 +66,16 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 class Collector final : public TrajectoryObserver {
 public:
-    Collector(std::size_t species, std::size_t routes, std::size_t samples)
+    /// `eventStream`: whether egress reports every bud and fusion to this observer, as it does to a
+    /// file with the event log on; without it, as to a file without the log (the default).
+    Collector(std::size_t species, std::size_t routes, std::size_t samples, bool eventStream = false)
         : species_(species), routes_(routes), width_(1 + species + routes), capacity_(samples),
-          values_(samples * width_, 0.0) {}
+          values_(samples * width_, 0.0), eventStream_(eventStream) {}
 
     void reset() {
         rows_ = 0;
-        vesicleEvents_ = 0;
+        vesicleEventsReported_ = 0;
+        vesicleEventsCounted_ = 0;
     }
     /// The hand-written loops call this; egress calls sample() below. Same copy either way.
     void record(double time, const double* amounts, const double* inTransit) {
@@ -79,19 +85,30 @@ public:
         std::copy(amounts, amounts + species_, row + 1);
         if (inTransit) std::copy(inTransit, inTransit + routes_, row + 1 + species_);  // null without routes
     }
-    void sample(const Sample& s) override { record(s.time, s.amounts, s.in_transit); }
-    void vesicleEvent(const VesicleEvent&) override { ++vesicleEvents_; }
+    void sample(const Sample& s) override {
+        record(s.time, s.amounts, s.in_transit);
+        // Cumulative counters: the last sample (t_end) holds every bud and fusion of the run.
+        double total = 0.0;
+        for (std::size_t r = 0; r < routes_; ++r) total += s.budded[r] + s.fused[r];
+        vesicleEventsCounted_ = static_cast<std::uint64_t>(total);
+    }
+    void vesicleEvent(const VesicleEvent&) override { ++vesicleEventsReported_; }
+    bool wantsVesicleEvents() const override { return eventStream_; }
 
     std::size_t rows() const { return rows_; }
-    std::uint64_t vesicleEvents() const { return vesicleEvents_; }
+    /// Buds and fusions of the run, by the counters of the last sample.
+    std::uint64_t vesicleEvents() const { return vesicleEventsCounted_; }
+    /// Buds and fusions reported one by one (0 without the event stream).
+    std::uint64_t vesicleEventsReported() const { return vesicleEventsReported_; }
     double at(std::size_t row, std::size_t column) const { return values_[row * width_ + column]; }
     const double* data() const { return values_.data(); }
 
 private:
     std::size_t species_, routes_, width_, capacity_;
     std::vector<double> values_;
+    bool eventStream_;
     std::size_t rows_ = 0;
-    std::uint64_t vesicleEvents_ = 0;
+    std::uint64_t vesicleEventsReported_ = 0, vesicleEventsCounted_ = 0;
 };
 
 // ------------------------------------------------------------------------------------------------
@@ -394,13 +411,13 @@ void setCounters(benchmark::State& state, std::uint64_t events, std::uint64_t ve
     }
 }
 
-void egressRun(benchmark::State& state, const std::string& key) {
+void egressRun(benchmark::State& state, const std::string& key, bool eventStream) {
     const Loaded& l = loaded(key);
     const Model& model = l.config.model;
     const auto simulator = makeSimulator(model, l.settings);
     const std::vector<double> parameters = model.baseParameterValues();
     const std::size_t samples = l.sampleTimes.size();
-    Collector out(model.species.size(), model.routes.size(), samples);
+    Collector out(model.species.size(), model.routes.size(), samples, eventStream);
     const bool ssa = l.settings.method == Method::Ssa;
 
     if (ssa && kRunReturnsCount) {  // the engine's own count against the counting twin, once
@@ -420,12 +437,12 @@ void egressRun(benchmark::State& state, const std::string& key) {
         out.reset();
         events += runCounted(*simulator, replicate++, parameters, out);
         vesicleEvents += out.vesicleEvents();
-        complete = complete && out.rows() == samples;
+        complete = complete && out.rows() == samples && (!eventStream || out.vesicleEventsReported() == out.vesicleEvents());
         benchmark::DoNotOptimize(out.data());
         benchmark::ClobberMemory();
     }
     if (!complete) {
-        state.SkipWithError("a run did not report every grid sample");
+        state.SkipWithError("a run did not report every grid sample (or, with the event stream, every vesicle event)");
         return;
     }
     if (!ssa) events = vesicleEvents;  // hybrid: the discrete events are the vesicle events
@@ -549,6 +566,11 @@ public:
             if (e == 0.0 && mt == 0.0 && ph == 0.0) continue;
             std::printf("%-14s %14.4g %14.4g %14.4g %10.3f %10.3f\n", model, e, mt, ph, mt > 0 ? e / mt : 0.0, ph > 0 ? e / ph : 0.0);
         }
+        const double stream = get(rate_, "ssa/default/egress_event_stream");
+        const double mt = get(rate_, "ssa/default/hand_mt19937"), ph = get(rate_, "ssa/default/hand_philox");
+        if (stream > 0.0)
+            std::printf("%-14s %14.4g %14s %14s %10.3f %10.3f   (every bud and fusion reported, as for an event log)\n",
+                        "default+stream", stream, "", "", mt > 0 ? stream / mt : 0.0, ph > 0 ? stream / ph : 0.0);
         const double hybrid = get(perVesicle_, "hybrid/default/egress"), ssa = get(perVesicle_, "ssa/default/egress");
         if (hybrid > 0.0) {
             std::printf("\nhybrid, default model: %.3g us per vesicle event (bud or fusion)", hybrid * 1e6);
@@ -569,14 +591,14 @@ private:
 /// Philox loop, outside Google Benchmark, printing the events each side fired. Made for
 /// bench/ssa_instructions.sh, which counts instructions under callgrind: a figure that does not
 /// move with the load of a shared machine.
-int plainRuns(std::size_t runs, const std::string& only) {
+int plainRuns(std::size_t runs, const std::string& only, bool eventStream) {
     for (const std::string key : {"birth_death", "linear_chain", "default"}) {
         if (key != only) continue;
         const Loaded& l = loaded(key);
         const Model& m = l.config.model;
         const auto simulator = makeSimulator(m, l.settings);
         const std::vector<double> parameters = m.baseParameterValues();
-        Collector out(m.species.size(), m.routes.size(), l.sampleTimes.size());
+        Collector out(m.species.size(), m.routes.size(), l.sampleTimes.size(), eventStream);
         std::uint64_t egressEvents = 0, handEvents = 0;
         for (std::size_t r = 0; r < runs; ++r) {
             out.reset();
@@ -602,14 +624,19 @@ int plainRuns(std::size_t runs, const std::string& only) {
 double fastest(const std::vector<double>& values) { return values.empty() ? 0.0 : *std::max_element(values.begin(), values.end()); }
 
 int main(int argc, char** argv) {
-    if (argc == 4 && std::string(argv[1]) == "--plain-runs") return plainRuns(std::stoul(argv[2]), argv[3]);
+    if ((argc == 4 || argc == 5) && std::string(argv[1]) == "--plain-runs")
+        return plainRuns(std::stoul(argv[2]), argv[3], argc == 5 && std::string(argv[4]) == "--event-stream");
     for (const std::string model : {"birth_death", "linear_chain", "default"}) {
         const std::string prefix = "ssa/" + model + "/";
-        benchmark::RegisterBenchmark((prefix + "egress").c_str(), egressRun, model)->Unit(benchmark::kMicrosecond)->ComputeStatistics("max", fastest);
+        benchmark::RegisterBenchmark((prefix + "egress").c_str(), egressRun, model, false)->Unit(benchmark::kMicrosecond)->ComputeStatistics("max", fastest);
         benchmark::RegisterBenchmark((prefix + "hand_mt19937").c_str(), handRun<Mt64>, model)->Unit(benchmark::kMicrosecond)->ComputeStatistics("max", fastest);
         benchmark::RegisterBenchmark((prefix + "hand_philox").c_str(), handRun<Philox>, model)->Unit(benchmark::kMicrosecond)->ComputeStatistics("max", fastest);
     }
-    benchmark::RegisterBenchmark("hybrid/default/egress", egressRun, std::string("default_hybrid"))->Unit(benchmark::kMicrosecond)->ComputeStatistics("max", fastest);
+    // The default model once more with every bud and fusion reported to the observer: the engine's
+    // side of the vesicle event log (the file's buffering and writing are in egress_bench_hdf5).
+    benchmark::RegisterBenchmark("ssa/default/egress_event_stream", egressRun, std::string("default"), true)
+        ->Unit(benchmark::kMicrosecond)->ComputeStatistics("max", fastest);
+    benchmark::RegisterBenchmark("hybrid/default/egress", egressRun, std::string("default_hybrid"), false)->Unit(benchmark::kMicrosecond)->ComputeStatistics("max", fastest);
 
     // A display reporter passed in does not see --benchmark_color: honour it (and a pipe) here.
     bool color = isatty(fileno(stdout)) != 0;

@@ -341,6 +341,8 @@ public:
         if (++block_.rows == writer_.chunkRows_) flush();
     }
 
+    bool wantsVesicleEvents() const override { return writer_.writeEvents_; }
+
     __attribute__((flatten)) void vesicleEvent(const VesicleEvent& e) override {
         if (!writer_.writeEvents_) return;
         events_.replicate.push_back(static_cast<std::int64_t>(e.replicate));

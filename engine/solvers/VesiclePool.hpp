@@ -111,14 +111,17 @@ private:
     bool anyDelay_ = false;  ///< without delays nothing ever matures: skip the scan
 };
 
-/// Reports buds and fusions of one replicate to an observer, with the load by acceptor species.
+/// Reports buds and fusions of one replicate to an observer, with the load by acceptor species;
+/// to an observer that does not want them, nothing.
 class VesicleEventReporter {
 public:
     VesicleEventReporter(const Model& model, std::size_t replicate, TrajectoryObserver& observer)
-        : replicate_(replicate), observer_(observer), load_(model.species.size(), 0.0), cargo_(model) {}
+        : replicate_(replicate), observer_(observer), wanted_(observer.wantsVesicleEvents()),
+          load_(model.species.size(), 0.0), cargo_(model) {}
 
     /// `routeLoads[k]` is the load of the route's cargo pair k; pairs sharing an acceptor add up.
     void report(double time, std::size_t route, VesicleEventKind kind, std::uint64_t id, const double* routeLoads) {
+        if (!wanted_) return;
         const std::size_t* const first = cargo_.acceptorsOf(route);
         const std::size_t pairs = cargo_.pairs(route);
         for (std::size_t k = 0; k < pairs; ++k) load_[first[k]] += routeLoads[k];
@@ -136,6 +139,7 @@ public:
 private:
     std::size_t replicate_;
     TrajectoryObserver& observer_;
+    bool wanted_;
     std::vector<double> load_;
     CargoTable cargo_;
 };

@@ -106,6 +106,22 @@ TEST(ReproducibilitySsa, SameSeedGivesBitIdenticalTrajectoriesAndEvents) {
     for (const auto& ev : a.events) EXPECT_EQ(ev.replicate, 2u);
 }
 
+// An observer that declines vesicle events (a file without the event log) gets no events and the
+// same samples: reporting draws nothing from the stream and changes no state.
+TEST(ReproducibilitySsaAndHybrid, SamplesDoNotDependOnWhetherEventsAreReported) {
+    for (const Method method : {Method::Ssa, Method::Hybrid}) {
+        RunConfig c = loadText(kParams);
+        c.simulation.method = method;
+        const Trajectory withEvents = runReplicate(c, 1, true), without = runReplicate(c, 1, false);
+        ASSERT_GT(withEvents.events.size(), 20u);
+        EXPECT_EQ(without.eventCalls, 0u) << "events were assembled for an observer that declined them";
+        Trajectory samplesOnly = withEvents;
+        samplesOnly.events.clear();
+        samplesOnly.eventLoads.clear();
+        EXPECT_EQ(difference(samplesOnly, without), "") << (method == Method::Ssa ? "ssa" : "hybrid");
+    }
+}
+
 TEST(ReproducibilitySsa, ReplicateDependsOnlyOnSeedAndIndex) {
     const RunConfig c = loadText(kParams);
     const auto base = c.model.baseParameterValues();

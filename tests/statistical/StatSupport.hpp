@@ -226,6 +226,7 @@ public:
     void vesicleEvent(const VesicleEvent& ev) override {
         if (onEvent) onEvent(ev);
     }
+    bool wantsVesicleEvents() const override { return static_cast<bool>(onEvent); }  // asked as a run starts
     void replicateFinished(std::size_t r) override {
         if (onFinished) onFinished(r);
     }

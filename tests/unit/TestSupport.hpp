@@ -45,12 +45,15 @@ struct Trajectory : TrajectoryObserver {
         inTransit.emplace_back(s.in_transit, s.in_transit + routes);
         if (s.membrane_area) area.emplace_back(s.membrane_area, s.membrane_area + compartments);
     }
+    std::size_t eventCalls = 0;                  ///< vesicleEvent() calls, kept or not
     void vesicleEvent(const VesicleEvent& e) override {
+        ++eventCalls;
         if (!keepEvents) return;
         events.push_back(e);
         events.back().load = nullptr;
         eventLoads.emplace_back(e.load, e.load + species);
     }
+    bool wantsVesicleEvents() const override { return keepEvents; }
     void replicateFinished(std::size_t) override { ++finished; }
 };
 
