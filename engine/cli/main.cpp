@@ -221,6 +221,9 @@ int commandInfo(const std::string& path) {
     std::printf("\n  vesicle routes:");
     for (const auto& n : s.routes) std::printf(" %s", n.c_str());
     std::printf("\n");
+    if (s.hasEventLog && s.vesicleEvents >= 0) std::printf("  vesicle event log (/events): %lld events\n", static_cast<long long>(s.vesicleEvents));
+    else if (s.hasEventLog) std::printf("  vesicle event log (/events): count not recorded\n");
+    else if (s.method != "ode") std::printf("  no vesicle event log (egress run --events writes one)\n");
     if (!s.complete) {
         std::cerr << path << ": error: the result is incomplete: the run that wrote it did not finish\n";
         return 1;

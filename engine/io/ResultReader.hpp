@@ -21,6 +21,8 @@ struct ResultSummary {
     std::size_t replicates = 0;
     std::vector<double> initialAmounts;  ///< replicate 0 at the first time; empty if not complete
     std::vector<double> finalAmounts;    ///< replicate 0 at the last time; empty if not complete
+    bool hasEventLog = false;             ///< /events exists
+    std::int64_t vesicleEvents = -1;      ///< its rows, when it says (attribute count)
 };
 
 /// Throws InputError when the file is not an HDF5 file or not an egress result.

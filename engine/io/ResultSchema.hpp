@@ -21,7 +21,10 @@ inline constexpr const char* kInTransit = "vesicles/in_transit";            // [
 inline constexpr const char* kCargoInTransit = "vesicles/cargo_in_transit"; // [R, T, S] molecules
 inline constexpr const char* kMembraneArea = "membrane_area";               // [R, T, C] um^2
 // /events/{replicate, time, route, kind, vesicle} [E], cargo [C] and load [E, C] along the value-less
-// dimension /events/event: stochastic methods.
+// dimension /events/event: stochastic methods with the event log on. The group's attribute
+// `count` is E.
+inline constexpr const char* kEventGroup = "events";
+inline constexpr const char* kEventCountAttribute = "count";
 
 /// Root attribute set to 1 as the last write before the file gets its final name.
 inline constexpr const char* kCompleteAttribute = "complete";

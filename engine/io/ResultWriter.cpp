@@ -211,7 +211,7 @@ ResultWriter::ResultWriter(std::string path, const RunConfig& config, const RunP
             cargoNames.push_back(model.species[s].name);
         }
     if (writeEvents_) {
-        eventGroup_ = h5::Handle(h5::check(H5Gcreate2(file_, "events", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /events"), H5Gclose);
+        eventGroup_ = h5::Handle(h5::check(H5Gcreate2(file_, schema::kEventGroup, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /events"), H5Gclose);
         const std::size_t C = cargoSpecies_.size();
         const hsize_t zero[2] = {0, C}, unlimited[2] = {H5S_UNLIMITED, C};
         auto column = [&](const char* name, hid_t type, int rank) {
@@ -654,7 +654,7 @@ void ResultWriter::writePendingEventChunk() {
 
 void ResultWriter::finishEventLog() {
     writePendingEventChunk();  // the last, partial chunk
-    h5::writeInt64Attribute(eventGroup_, "count", static_cast<std::int64_t>(eventsWritten_), path_);
+    h5::writeInt64Attribute(eventGroup_, schema::kEventCountAttribute, static_cast<std::int64_t>(eventsWritten_), path_);
     const std::string name = dimensionWithoutValuesName(eventsWritten_);
     h5::Handle attribute(h5::check(H5Aopen(eventColumns_.index, "NAME", H5P_DEFAULT), path_, "open /events/event NAME"),
                          H5Aclose);

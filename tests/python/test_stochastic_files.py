@@ -275,6 +275,13 @@ def test_event_log_is_opt_in(tmp_path):
     assert not has_event_log(run(logging, tmp_path / "off.h5", *args, "--no-events")), "--no-events wrote a log"
     with xr.open_dataset(tmp_path / "default.h5", engine="h5netcdf") as ds:
         assert "amounts" in ds
+    # Logging changes nothing else; egress info says whether a file has the log.
+    with h5py.File(tmp_path / "default.h5", "r") as off, h5py.File(tmp_path / "flag.h5", "r") as on:
+        for name in ("amounts", "vesicles/budded", "vesicles/fused", "vesicles/cargo_in_transit"):
+            assert off[name][()].tobytes() == on[name][()].tobytes(), f"/{name} depends on the event log"
+        logged = int(on["events"].attrs["count"])
+    assert "no vesicle event log" in egress("info", tmp_path / "default.h5").stdout
+    assert f"vesicle event log (/events): {logged} events" in egress("info", tmp_path / "flag.h5").stdout
     clash = egress("run", logging, "-o", tmp_path / "clash.h5", "--events", "--no-events", check=False)
     assert clash.returncode == 2 and "excludes" in clash.stderr.lower(), clash.stderr
 
