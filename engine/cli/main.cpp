@@ -66,6 +66,8 @@ void applyCommandLine(RunConfig& config, const RunOptions& o) {
         config.simulation.first_replicate = static_cast<std::size_t>(*o.firstReplicate);
     }
     if (o.events) config.output.events = true;
+    if (o.events && config.simulation.method == Method::Ode)
+        config.warnings.push_back("warning: --events: the ode method has no discrete vesicle events; no event log is written");
     if (o.noEvents) config.output.events = false;
     if (config.simulation.first_replicate + config.simulation.replicates > (std::size_t{1} << 32))
         throw InputError("", 0, 0, "replicate indices must stay below 2^32");
@@ -223,7 +225,7 @@ int commandInfo(const std::string& path) {
     std::printf("\n");
     if (s.hasEventLog && s.vesicleEvents >= 0) std::printf("  vesicle event log (/events): %lld events\n", static_cast<long long>(s.vesicleEvents));
     else if (s.hasEventLog) std::printf("  vesicle event log (/events): count not recorded\n");
-    else if (s.method != "ode") std::printf("  no vesicle event log (egress run --events writes one)\n");
+    else if (s.method == "ssa" || s.method == "hybrid") std::printf("  no vesicle event log (egress run --events writes one)\n");
     if (!s.complete) {
         std::cerr << path << ": error: the result is incomplete: the run that wrote it did not finish\n";
         return 1;

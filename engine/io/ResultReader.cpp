@@ -36,8 +36,8 @@ ResultSummary readResultSummary(const std::string& path) {
     h5::readInt64Attribute(file, "replicates_finished", s.replicatesFinished);
     if (H5Lexists(file, schema::kEventGroup, H5P_DEFAULT) > 0) {
         h5::Handle events(H5Gopen2(file, schema::kEventGroup, H5P_DEFAULT), H5Gclose);
-        s.hasEventLog = true;
-        if (events.get() >= 0) h5::readInt64Attribute(events, schema::kEventCountAttribute, s.vesicleEvents);
+        s.hasEventLog = events.get() >= 0;
+        if (s.hasEventLog) h5::readInt64Attribute(events, schema::kEventCountAttribute, s.vesicleEvents);
     }
 
     try {

@@ -21,9 +21,10 @@ EGRESS = os.environ.get("EGRESS_BIN", str(ROOT / "build/release/bin/egress"))
 KILL_ITERATIONS = 8
 
 
-def command(out, replicates=300, method="ssa"):
+def command(out, replicates=300, method="ssa", log=True):
+    """log: with the vesicle event log (a second writer thread and queue) or without (the default)."""
     return [EGRESS, "run", str(ROOT / "params/default.toml"), "--method", method, "--replicates", str(replicates),
-            "--seed", "77", "--threads", "2", "-o", str(out), "--quiet", "--events"]
+            "--seed", "77", "--threads", "2", "-o", str(out), "--quiet", "--events" if log else "--no-events"]
 
 
 def datasets(path):
@@ -70,14 +71,15 @@ def test_sigkill_at_random_moments_never_leaves_a_complete_looking_file(tmp_path
         assert all(np.array_equal(v, reference[k]) for k, v in rerun.items())
 
 
+@pytest.mark.parametrize("log", [True, False], ids=["event-log", "no-event-log"])
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_stop_signals_keep_finished_replicates_marked_incomplete(tmp_path, sig):
+def test_stop_signals_keep_finished_replicates_marked_incomplete(tmp_path, sig, log):
     # hybrid replicates take milliseconds each, so the signal lands mid-run
     full = tmp_path / "full.h5"
-    subprocess.run(command(full, replicates=400, method="hybrid"), check=True)
+    subprocess.run(command(full, replicates=400, method="hybrid", log=log), check=True)
     reference = datasets(full)
     out = tmp_path / "stopped.h5"
-    proc = subprocess.Popen(command(out, replicates=400, method="hybrid"), stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(command(out, replicates=400, method="hybrid", log=log), stderr=subprocess.PIPE, text=True)
     time.sleep(0.5)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=120)
@@ -95,18 +97,20 @@ def test_stop_signals_keep_finished_replicates_marked_incomplete(tmp_path, sig):
         assert f.attrs["replicates_finished"] == finished.sum() < len(finished)
         for name in ("amounts", "vesicles/budded", "vesicles/fused", "membrane_area"):
             assert np.array_equal(f[name][:][finished], reference[name][finished]), name
-        # The events kept are exactly the finished replicates' events.
-        keep = np.isin(reference["events/replicate"], np.flatnonzero(finished))
-        assert np.array_equal(f["events/time"][:], reference["events/time"][keep])
+        assert ("events" in f) == log
+        if log:  # the events kept are exactly the finished replicates' events
+            keep = np.isin(reference["events/replicate"], np.flatnonzero(finished))
+            assert np.array_equal(f["events/time"][:], reference["events/time"][keep])
 
 
-def test_full_disk_is_an_error_and_leaves_nothing(tmp_path):
+@pytest.mark.parametrize("log", [True, False], ids=["event-log", "no-event-log"])
+def test_full_disk_is_an_error_and_leaves_nothing(tmp_path, log):
     out = tmp_path / "full.h5"
 
     def small_file_limit():
         resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
 
-    proc = subprocess.run(command(out, replicates=50), capture_output=True, text=True, preexec_fn=small_file_limit)
+    proc = subprocess.run(command(out, replicates=50, log=log), capture_output=True, text=True, preexec_fn=small_file_limit)
     assert proc.returncode == 1, proc.stderr
     assert "error:" in proc.stderr and str(out) in proc.stderr
     assert not out.exists()

@@ -16,9 +16,9 @@ EGRESS = os.environ.get("EGRESS_BIN", str(ROOT / "build/release/bin/egress"))
 DEFAULT = ROOT / "params/default.toml"
 
 
-def run(*args):
-    # --events: bit-identity covers the vesicle event log too (ode writes none either way).
-    subprocess.run([EGRESS, "run", *map(str, args), "--quiet", "--events"], check=True, cwd=ROOT)
+def run(*args, log=True):
+    # log: bit-identity covers the vesicle event log too (ode writes none either way).
+    subprocess.run([EGRESS, "run", *map(str, args), "--quiet", "--events" if log else "--no-events"], check=True, cwd=ROOT)
 
 
 def datasets(path):
@@ -38,13 +38,14 @@ def variable_params(tmp_path):
     return path
 
 
+@pytest.mark.parametrize("log", [True, False], ids=["event-log", "no-event-log"])
 @pytest.mark.parametrize("method", ["ssa", "hybrid"])
-def test_bit_identical_for_1_2_and_4_threads(tmp_path, method):
+def test_bit_identical_for_1_2_and_4_threads(tmp_path, method, log):
     params = variable_params(tmp_path)
     files = []
     for threads in (1, 2, 4):
         out = tmp_path / f"{method}-{threads}.h5"
-        run(params, "--method", method, "--replicates", 12, "--seed", 42, "--threads", threads, "-o", out)
+        run(params, "--method", method, "--replicates", 12, "--seed", 42, "--threads", threads, "-o", out, log=log)
         files.append(datasets(out))
     for other in files[1:]:
         assert sorted(other) == sorted(files[0])

@@ -239,7 +239,7 @@ def test_compressed_event_log_holds_the_same_rows(ssa_runs, tmp_path):
             assert a.tobytes() == b.tobytes(), f"/events/{name} differs between the uncompressed and the compressed file"
 
 
-def params_with_output_line(tmp_path, line: str) -> pathlib.Path:
+def params_with_output_line(tmp_path, line: str, name: str) -> pathlib.Path:
     """The default parameters with the model path made absolute and `line` in their [output] table."""
     text = DEFAULT_PARAMS.read_text()
     params = tomllib.loads(text)
@@ -251,7 +251,7 @@ def params_with_output_line(tmp_path, line: str) -> pathlib.Path:
         text = re.sub(r"(?m)^\[output\]\s*$", f"[output]\n{line}", text, count=1)
     else:
         text += f"\n[output]\n{line}\n"
-    path = tmp_path / "output_line.toml"
+    path = tmp_path / name
     path.write_text(text)
     return path
 
@@ -264,15 +264,18 @@ def has_event_log(path: pathlib.Path) -> bool:
 
 
 def test_event_log_is_opt_in(tmp_path):
-    """No /events unless asked for ([output] events = true or --events); --no-events wins over the file."""
+    """No /events unless asked for ([output] events = true or --events); a flag wins over the file."""
     args = ("--method", "ssa", "--replicates", "3", "--seed", str(SEED))
-    silent = params_with_output_line(tmp_path, "")
+    silent = params_with_output_line(tmp_path, "", "silent.toml")
     assert "events" not in tomllib.loads(silent.read_text()).get("output", {})
     assert not has_event_log(run(silent, tmp_path / "default.h5", *args)), "the event log is written without asking"
     assert has_event_log(run(silent, tmp_path / "flag.h5", *args, "--events")), "--events wrote no log"
-    logging = params_with_output_line(tmp_path, "events = true")
+    logging = params_with_output_line(tmp_path, "events = true", "logging.toml")
     assert has_event_log(run(logging, tmp_path / "file.h5", *args)), "[output] events = true wrote no log"
     assert not has_event_log(run(logging, tmp_path / "off.h5", *args, "--no-events")), "--no-events wrote a log"
+    declining = params_with_output_line(tmp_path, "events = false", "declining.toml")
+    assert not has_event_log(run(declining, tmp_path / "declined.h5", *args)), "[output] events = false wrote a log"
+    assert has_event_log(run(declining, tmp_path / "overridden.h5", *args, "--events")), "--events lost to the file"
     with xr.open_dataset(tmp_path / "default.h5", engine="h5netcdf") as ds:
         assert "amounts" in ds
     # Logging changes nothing else; egress info says whether a file has the log.
@@ -282,6 +285,10 @@ def test_event_log_is_opt_in(tmp_path):
         logged = int(on["events"].attrs["count"])
     assert "no vesicle event log" in egress("info", tmp_path / "default.h5").stdout
     assert f"vesicle event log (/events): {logged} events" in egress("info", tmp_path / "flag.h5").stdout
+    ode = egress("run", silent, "-o", tmp_path / "ode.h5", "--method", "ode", "--events", "--quiet")
+    assert "the ode method has no discrete vesicle events" in ode.stderr, ode.stderr
+    with h5py.File(tmp_path / "ode.h5", "r") as f:
+        assert "events" not in f
     clash = egress("run", logging, "-o", tmp_path / "clash.h5", "--events", "--no-events", check=False)
     assert clash.returncode == 2 and "excludes" in clash.stderr.lower(), clash.stderr
 
