@@ -41,7 +41,8 @@ public:
     virtual void sample(const Sample& s) = 0;
     virtual void vesicleEvent(const VesicleEvent&) {}
     /// False when vesicleEvent() would drop every event (no event log): the methods then skip
-    /// assembling them, which is a tenth of an ssa event of the default model. Asked once per replicate.
+    /// assembling them, about 6% of the instructions of an ssa event of the default model
+    /// (bench/ssa_instructions.sh). Asked once per replicate.
     virtual bool wantsVesicleEvents() const { return true; }
     virtual void replicateFinished(std::size_t /*replicate*/) {}
 };
