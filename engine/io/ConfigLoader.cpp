@@ -12,7 +12,7 @@
 #include <toml++/toml.h>
 
 #include "core/Error.hpp"
-#include "core/Timeline.hpp"
+#include "core/ModelValidator.hpp"
 
 #ifndef EGRESS_MODELS_DIR
 #define EGRESS_MODELS_DIR ""
@@ -284,6 +284,7 @@ public:
         readPerturbations(root);
         readEvents(root);
         readOutput(root);
+        checkValues();
         checkUnits();
         checkUnused();
         semanticWarnings();
@@ -491,8 +492,11 @@ private:
         }
     }
 
+    /// Reads a value that is a parameter name or a literal; `useKey` (core/ModelValidator.hpp)
+    /// remembers where it was written, so a value problem found later points here.
     void refValue(const Document& doc, const toml::node& n, const std::string& field, ValueRef& target,
-                  bool probability = false) {
+                  const std::string& useKey = "") {
+        if (!useKey.empty()) useSites_[useKey] = UseSite{&doc, n.source(), field};
         const Model& m = config_.model;
         if (const auto* str = n.as_string()) {
             const std::string name = str->get();
@@ -500,19 +504,9 @@ private:
             if (!pi) doc.fail(n, field, "unknown parameter '" + name + "'" + didYouMean(name, names(m.parameters)));
             target = ValueRef::ofParameter(*pi);
             used_.insert(*pi);
-            if (probability) probabilities_.insert(*pi);
-            const Parameter& pp = m.parameters[*pi];
-            if (probability && pp.distribution != Distribution::Fixed && pp.cv > 0.0 &&
-                (pp.distribution != Distribution::Uniform || pp.value * (1.0 + std::sqrt(3.0) * pp.cv) > 1.0))
-                doc.fail(n, field, "parameter '" + name + "' is a capture probability; its cell-to-cell distribution could draw values above 1 (use uniform with value * (1 + sqrt(3) cv) <= 1)");
-            if (probability && m.parameters[*pi].value > 1.0)
-                doc.fail(n, field, "parameter '" + name + "' is a probability and must lie in [0, 1] (is " +
-                                       Document::formatNumber(m.parameters[*pi].value) +
-                                       (overridden_.count(*pi) ? ", from --set" : "") + ")");
             return;
         }
         target = ValueRef::constant(doc.nonNegative(n, field));
-        if (probability && target.literal > 1.0) doc.fail(n, field, "a probability must lie in [0, 1]");
     }
 
     std::size_t speciesRef(const Document& doc, const toml::source_region& at, const std::string& field, const std::string& name) {
@@ -568,7 +562,7 @@ private:
 
     /// Reads law = ... and its keys from `t` into `law`; `ownKeys` are the table's other keys.
     void readLaw(const Document& doc, const toml::table& t, const std::string& field, RateLaw& law,
-                 std::vector<std::string> ownKeys) {
+                 std::vector<std::string> ownKeys, const std::string& useKey) {
         std::string lawName = "mass_action";
         if (const auto* ln = t.get("law")) lawName = doc.string(*ln, field + ".law");
         const std::map<std::string, std::vector<std::string>> lawKeys{
@@ -597,10 +591,7 @@ private:
         } else {
             law.kind = lawName == "hill" ? RateLawKind::Hill : RateLawKind::MichaelisMenten;
             refValue(doc, doc.require(t, "vmax", field), field + ".vmax", law.vmax);
-            refValue(doc, doc.require(t, "km", field), field + ".km", law.km);
-            // km = 0 makes S/(km + S) undefined at S = 0.
-            if (model().valueOf(law.km, model().baseParameterValues()) <= 0.0)
-                doc.fail(*t.get("km"), field + ".km", "must be positive (the rate is undefined at S = 0 when km = 0)");
+            refValue(doc, doc.require(t, "km", field), field + ".km", law.km, useKey + "km");
             if (law.kind == RateLawKind::Hill) refValue(doc, doc.require(t, "n", field), field + ".n", law.n);
         }
         if (const auto* sn = t.get("substrate")) {
@@ -624,7 +615,8 @@ private:
             doc.fail(en, field + ".equation", "malformed equation '" + eq + "': expected 'REACTANTS -> PRODUCTS' with one '->'");
         r.reactants = parseSide(doc, en, field + ".equation", eq.substr(0, arrow));
         r.products = parseSide(doc, en, field + ".equation", eq.substr(arrow + 2));
-        readLaw(doc, t, field, r.law, {"name", "equation", "description"});
+        readLaw(doc, t, field, r.law, {"name", "equation", "description"},
+                "reaction:" + std::to_string(config_.model.reactions.size()) + ":");
         if (r.law.kind == RateLawKind::MassAction) {
             if (r.law.substrate) doc.fail(*t.get("substrate"), field + ".substrate", "mass_action reactions take their reactants from the equation; 'substrate' is for michaelis_menten, hill and budding laws");
             r.law.order = r.reactants;
@@ -654,7 +646,8 @@ private:
         r.from = compartment("from");
         r.to = compartment("to");
         const auto& bn = doc.require(t, "budding", field);
-        readLaw(doc, doc.table(bn, field + ".budding"), field + ".budding", r.budding, {});
+        const std::string routeKey = "route:" + std::to_string(m.routes.size()) + ":";
+        readLaw(doc, doc.table(bn, field + ".budding"), field + ".budding", r.budding, {}, routeKey + "budding.");
         if (r.budding.kind == RateLawKind::MassAction) {
             if (r.budding.substrate) r.budding.order.push_back(SpeciesCount{*r.budding.substrate, 1});
         } else if (!r.budding.substrate) {
@@ -675,7 +668,7 @@ private:
                 r.cargo.push_back(pair);
             }
         }
-        if (const auto* c = t.get("capture")) refValue(doc, *c, field + ".capture", r.capture, /*probability=*/true);
+        if (const auto* c = t.get("capture")) refValue(doc, *c, field + ".capture", r.capture, routeKey + "capture");
         else if (!r.cargo.empty()) doc.fail(t.source(), field, "missing required key 'capture' (the route carries cargo)");
         refValue(doc, doc.require(t, "fusion_rate", field), field + ".fusion_rate", r.fusion_rate);
         if (const auto* d = t.get("delay")) r.delay = doc.nonNegative(*d, field + ".delay");
@@ -771,28 +764,29 @@ private:
             m.perturbations.push_back(p);
             perturbationNodes_.push_back(&t);
         }
-        checkProbabilitiesUnderPerturbation();
     }
 
-    /// A perturbation may not push a capture probability out of [0, 1] at any time of the run;
-    /// the values in force only change at perturbation starts.
-    void checkProbabilitiesUnderPerturbation() {
+    /// The semantic checks of every value (core/ModelValidator.hpp), placed where the value
+    /// that breaks them was written: a perturbation's key, the use of a value, or a parameter.
+    void checkValues() {
         const Model& m = config_.model;
-        const Timeline timeline(m, config_.simulation.t_end);
-        const auto base = m.baseParameterValues();
-        for (std::size_t i = 0; i < m.perturbations.size(); ++i) {
-            const Perturbation& p = m.perturbations[i];
-            if (!probabilities_.count(p.parameter)) continue;
-            const double value = timeline.parametersAt(p.start, base)[p.parameter];
-            if (value > 1.0) {
-                const auto& t = *perturbationNodes_[i];
-                const char* key = p.mode == PerturbationMode::Scale ? "scale" : "value";
-                params_->fail(*t.get(key), "perturbations[" + std::to_string(i) + "]." + key,
-                              "makes '" + m.parameters[p.parameter].name + "', a capture probability, " +
-                                  Document::formatNumber(value) + " from t = " + Document::formatNumber(p.start) +
-                                  " s; it must stay in [0, 1]");
-            }
+        const auto problems = checkModelValues(m, config_.simulation.t_end);
+        if (problems.empty()) return;
+        const ValueProblem& p = problems.front();
+        if (p.perturbation) {
+            const auto& t = *perturbationNodes_[*p.perturbation];
+            const char* key = m.perturbations[*p.perturbation].mode == PerturbationMode::Scale ? "scale" : "value";
+            params_->fail(*t.get(key), "perturbations[" + std::to_string(*p.perturbation) + "]." + key, p.message);
         }
+        std::string message = p.message;
+        if (p.parameter && overridden_.count(*p.parameter)) message += " (from --set)";
+        if (const auto site = useSites_.find(p.use.key); site != useSites_.end())
+            site->second.document->fail(site->second.at, site->second.field, message);
+        if (p.parameter) {
+            const auto& site = sites_[*p.parameter];
+            site.document->fail(site.key, "parameters." + m.parameters[*p.parameter].name, message);
+        }
+        throw InputError(params_->path(), 0, 0, message);
     }
 
     void readEvents(const toml::table& root) {
@@ -923,7 +917,12 @@ private:
     std::vector<const toml::table*> perturbationNodes_;  ///< parallel to config_.model.perturbations
     std::vector<ParameterSite> sites_;  ///< parallel to config_.model.parameters
     std::set<std::size_t> used_;
-    std::set<std::size_t> probabilities_;  ///< parameters used as a capture probability
+    struct UseSite {
+        const Document* document;
+        toml::source_region at;
+        std::string field;
+    };
+    std::map<std::string, UseSite> useSites_;  ///< by ValueUse::key
     std::set<std::size_t> overridden_;     ///< parameters given by --set
 };
 
