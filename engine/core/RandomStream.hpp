@@ -16,6 +16,8 @@ namespace egress {
 enum class StreamPurpose : std::uint32_t {
     Trajectory = 0,       ///< the events of one replicate's trajectory
     CellVariability = 1,  ///< parameter values drawn for one replicate (cell)
+    SweepDesign = 2,      ///< the random parts of a sweep's sampling design (core/SweepDesign.hpp)
+    SweepPoint = 3,       ///< a sweep point's own seed (core/Sweep.hpp): the replicate word holds the point
 };
 
 class RandomStream {
