@@ -4,7 +4,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -12,11 +15,14 @@
 
 #include "core/Error.hpp"
 #include "core/Interrupt.hpp"
+#include "driver/SweepRunner.hpp"
 #include "io/ConfigLoader.hpp"
 #include "io/Hdf5.hpp"
 #include "io/PathwayGraph.hpp"
 #include "io/ResultReader.hpp"
 #include "io/ResultWriter.hpp"
+#include "io/SweepFile.hpp"
+#include "io/SweepLoader.hpp"
 #include "solvers/Ensemble.hpp"
 #include "solvers/Simulator.hpp"
 
@@ -174,7 +180,33 @@ int commandRun(const RunOptions& o, const std::string& commandLine) {
     return 0;
 }
 
+int commandCheckSweep(const std::string& path) {
+    const SweepConfig config = loadSweepConfig(path);
+    for (const auto& w : config.warnings) std::cerr << w << "\n";
+    checkSweepPointsForMethod(config);
+    const auto& sim = config.base.simulation;
+    std::printf("%s: OK (sweep %s)\n", path.c_str(), config.sweepId.c_str());
+    std::printf("base: model '%s', method %s, t_end %g s, output every %g s, %zu replicate(s) per point, seed %llu\n",
+                config.base.model.name.c_str(), methodName(sim.method), sim.t_end, sim.output_interval, sim.replicates,
+                static_cast<unsigned long long>(sim.seed));
+    std::printf("design %s%s: %zu points, %s random streams\n", sweepDesignName(config.spec.design),
+                config.spec.saltelli ? " (Saltelli blocks)" : "", config.points.count,
+                config.spec.streams == SweepStreams::Common ? "common" : "independent");
+    for (std::size_t a = 0; a < config.spec.axes.size(); ++a) {
+        double lo = config.points.value(0, a), hi = lo;
+        for (std::size_t p = 0; p < config.points.count; ++p) {
+            lo = std::min(lo, config.points.value(p, a));
+            hi = std::max(hi, config.points.value(p, a));
+        }
+        std::printf("  axis %-28s (%s) %g .. %g\n", config.spec.axes[a].name.c_str(), axisTargetName(config.spec.axes[a].target), lo, hi);
+    }
+    for (const auto& m : config.metrics) std::printf("  metric %-26s %s\n", m.name.c_str(), m.definition.c_str());
+    if (config.trajectories) std::printf("  trajectories kept: %zu samples per replicate\n", sim.sampleCount());
+    return 0;
+}
+
 int commandCheck(const std::string& params, const std::vector<std::string>& overrides) {
+    if (overrides.empty() && isSweepFile(params)) return commandCheckSweep(params);
     const RunConfig config = loadRunConfig(params, overrides);
     printWarnings(config);
     makeSimulator(config.model, config.simulation);  // the method's own checks (whole molecules for ssa)
@@ -233,6 +265,214 @@ int commandInfo(const std::string& path) {
     return 0;
 }
 
+
+struct SweepOptions {
+    std::string sweep;
+    std::string directory;
+    std::optional<std::int64_t> shard, of;
+    int threads = -1;  ///< -1: not given (SLURM_CPUS_PER_TASK, else all cores)
+    bool quiet = false;
+    std::string emitSlurm;
+    std::int64_t arraySize = 0;
+    std::int64_t cpusPerTask = 0;
+    std::string time = "01:00:00", mem = "4G", partition, mergeOutput;
+};
+
+std::string defaultShardDirectory(const std::string& sweep) {
+    return std::filesystem::path(sweep).stem().string() + ".shards";
+}
+
+/// An environment variable as a non-negative integer; nullopt when unset, InputError when malformed.
+std::optional<std::int64_t> environmentInteger(const char* name) {
+    const char* text = std::getenv(name);
+    if (!text || !*text) return std::nullopt;
+    char* end = nullptr;
+    const long long v = std::strtoll(text, &end, 10);
+    if (*end != '\0' || v < 0) throw InputError("", 0, 0, std::string("environment variable ") + name + "='" + text + "' is not a non-negative integer");
+    return v;
+}
+
+/// The program's own path, for scripts that must call this very egress.
+std::string selfPath() {
+    std::error_code ec;
+    const auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return ec ? std::string("egress") : p.string();
+}
+
+std::string shellQuote(const std::string& s) {
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+int commandEmitSlurm(const SweepOptions& o, const std::string& commandLine) {
+    const SweepConfig config = loadSweepConfig(o.sweep);
+    checkSweepPointsForMethod(config);
+    namespace fs = std::filesystem;
+    const std::size_t points = config.points.count;
+    if (o.arraySize < 0) throw InputError("", 0, 0, "--array-size must be positive");
+    const std::size_t tasks = o.arraySize > 0 ? static_cast<std::size_t>(o.arraySize) : std::min<std::size_t>(points, 100);
+    if (tasks > points)
+        throw InputError("", 0, 0, "--array-size " + std::to_string(tasks) + " is more than the sweep's " + std::to_string(points) + " points");
+    if (o.cpusPerTask < 0) throw InputError("", 0, 0, "--cpus-per-task must be positive");
+    const std::int64_t cpus = o.cpusPerTask > 0 ? o.cpusPerTask : 1;
+    for (const auto& [flag, value] : {std::pair<const char*, std::string>{"--time", o.time}, {"--mem", o.mem}, {"--partition", o.partition}})
+        if (value.find_first_of("\n'\"\\ ") != std::string::npos) throw InputError("", 0, 0, std::string(flag) + " '" + value + "': no spaces, quotes or newlines");
+    const fs::path cwd = fs::current_path();
+    const fs::path shards = fs::absolute(o.directory.empty() ? defaultShardDirectory(o.sweep) : o.directory);
+    const fs::path merged = fs::absolute(o.mergeOutput.empty() ? (shards.parent_path() / (fs::path(o.sweep).stem().string() + ".h5")) : fs::path(o.mergeOutput));
+    std::error_code ec;
+    fs::create_directories(shards, ec);  // SLURM writes the tasks' logs there, and does not create it
+    if (ec) throw IoError(shards.string() + ": cannot create the shard directory: " + ec.message());
+    const std::string egress = selfPath();
+    std::string partitionLine = o.partition.empty() ? "" : "#SBATCH --partition=" + o.partition + "\n";
+    std::string partitionFlag = o.partition.empty() ? "" : " --partition=" + o.partition;
+    std::string script;
+    script += "#!/bin/bash\n";
+    script += "# An egress sweep as a SLURM job array: " + std::to_string(points) + " points of sweep " + config.sweepId + " in " +
+              std::to_string(tasks) + " shards (task I runs points I, I+" + std::to_string(tasks) + ", ...).\n";
+    script += "# Written by: " + commandLine + "\n#\n";
+    script += "# Submit the whole sweep, the array and then the merge once every task has succeeded:\n#     bash " +
+              fs::path(o.emitSlurm).filename().string() + "\n";
+    script += "# 'sbatch " + fs::path(o.emitSlurm).filename().string() + "' submits the array alone. A task that failed can be resubmitted\n";
+    script += "# alone (sbatch --array=I " + fs::path(o.emitSlurm).filename().string() + "); finished shards are verified and skipped. Merge by hand with\n#     " + egress + " merge " +
+              shards.string() + " -o " + merged.string() + "\n";
+    script += "#SBATCH --job-name=egress-sweep\n";
+    script += "#SBATCH --array=0-" + std::to_string(tasks - 1) + "\n";
+    script += "#SBATCH --ntasks=1\n";
+    script += "#SBATCH --cpus-per-task=" + std::to_string(cpus) + "\n";
+    script += "#SBATCH --time=" + o.time + "\n";
+    script += "#SBATCH --mem=" + o.mem + "\n";
+    script += partitionLine;
+    script += "#SBATCH --chdir=" + cwd.string() + "\n";
+    script += "#SBATCH --output=" + shards.string() + "/slurm-%A_%a.out\n";
+    script += "set -euo pipefail\n";
+    script += "EGRESS=" + shellQuote(egress) + "\n";
+    script += "SWEEP=" + shellQuote(fs::absolute(o.sweep).string()) + "\n";
+    script += "SHARDS=" + shellQuote(shards.string()) + "\n";
+    script += "MERGED=" + shellQuote(merged.string()) + "\n";
+    script += "if [ -z \"${SLURM_ARRAY_TASK_ID:-}\" ]; then\n";
+    script += "  # Run by hand: submit this file as the array, then the merge after it.\n";
+    script += "  mkdir -p \"$SHARDS\"\n";
+    script += "  array=$(sbatch --parsable \"$0\")\n";
+    script += "  array=${array%%;*}\n";
+    script += "  echo \"array job $array\"\n";
+    script += "  merge=$(sbatch --parsable --dependency=afterok:$array --job-name=egress-merge --ntasks=1 --cpus-per-task=1 --time=" + o.time +
+              " --mem=" + o.mem + partitionFlag + " --chdir=" + shellQuote(cwd.string()) +
+              " --output=\"$SHARDS/slurm-merge-%j.out\" --wrap=\"$(printf '%q ' \"$EGRESS\" merge \"$SHARDS\" -o \"$MERGED\")\")\n";
+    script += "  echo \"merge job ${merge%%;*}\"\n";
+    script += "  exit 0\n";
+    script += "fi\n";
+    script += "# A task: the shard count is written here, not read from SLURM_ARRAY_TASK_COUNT, so that a task resubmitted\n";
+    script += "# alone (sbatch --array=I) still runs shard I of " + std::to_string(tasks) + ". Threads: SLURM_CPUS_PER_TASK.\n";
+    script += "exec \"$EGRESS\" sweep \"$SWEEP\" -o \"$SHARDS\" --shard \"$SLURM_ARRAY_TASK_ID\" --of " + std::to_string(tasks) + " --quiet\n";
+    const std::string temporary = o.emitSlurm + ".partial";
+    {
+        std::ofstream out(temporary, std::ios::binary);
+        out << script;
+        out.close();
+        if (!out) throw IoError(o.emitSlurm + ": cannot write the job script");
+    }
+    fs::permissions(temporary, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec, ec);
+    fs::rename(temporary, o.emitSlurm, ec);
+    if (ec) throw IoError(o.emitSlurm + ": cannot move the job script into place: " + ec.message());
+    if (!o.quiet)
+        std::printf("wrote %s: %zu points in a %zu-task array (%lld cpu(s), %s, %s each); shards in %s, merged into %s\nsubmit with: bash %s\n",
+                    o.emitSlurm.c_str(), points, tasks, static_cast<long long>(cpus), o.time.c_str(), o.mem.c_str(), shards.string().c_str(),
+                    merged.string().c_str(), o.emitSlurm.c_str());
+    return 0;
+}
+
+int commandSweep(const SweepOptions& o, const std::string& commandLine) {
+    if (!o.emitSlurm.empty()) return commandEmitSlurm(o, commandLine);
+    if (o.shard.has_value() != o.of.has_value()) throw InputError("", 0, 0, "--shard and --of go together");
+    SweepShardOptions options;
+    if (o.shard) {
+        if (*o.of < 1) throw InputError("", 0, 0, "--of must be at least 1");
+        if (*o.shard < 0 || *o.shard >= *o.of)
+            throw InputError("", 0, 0, "--shard " + std::to_string(*o.shard) + " is out of range: shards of --of " + std::to_string(*o.of) +
+                                           " are numbered 0 to " + std::to_string(*o.of - 1));
+        options.shard = static_cast<std::size_t>(*o.shard);
+        options.of = static_cast<std::size_t>(*o.of);
+    } else if (const auto task = environmentInteger("SLURM_ARRAY_TASK_ID")) {
+        const auto count = environmentInteger("SLURM_ARRAY_TASK_COUNT");
+        const std::int64_t first = environmentInteger("SLURM_ARRAY_TASK_MIN").value_or(0);
+        if (!count || *count < 1) throw InputError("", 0, 0, "SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not: give --shard I --of N");
+        // An array resubmitted in part (--array=1,3) has MIN 1 and COUNT 2: its tasks are not shards 0..COUNT-1.
+        if (const auto last = environmentInteger("SLURM_ARRAY_TASK_MAX"); last && *last - first + 1 != *count)
+            throw InputError("", 0, 0, "the SLURM array " + std::to_string(first) + ".." + std::to_string(*last) + " has " + std::to_string(*count) +
+                                           " tasks, not one per index: egress cannot tell its shard; give --shard I --of N (the script of --emit-slurm does)");
+        if (*task < first || *task - first >= *count)
+            throw InputError("", 0, 0, "SLURM_ARRAY_TASK_ID=" + std::to_string(*task) + " is outside the array " + std::to_string(first) + ".." +
+                                           std::to_string(first + *count - 1) + " (egress expects --array=MIN-MAX with step 1)");
+        options.shard = static_cast<std::size_t>(*task - first);
+        options.of = static_cast<std::size_t>(*count);
+    }
+    if (o.threads < -1) throw InputError("", 0, 0, "--threads must not be negative");
+    options.threads = o.threads >= 0 ? o.threads : static_cast<int>(environmentInteger("SLURM_CPUS_PER_TASK").value_or(0));
+    options.directory = o.directory.empty() ? defaultShardDirectory(o.sweep) : o.directory;
+    options.command = commandLine;
+    options.egressVersion = EGRESS_VERSION;
+
+    const SweepConfig config = loadSweepConfig(o.sweep);
+    for (const auto& w : config.warnings) std::cerr << w << "\n";
+    checkSweepPointsForMethod(config);
+    if (options.of > config.points.count)
+        throw InputError("", 0, 0, "--of " + std::to_string(options.of) + " is more shards than the sweep's " + std::to_string(config.points.count) + " points");
+    const auto started = std::chrono::steady_clock::now();
+    ProgressBar bar(!o.quiet && ::isatty(STDERR_FILENO), config.base.simulation.method == Method::Ode ? "steps" : "events");
+    const SweepShardOutcome outcome = runSweepShard(config, options, [&](const SweepProgress& p) {
+        bar.update(EnsembleProgress{p.pointsDone, p.points, p.work});
+    });
+    bar.finish();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (outcome.interrupted) {
+        const int signal = stopSignal().load();
+        std::fprintf(stderr, "egress: interrupted: shard %zu of %zu not written; rerun the same command\n", options.shard, options.of);
+        return 128 + (signal ? signal : SIGINT);
+    }
+    if (outcome.skipped) {
+        if (!o.quiet) std::printf("shard %zu of %zu is already complete in %s (verified); nothing to run\n", options.shard, options.of, outcome.path.c_str());
+        return 0;
+    }
+    if (!outcome.redoneBecause.empty())
+        std::fprintf(stderr, "egress: warning: %s was replaced: %s\n", outcome.path.c_str(), outcome.redoneBecause.c_str());
+    if (outcome.failedPoints > 0)
+        std::fprintf(stderr, "egress: warning: %zu of %zu points failed at run time; their values are NaN and /point_error says why\n",
+                     outcome.failedPoints, outcome.points);
+    if (!o.quiet)
+        std::printf("sweep %s: shard %zu of %zu, %zu points x %zu replicate(s), method %s: wrote %s in %.3f s (%.3g points/s on %d thread(s))\n",
+                    config.sweepId.c_str(), options.shard, options.of, outcome.points, config.base.simulation.replicates,
+                    methodName(config.base.simulation.method), outcome.path.c_str(), seconds,
+                    seconds > 0 ? static_cast<double>(outcome.points) / seconds : 0.0, resolveThreads(options.threads));
+    return 0;
+}
+
+int commandMerge(const std::vector<std::string>& inputs, const std::string& output, bool quiet, const std::string& commandLine) {
+    namespace fs = std::filesystem;
+    std::vector<std::string> files;
+    for (const auto& input : inputs) {
+        if (!fs::is_directory(input)) {
+            files.push_back(input);
+            continue;
+        }
+        std::vector<std::string> found;
+        for (const auto& entry : fs::directory_iterator(input)) {
+            const std::string name = entry.path().filename().string();
+            if (entry.is_regular_file() && name.rfind("shard-", 0) == 0 && entry.path().extension() == ".h5") found.push_back(entry.path().string());
+        }
+        if (found.empty()) throw InputError("", 0, 0, input + ": no shard files (shard-*.h5) in this directory");
+        std::sort(found.begin(), found.end());
+        files.insert(files.end(), found.begin(), found.end());
+    }
+    SweepFileIdentity identity;
+    identity.writerCommand = commandLine;
+    identity.egressVersion = EGRESS_VERSION;
+    mergeSweepShards(files, output, identity);
+    if (!quiet) std::printf("merged %zu shard(s) into %s\n", files.size(), output.c_str());
+    return 0;
+}
+
 }  // namespace
 
 extern "C" void onStopSignal(int signal) {
@@ -276,7 +516,7 @@ int main(int argc, char** argv) {
 
     std::string checkParams;
     std::vector<std::string> checkOverrides;
-    auto* checkCmd = app.add_subcommand("check", "Validate a parameter file and summarise its model; no simulation");
+    auto* checkCmd = app.add_subcommand("check", "Validate a parameter file or a sweep file and summarise it; no simulation");
     checkCmd->add_option("params", checkParams, "Parameter file (TOML)")->required();
     checkCmd->add_option("--set", checkOverrides, "Override a parameter: NAME=VALUE (repeatable)");
 
@@ -288,6 +528,30 @@ int main(int argc, char** argv) {
     auto* graphCmd = app.add_subcommand("graph", "Draw the pathway of a parameter file as a Graphviz diagram");
     graphCmd->add_option("params", graphParams, "Parameter file (TOML)")->required();
     graphCmd->add_option("-o,--output", graphOutput, "Diagram file (default: standard output)");
+
+    SweepOptions sweep;
+    auto* sweepCmd = app.add_subcommand("sweep", "Run a parameter sweep, or one shard of it; or write a SLURM job array for it");
+    sweepCmd->add_option("sweep", sweep.sweep, "Sweep file (TOML)")->required();
+    sweepCmd->add_option("-o,--output", sweep.directory, "Directory for the shard files (default: SWEEP-stem.shards)");
+    sweepCmd->add_option("--shard", sweep.shard, "This shard's index, 0..N-1 (default: SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN, else 0)");
+    sweepCmd->add_option("--of", sweep.of, "The number of shards N (default: SLURM_ARRAY_TASK_COUNT, else 1)");
+    sweepCmd->add_option("--threads", sweep.threads, "Threads (0: all cores; default SLURM_CPUS_PER_TASK, else all cores)");
+    sweepCmd->add_flag("--quiet,-q", sweep.quiet, "Print nothing on success");
+    sweepCmd->add_option("--emit-slurm", sweep.emitSlurm, "Write a SLURM job-array script for the sweep (and its merge) instead of running");
+    sweepCmd->add_option("--array-size", sweep.arraySize, "--emit-slurm: tasks (shards) in the array (default: min(points, 100))");
+    sweepCmd->add_option("--cpus-per-task", sweep.cpusPerTask, "--emit-slurm: cpus per task, used as threads (default 1)");
+    sweepCmd->add_option("--time", sweep.time, "--emit-slurm: time limit per task (default 01:00:00)");
+    sweepCmd->add_option("--mem", sweep.mem, "--emit-slurm: memory per task (default 4G)");
+    sweepCmd->add_option("--partition", sweep.partition, "--emit-slurm: partition");
+    sweepCmd->add_option("--merge-output", sweep.mergeOutput, "--emit-slurm: the merged file (default: SWEEP-stem.h5 beside the shard directory)");
+
+    std::vector<std::string> mergeInputs;
+    std::string mergeOutput;
+    bool mergeQuiet = false;
+    auto* mergeCmd = app.add_subcommand("merge", "Merge the shard files of a sweep into one file");
+    mergeCmd->add_option("inputs", mergeInputs, "Shard directories or shard files")->required();
+    mergeCmd->add_option("-o,--output", mergeOutput, "The merged sweep file")->required();
+    mergeCmd->add_flag("--quiet,-q", mergeQuiet, "Print nothing on success");
 
     try {
         app.parse(argc, argv);
@@ -302,6 +566,8 @@ int main(int argc, char** argv) {
         if (*checkCmd) return commandCheck(checkParams, checkOverrides);
         if (*infoCmd) return commandInfo(infoPath);
         if (*graphCmd) return commandGraph(graphParams, graphOutput);
+        if (*sweepCmd) return commandSweep(sweep, commandLine);
+        if (*mergeCmd) return commandMerge(mergeInputs, mergeOutput, mergeQuiet, commandLine);
     } catch (const InputError& e) {
         std::cerr << e.what() << "\n";
         return 2;

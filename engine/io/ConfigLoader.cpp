@@ -12,6 +12,7 @@
 #include <toml++/toml.h>
 
 #include "core/Error.hpp"
+#include "io/TomlDocument.hpp"
 #include "core/ModelValidator.hpp"
 
 #ifndef EGRESS_MODELS_DIR
@@ -24,59 +25,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::size_t editDistance(const std::string& a, const std::string& b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t up = row[j];
-            const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
-                              std::tolower(static_cast<unsigned char>(b[j - 1]));
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
-            diagonal = up;
-        }
-    }
-    return row[b.size()];
-}
-
-/// " (did you mean 'x'?)" for the closest candidate within a few edits, or "".
-std::string didYouMean(const std::string& word, const std::vector<std::string>& candidates) {
-    std::string best;
-    std::size_t bestDistance = std::max<std::size_t>(2, word.size() / 3) + 1;
-    for (const auto& c : candidates) {
-        const std::size_t d = editDistance(word, c);
-        if (d < bestDistance) {
-            bestDistance = d;
-            best = c;
-        }
-    }
-    return best.empty() ? "" : " (did you mean '" + best + "'?)";
-}
-
-std::string readFile(const std::string& path, const std::string& what) {
-    std::error_code ec;
-    if (!fs::is_regular_file(path, ec)) throw InputError("", 0, 0, "cannot read " + what + " '" + path + "': not a file");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw InputError("", 0, 0, "cannot read " + what + " '" + path + "'");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-const char* typeName(const toml::node& n) {
-    switch (n.type()) {
-        case toml::node_type::table: return "a table";
-        case toml::node_type::array: return "an array";
-        case toml::node_type::string: return "a string";
-        case toml::node_type::integer: return "an integer";
-        case toml::node_type::floating_point: return "a number";
-        case toml::node_type::boolean: return "a boolean";
-        default: return "a date or time";
-    }
-}
-
 /// Names of species, compartments and parameters appear in equations and --set: they must be
 /// identifiers, or "2cargo" would read as two of "cargo".
 bool isIdentifier(const std::string& name) {
@@ -88,116 +36,6 @@ bool isIdentifier(const std::string& name) {
 constexpr long long kMaxStoichiometry = 1000;
 
 const char* kIdentifierRule = "names must start with a letter or '_' and contain only letters, digits and '_'";
-
-/// Reads one TOML document, turning every problem into an InputError at the right place.
-class Document {
-public:
-    Document(std::string path, std::string text) : path_(std::move(path)), text_(std::move(text)) {
-        try {
-            root_ = toml::parse(text_, path_);
-        } catch (const toml::parse_error& e) {
-            const int line = static_cast<int>(e.source().begin.line);
-            int column = static_cast<int>(e.source().begin.column);
-            const std::string description(e.description());
-            // toml++ places a redefined key at its value; the user looks for the key, which starts the line.
-            if (description.find("redefine") != std::string::npos) column = firstColumnOfLine(line);
-            throw InputError(path_, line, column, "invalid TOML: " + description);
-        }
-    }
-
-    const toml::table& root() const { return root_; }
-
-    int firstColumnOfLine(int line) const {
-        std::istringstream lines(text_);
-        std::string text;
-        for (int i = 0; i < line && std::getline(lines, text); ++i) {}
-        const auto first = text.find_first_not_of(" \t");
-        return first == std::string::npos ? 1 : static_cast<int>(first) + 1;
-    }
-    const std::string& path() const { return path_; }
-
-    [[noreturn]] void fail(const toml::source_region& at, const std::string& field, const std::string& msg) const {
-        throw InputError(path_, static_cast<int>(at.begin.line), static_cast<int>(at.begin.column),
-                         field.empty() ? msg : field + ": " + msg);
-    }
-    [[noreturn]] void fail(const toml::node& at, const std::string& field, const std::string& msg) const {
-        fail(at.source(), field, msg);
-    }
-
-    std::string warning(const toml::source_region& at, const std::string& field, const std::string& msg) const {
-        return path_ + ":" + std::to_string(at.begin.line) + ":" + std::to_string(at.begin.column) +
-               ": warning: " + field + ": " + msg;
-    }
-
-    /// Rejects keys outside `allowed`, suggesting the nearest allowed one.
-    void checkKeys(const toml::table& table, const std::string& where, const std::vector<std::string>& allowed) const {
-        for (const auto& [key, node] : table) {
-            const std::string name(key.str());
-            if (std::find(allowed.begin(), allowed.end(), name) == allowed.end())
-                fail(key.source(), join(where, name), "unknown key '" + name + "'" + didYouMean(name, allowed));
-        }
-    }
-
-    const toml::table& table(const toml::node& n, const std::string& field) const {
-        if (const auto* t = n.as_table()) return *t;
-        fail(n, field, std::string("expected a table, found ") + typeName(n));
-    }
-
-    double number(const toml::node& n, const std::string& field) const {
-        if (const auto* v = n.as_floating_point()) {
-            if (!std::isfinite(v->get())) fail(n, field, "must be a finite number");
-            return v->get();
-        }
-        if (const auto* v = n.as_integer()) return static_cast<double>(v->get());
-        fail(n, field, std::string("expected a number, found ") + typeName(n));
-    }
-
-    double nonNegative(const toml::node& n, const std::string& field) const {
-        const double v = number(n, field);
-        if (v < 0.0) fail(n, field, "must not be negative (found " + formatNumber(v) + ")");
-        return v;
-    }
-
-    double positive(const toml::node& n, const std::string& field) const {
-        const double v = number(n, field);
-        if (!(v > 0.0)) fail(n, field, "must be positive (found " + formatNumber(v) + ")");
-        return v;
-    }
-
-    std::int64_t integer(const toml::node& n, const std::string& field) const {
-        if (const auto* v = n.as_integer()) return v->get();
-        fail(n, field, std::string("expected an integer, found ") + typeName(n));
-    }
-
-    std::string string(const toml::node& n, const std::string& field) const {
-        if (const auto* v = n.as_string()) return v->get();
-        fail(n, field, std::string("expected a string, found ") + typeName(n));
-    }
-
-    bool boolean(const toml::node& n, const std::string& field) const {
-        if (const auto* v = n.as_boolean()) return v->get();
-        fail(n, field, std::string("expected true or false, found ") + typeName(n));
-    }
-
-    const toml::node& require(const toml::table& t, const std::string& key, const std::string& where) const {
-        if (const auto* n = t.get(key)) return *n;
-        fail(t.source(), where, "missing required key '" + key + "'");
-    }
-
-    static std::string join(const std::string& where, const std::string& key) {
-        return where.empty() ? key : where + "." + key;
-    }
-    static std::string formatNumber(double v) {
-        std::ostringstream s;
-        s << v;
-        return s.str();
-    }
-
-private:
-    std::string path_;
-    std::string text_;
-    toml::table root_;
-};
 
 /// A parameter definition with the place it came from, for "unused" diagnostics.
 struct ParameterSite {
@@ -263,14 +101,14 @@ public:
         if (modelNode->is_string()) {
             const std::string ref = modelNode->as_string()->get();
             config_.modelPath = resolveModelPath(ref, *modelNode);
-            config_.modelText = readFile(config_.modelPath, "model file");
+            config_.modelText = readTextFile(config_.modelPath, "model file");
             modelDocument_ = std::make_unique<Document>(config_.modelPath, config_.modelText);
             modelDoc = modelDocument_.get();
             modelTable = &modelDoc->root();
         } else if (modelNode->is_table()) {
             modelTable = modelNode->as_table();
         } else {
-            params_->fail(*modelNode, "model", std::string("expected a file path, a built-in name or a table, found ") + typeName(*modelNode));
+            params_->fail(*modelNode, "model", std::string("expected a file path, a built-in name or a table, found ") + tomlTypeName(*modelNode));
         }
         const std::string modelWhere = modelDoc == params_.get() ? "model" : "";
         // All parameter values are known (model, then parameter file, then --set) before any law
@@ -362,13 +200,13 @@ private:
         if (const auto* rn = t.get("reactions")) {
             const std::string rw = Document::join(where, "reactions");
             const auto* arr = rn->as_array();
-            if (!arr) doc.fail(*rn, rw, std::string("expected an array of tables [[reactions]], found ") + typeName(*rn));
+            if (!arr) doc.fail(*rn, rw, std::string("expected an array of tables [[reactions]], found ") + tomlTypeName(*rn));
             for (std::size_t i = 0; i < arr->size(); ++i) readReaction(doc, (*arr)[i], rw + "[" + std::to_string(i) + "]");
         }
         if (const auto* vn = t.get("vesicles")) {
             const std::string vw = Document::join(where, "vesicles");
             const auto* arr = vn->as_array();
-            if (!arr) doc.fail(*vn, vw, std::string("expected an array of tables [[vesicles]], found ") + typeName(*vn));
+            if (!arr) doc.fail(*vn, vw, std::string("expected an array of tables [[vesicles]], found ") + tomlTypeName(*vn));
             for (std::size_t i = 0; i < arr->size(); ++i) readRoute(doc, (*arr)[i], vw + "[" + std::to_string(i) + "]");
         }
         if (m.reactions.empty() && m.routes.empty()) doc.fail(t.source(), where, "the model has no reactions and no vesicle routes");
@@ -733,7 +571,7 @@ private:
         const auto* pn = root.get("perturbations");
         if (!pn) return;
         const auto* arr = pn->as_array();
-        if (!arr) doc.fail(*pn, "perturbations", std::string("expected an array of tables [[perturbations]], found ") + typeName(*pn));
+        if (!arr) doc.fail(*pn, "perturbations", std::string("expected an array of tables [[perturbations]], found ") + tomlTypeName(*pn));
         Model& m = config_.model;
         for (std::size_t i = 0; i < arr->size(); ++i) {
             const std::string field = "perturbations[" + std::to_string(i) + "]";
@@ -794,7 +632,7 @@ private:
         const auto* en = root.get("events");
         if (!en) return;
         const auto* arr = en->as_array();
-        if (!arr) doc.fail(*en, "events", std::string("expected an array of tables [[events]], found ") + typeName(*en));
+        if (!arr) doc.fail(*en, "events", std::string("expected an array of tables [[events]], found ") + tomlTypeName(*en));
         for (std::size_t i = 0; i < arr->size(); ++i) {
             const std::string field = "events[" + std::to_string(i) + "]";
             const auto& t = doc.table((*arr)[i], field);
@@ -941,7 +779,7 @@ std::vector<std::string> modelSearchPath() {
 }
 
 RunConfig loadRunConfig(const std::string& paramsPath, const std::vector<std::string>& overrides) {
-    Loader loader(paramsPath, readFile(paramsPath, "parameter file"), overrides);
+    Loader loader(paramsPath, readTextFile(paramsPath, "parameter file"), overrides);
     return loader.load(overrides);
 }
 

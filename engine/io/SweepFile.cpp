@@ -1,0 +1,412 @@
+#include "io/SweepFile.hpp"
+
+#include <hdf5_hl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+
+#include "core/Error.hpp"
+
+namespace egress {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kSweepFormat = "egress-sweep";
+constexpr std::int64_t kSweepFormatVersion = 1;
+/// Rows merged per read and write: bounds the memory of a merge with trajectories.
+constexpr std::size_t kMergeBlockRows = 256;
+
+std::string utcNow() {
+    const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    char text[32];
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return text;
+}
+
+/// The dimensions (after `point`) of each per-row column, by the names of their scales.
+std::vector<std::string> columnDims(const std::string& name) {
+    if (name == "point_values") return {"axis"};
+    if (name == "final_amounts") return {"replicate", "species"};
+    if (name == "metric_values") return {"replicate", "metric"};
+    if (name == "amounts") return {"replicate", "time", "species"};
+    return {"replicate", "route"};  // budded_total, fused_total, peak_in_transit
+}
+
+std::vector<hsize_t> dimSizes(const SweepLayout& l, const std::vector<std::string>& dims) {
+    std::vector<hsize_t> out;
+    for (const auto& d : dims) {
+        if (d == "axis") out.push_back(l.axes.size());
+        else if (d == "replicate") out.push_back(l.replicates);
+        else if (d == "species") out.push_back(l.species.size());
+        else if (d == "metric") out.push_back(l.metrics.size());
+        else if (d == "time") out.push_back(l.times.size());
+        else out.push_back(l.routes.size());
+    }
+    return out;
+}
+
+const char* columnUnits(const std::string& name) {
+    if (name == "final_amounts" || name == "amounts") return "molecules";
+    if (name == "budded_total" || name == "fused_total" || name == "peak_in_transit") return "vesicles";
+    return "";
+}
+
+const char* columnDescription(const std::string& name) {
+    if (name == "point_values") return "the value of each axis at each point";
+    if (name == "final_amounts") return "amounts at t_end";
+    if (name == "budded_total") return "vesicles budded by t_end (expected counts in ode)";
+    if (name == "fused_total") return "vesicles fused by t_end (expected counts in ode)";
+    if (name == "peak_in_transit") return "the largest number of vesicles in transit at an output time";
+    if (name == "metric_values") return "the metrics of [[sweep.metrics]], see /metric_definition";
+    return "amounts at every output time";
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::size_t>> sweepColumns(const SweepLayout& l) {
+    std::vector<std::pair<std::string, std::size_t>> out;
+    const std::size_t R = l.replicates, S = l.species.size(), V = l.routes.size(), M = l.metrics.size(), T = l.times.size();
+    out.emplace_back("point_values", l.axes.size());
+    out.emplace_back("final_amounts", R * S);
+    if (V > 0) {
+        out.emplace_back("budded_total", R * V);
+        out.emplace_back("fused_total", R * V);
+        out.emplace_back("peak_in_transit", R * V);
+    }
+    if (M > 0) out.emplace_back("metric_values", R * M);
+    if (T > 0) out.emplace_back("amounts", R * T * S);
+    return out;
+}
+
+SweepFileWriter::SweepFileWriter(std::string path, const SweepLayout& layout, std::size_t rows, const SweepFileIdentity& identity)
+    : path_(std::move(path)), layout_(layout), rows_(rows) {
+    h5::silenceLibraryErrors();
+    const fs::path target(path_);
+    if (target.has_parent_path()) {
+        std::error_code ec;
+        fs::create_directories(target.parent_path(), ec);
+        if (ec) throw IoError(path_ + ": cannot create directory '" + target.parent_path().string() + "': " + ec.message());
+    }
+    temporaryPath_ = path_ + ".partial-" + std::to_string(::getpid());
+    file_ = h5::Handle(H5Fcreate(temporaryPath_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+    if (file_.get() < 0) throw IoError(path_ + ": cannot create the sweep file (is the directory writable?)");
+    const std::string& f = path_;
+    h5::writeStringAttribute(file_, "format", kSweepFormat, f);
+    h5::writeInt64Attribute(file_, "format_version", kSweepFormatVersion, f);
+    h5::writeStringAttribute(file_, "egress_version", identity.egressVersion, f);
+    h5::writeStringAttribute(file_, "command", identity.writerCommand, f);
+    h5::writeStringAttribute(file_, "created", utcNow(), f);
+    h5::writeStringAttribute(file_, "sweep_id", layout.sweepId, f);
+    h5::writeInt64Attribute(file_, "points_total", static_cast<std::int64_t>(layout.pointsTotal), f);
+    h5::writeInt64Attribute(file_, "replicates", static_cast<std::int64_t>(layout.replicates), f);
+    h5::writeStringAttribute(file_, "design", layout.design, f);
+    h5::writeStringAttribute(file_, "method", layout.method, f);
+    h5::writeStringAttribute(file_, "streams", layout.streams, f);
+    h5::writeInt64Attribute(file_, "seed", layout.seed, f);
+    h5::writeInt64Attribute(file_, "saltelli", layout.saltelli ? 1 : 0, f);
+    if (identity.shard) {
+        h5::writeInt64Attribute(file_, "shard", static_cast<std::int64_t>(*identity.shard), f);
+        h5::writeInt64Attribute(file_, "shard_count", static_cast<std::int64_t>(*identity.shardCount), f);
+    }
+    if (identity.mergedFromShards) h5::writeInt64Attribute(file_, "merged_from_shards", static_cast<std::int64_t>(identity.mergedFromShards), f);
+    h5::writeInt64Attribute(file_, "complete", 0, f);
+
+    h5::Handle input(h5::check(H5Gcreate2(file_, "input", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /input"), H5Gclose);
+    h5::writeStringScalar(input, "sweep", layout.sweepText, f);
+    h5::writeStringScalar(input, "base", layout.baseText, f);
+
+    // Dimension scales.
+    std::map<std::string, h5::Handle> scales;
+    auto int64Scale = [&](const char* name, const std::vector<std::int64_t>& values) {
+        const hsize_t n = values.size();
+        h5::Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+        h5::Handle set(h5::check(H5Dcreate2(file_, name, H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, std::string("create /") + name), H5Dclose);
+        if (n > 0) h5::check(H5Dwrite(set, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), f, std::string("write /") + name);
+        scales[name] = std::move(set);
+    };
+    {
+        const hsize_t n = rows_;
+        h5::Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+        scales["point"] = h5::Handle(h5::check(H5Dcreate2(file_, "point", H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /point"), H5Dclose);
+    }
+    std::vector<std::int64_t> replicateIds(layout.replicates);
+    for (std::size_t r = 0; r < layout.replicates; ++r) replicateIds[r] = static_cast<std::int64_t>(r);
+    int64Scale("replicate", replicateIds);
+    scales["axis"] = h5::writeStringVector(file_, "axis", layout.axes, f);
+    scales["species"] = h5::writeStringVector(file_, "species", layout.species, f);
+    scales["route"] = h5::writeStringVector(file_, "route", layout.routes, f);
+    scales["metric"] = h5::writeStringVector(file_, "metric", layout.metrics, f);
+    if (!layout.times.empty()) {
+        const hsize_t n = layout.times.size();
+        h5::Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+        h5::Handle set(h5::check(H5Dcreate2(file_, "time", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /time"), H5Dclose);
+        h5::check(H5Dwrite(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, layout.times.data()), f, "write /time");
+        h5::writeStringAttribute(set, "units", "s", f);
+        scales["time"] = std::move(set);
+    }
+    for (auto& [name, set] : scales) h5::check(H5DSset_scale(set, name.c_str()), f, "make /" + name + " a dimension scale");
+    h5::Handle targets = h5::writeStringVector(file_, "axis_target", layout.axisTargets, f);
+    h5::check(H5DSattach_scale(targets, scales["axis"], 0), f, "attach /axis");
+    h5::Handle definitions = h5::writeStringVector(file_, "metric_definition", layout.metricDefinitions, f);
+    h5::check(H5DSattach_scale(definitions, scales["metric"], 0), f, "attach /metric");
+
+    for (const auto& [name, width] : sweepColumns(layout)) {
+        const auto dims = columnDims(name);
+        std::vector<hsize_t> shape{rows_};
+        for (auto s : dimSizes(layout, dims)) shape.push_back(s);
+        h5::Handle space(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr), H5Sclose);
+        h5::Handle set(h5::check(H5Dcreate2(file_, name.c_str(), H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /" + name), H5Dclose);
+        h5::check(H5DSattach_scale(set, scales["point"], 0), f, "attach /point to /" + name);
+        for (std::size_t d = 0; d < dims.size(); ++d)
+            h5::check(H5DSattach_scale(set, scales[dims[d]], static_cast<unsigned>(d + 1)), f, "attach /" + dims[d] + " to /" + name);
+        if (*columnUnits(name)) h5::writeStringAttribute(set, "units", columnUnits(name), f);
+        h5::writeStringAttribute(set, "description", columnDescription(name), f);
+    }
+    if (layout.saltelli) {
+        for (const char* name : {"saltelli_block", "saltelli_row"}) {
+            const hsize_t n = rows_;
+            h5::Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+            h5::Handle set(h5::check(H5Dcreate2(file_, name, H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, std::string("create /") + name), H5Dclose);
+            h5::check(H5DSattach_scale(set, scales["point"], 0), f, std::string("attach /point to /") + name);
+        }
+    }
+}
+
+void SweepFileWriter::write(std::size_t firstRow, const SweepRows& block) { writeRows(firstRow, 1, block); }
+void SweepFileWriter::writeStrided(std::size_t first, std::size_t stride, const SweepRows& block) { writeRows(first, stride, block); }
+
+void SweepFileWriter::writeRows(std::size_t first, std::size_t stride, const SweepRows& block) {
+    const std::string& f = path_;
+    const hsize_t n = block.size();
+    if (n == 0) return;
+    if (first + (n - 1) * stride >= rows_) throw IoError(f + ": rows past the end of the sweep file");
+    auto writeColumn = [&](const std::string& name, hid_t memType, const void* data, std::size_t width) {
+        h5::Handle set(h5::check(H5Dopen2(file_, name.c_str(), H5P_DEFAULT), f, "open /" + name), H5Dclose);
+        h5::Handle fileSpace(H5Dget_space(set), H5Sclose);
+        const int rank = H5Sget_simple_extent_ndims(fileSpace);
+        std::vector<hsize_t> shape(static_cast<std::size_t>(rank));
+        H5Sget_simple_extent_dims(fileSpace, shape.data(), nullptr);
+        std::vector<hsize_t> start(shape.size(), 0), step(shape.size(), 1), count = shape;
+        start[0] = first;
+        step[0] = stride;
+        count[0] = n;
+        h5::check(H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start.data(), step.data(), count.data(), nullptr), f, "select rows of /" + name);
+        const hsize_t total = n * width;
+        h5::Handle memSpace(H5Screate_simple(1, &total, nullptr), H5Sclose);
+        if (total > 0) h5::check(H5Dwrite(set, memType, memSpace, fileSpace, H5P_DEFAULT, data), f, "write /" + name);
+    };
+    writeColumn("point", H5T_NATIVE_INT64, block.point.data(), 1);
+    for (const auto& [name, width] : sweepColumns(layout_)) {
+        const auto it = block.columns.find(name);
+        if (it == block.columns.end() || it->second.size() != n * width)
+            throw IoError(f + ": internal error: column /" + name + " of a block has the wrong size");
+        writeColumn(name, H5T_NATIVE_DOUBLE, it->second.data(), width);
+    }
+    if (layout_.saltelli) {
+        writeColumn("saltelli_block", H5T_NATIVE_INT32, block.saltelliBlock.data(), 1);
+        writeColumn("saltelli_row", H5T_NATIVE_INT32, block.saltelliRow.data(), 1);
+    }
+    for (const auto& [row, why] : block.errors) errors_[first + row * stride] = why;
+    rowsWritten_ += n;
+}
+
+void SweepFileWriter::commit() {
+    const std::string& f = path_;
+    if (rowsWritten_ != rows_)
+        throw IoError(f + ": " + std::to_string(rowsWritten_) + " of " + std::to_string(rows_) + " points written; the file is not complete");
+    std::vector<std::string> errors(rows_);
+    for (const auto& [row, why] : errors_) errors[row] = why;
+    {
+        h5::Handle set = h5::writeStringVector(file_, "point_error", errors, f);
+        h5::Handle point(h5::check(H5Dopen2(file_, "point", H5P_DEFAULT), f, "open /point"), H5Dclose);
+        h5::check(H5DSattach_scale(set, point, 0), f, "attach /point to /point_error");
+        h5::writeStringAttribute(set, "description", "empty where the point ran; otherwise why it failed (its values are NaN)", f);
+        h5::writeInt64Attribute(file_, "points_failed", static_cast<std::int64_t>(errors_.size()), f);
+    }
+    h5::writeInt64Attribute(file_, "complete", 1, f);
+    h5::check(H5Fflush(file_, H5F_SCOPE_GLOBAL), f, "flush the file (disk full?)");
+    if (H5Fclose(file_.get()) < 0) throw IoError(f + ": HDF5 failed to close the file (disk full?)");
+    file_ = h5::Handle();
+    std::error_code ec;
+    fs::rename(temporaryPath_, path_, ec);
+    if (ec) throw IoError(f + ": cannot move the finished file into place: " + ec.message());
+    committed_ = true;
+}
+
+SweepFileWriter::~SweepFileWriter() {
+    if (committed_) return;
+    file_.reset();
+    std::error_code ec;
+    fs::remove(temporaryPath_, ec);
+}
+
+SweepFileInfo readSweepFileInfo(const std::string& path) {
+    h5::silenceLibraryErrors();
+    SweepFileInfo info;
+    info.path = path;
+    if (!fs::is_regular_file(path)) throw IoError(path + ": no such file");
+    if (H5Fis_hdf5(path.c_str()) <= 0) throw IoError(path + ": not an HDF5 file (truncated or damaged?)");
+    h5::Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    if (file.get() < 0) throw IoError(path + ": cannot open the HDF5 file (truncated or damaged?)");
+    std::string format;
+    if (!h5::readStringAttribute(file, "format", format) || format != kSweepFormat)
+        throw IoError(path + ": not an egress sweep file (no format=\"" + std::string(kSweepFormat) + "\" attribute)");
+    std::int64_t version = 0, complete = 0, total = 0, replicates = 0, saltelli = 0, shard = -1, shardCount = -1;
+    h5::readInt64Attribute(file, "format_version", version);
+    if (version != kSweepFormatVersion)
+        throw IoError(path + ": sweep format_version " + std::to_string(version) + "; this egress reads version " + std::to_string(kSweepFormatVersion));
+    info.complete = h5::readInt64Attribute(file, "complete", complete) && complete == 1;
+    SweepLayout& l = info.layout;
+    h5::readStringAttribute(file, "sweep_id", l.sweepId);
+    h5::readInt64Attribute(file, "points_total", total);
+    h5::readInt64Attribute(file, "replicates", replicates);
+    h5::readInt64Attribute(file, "saltelli", saltelli);
+    h5::readStringAttribute(file, "design", l.design);
+    h5::readStringAttribute(file, "method", l.method);
+    h5::readStringAttribute(file, "streams", l.streams);
+    h5::readInt64Attribute(file, "seed", l.seed);
+    if (total < 0 || replicates < 0) throw IoError(path + ": negative extents in the sweep attributes (damaged?)");
+    l.pointsTotal = static_cast<std::size_t>(total);
+    l.replicates = static_cast<std::size_t>(replicates);
+    l.saltelli = saltelli == 1;
+    if (h5::readInt64Attribute(file, "shard", shard) && h5::readInt64Attribute(file, "shard_count", shardCount) && shard >= 0 && shardCount > 0) {
+        info.shard = static_cast<std::size_t>(shard);
+        info.shardCount = static_cast<std::size_t>(shardCount);
+    }
+    if (!info.complete) return info;
+    l.axes = h5::readStringVector(file, "axis", path);
+    l.axisTargets = h5::readStringVector(file, "axis_target", path);
+    l.species = h5::readStringVector(file, "species", path);
+    l.routes = h5::readStringVector(file, "route", path);
+    l.metrics = h5::readStringVector(file, "metric", path);
+    l.metricDefinitions = h5::readStringVector(file, "metric_definition", path);
+    auto readScalarText = [&](const char* name, std::string& out) {
+        h5::Handle set(h5::check(H5Dopen2(file, name, H5P_DEFAULT), path, std::string("open ") + name), H5Dclose);
+        h5::Handle type = h5::variableStringType();
+        char* data = nullptr;
+        h5::check(H5Dread(set, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &data), path, std::string("read ") + name);
+        out = data ? data : "";
+        h5::Handle space(H5Dget_space(set), H5Sclose);
+        H5Dvlen_reclaim(type, space, H5P_DEFAULT, &data);
+    };
+    readScalarText("input/sweep", l.sweepText);
+    readScalarText("input/base", l.baseText);
+    auto readVector = [&](const char* name, hid_t memType, auto& out) {
+        h5::Handle set(h5::check(H5Dopen2(file, name, H5P_DEFAULT), path, std::string("open /") + name), H5Dclose);
+        h5::Handle space(H5Dget_space(set), H5Sclose);
+        const auto n = H5Sget_simple_extent_npoints(space);
+        if (n < 0 || static_cast<std::size_t>(n) > l.pointsTotal + 100'000'000) throw IoError(path + ": /" + name + " has an impossible extent (damaged?)");
+        out.resize(static_cast<std::size_t>(n));
+        if (n > 0) h5::check(H5Dread(set, memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()), path, std::string("read /") + name);
+    };
+    readVector("point", H5T_NATIVE_INT64, info.points);
+    if (H5Lexists(file, "time", H5P_DEFAULT) > 0) readVector("time", H5T_NATIVE_DOUBLE, l.times);
+    return info;
+}
+
+SweepRows readSweepRows(const SweepFileInfo& info, std::size_t first, std::size_t count) {
+    const std::string& path = info.path;
+    h5::Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    if (file.get() < 0) throw IoError(path + ": cannot open the HDF5 file (truncated or damaged?)");
+    SweepRows rows;
+    rows.point.assign(info.points.begin() + static_cast<std::ptrdiff_t>(first), info.points.begin() + static_cast<std::ptrdiff_t>(first + count));
+    auto readColumn = [&](const std::string& name, hid_t memType, void* data, std::size_t width) {
+        h5::Handle set(h5::check(H5Dopen2(file, name.c_str(), H5P_DEFAULT), path, "open /" + name), H5Dclose);
+        h5::Handle fileSpace(H5Dget_space(set), H5Sclose);
+        const int rank = H5Sget_simple_extent_ndims(fileSpace);
+        if (rank < 1 || rank > 4) throw IoError(path + ": /" + name + " has rank " + std::to_string(rank));
+        std::vector<hsize_t> shape(static_cast<std::size_t>(rank));
+        H5Sget_simple_extent_dims(fileSpace, shape.data(), nullptr);
+        hsize_t perRow = 1;
+        for (std::size_t d = 1; d < shape.size(); ++d) perRow *= shape[d];
+        if (shape[0] != info.points.size() || perRow != width) throw IoError(path + ": /" + name + " has the wrong shape for this sweep (damaged?)");
+        std::vector<hsize_t> start(shape.size(), 0), cnt = shape;
+        start[0] = first;
+        cnt[0] = count;
+        h5::check(H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start.data(), nullptr, cnt.data(), nullptr), path, "select rows of /" + name);
+        const hsize_t total = count * width;
+        h5::Handle memSpace(H5Screate_simple(1, &total, nullptr), H5Sclose);
+        if (total > 0) h5::check(H5Dread(set, memType, memSpace, fileSpace, H5P_DEFAULT, data), path, "read /" + name);
+    };
+    for (const auto& [name, width] : sweepColumns(info.layout)) {
+        auto& column = rows.columns[name];
+        column.resize(count * width);
+        readColumn(name, H5T_NATIVE_DOUBLE, column.data(), width);
+    }
+    if (info.layout.saltelli) {
+        rows.saltelliBlock.resize(count);
+        rows.saltelliRow.resize(count);
+        readColumn("saltelli_block", H5T_NATIVE_INT32, rows.saltelliBlock.data(), 1);
+        readColumn("saltelli_row", H5T_NATIVE_INT32, rows.saltelliRow.data(), 1);
+    }
+    const auto errors = h5::readStringVector(file, "point_error", path);
+    if (errors.size() != info.points.size()) throw IoError(path + ": /point_error has the wrong length (damaged?)");
+    for (std::size_t i = 0; i < count; ++i)
+        if (!errors[first + i].empty()) rows.errors[i] = errors[first + i];
+    return rows;
+}
+
+void mergeSweepShards(const std::vector<std::string>& inputs, const std::string& output, const SweepFileIdentity& identity) {
+    if (inputs.empty()) throw InputError("", 0, 0, "merge: no shard files given");
+    std::vector<SweepFileInfo> shards;
+    for (const auto& path : inputs) {
+        SweepFileInfo info;
+        try {
+            info = readSweepFileInfo(path);
+        } catch (const IoError& e) {
+            throw InputError("", 0, 0, std::string(e.what()) + "; rerun its shard with egress sweep");
+        }
+        if (!info.complete) throw InputError("", 0, 0, path + ": the shard is incomplete (its run did not finish); rerun it with egress sweep");
+        if (!info.shard) throw InputError("", 0, 0, path + ": not a shard file (no shard attributes): merge takes the shards written by egress sweep");
+        if (!shards.empty()) {
+            const SweepFileInfo& first = shards.front();
+            if (info.layout.sweepId != first.layout.sweepId)
+                throw InputError("", 0, 0, path + ": a shard of another sweep (sweep_id " + info.layout.sweepId + ", not " + first.layout.sweepId +
+                                               " as in " + first.path + ")");
+            if (*info.shardCount != *first.shardCount)
+                throw InputError("", 0, 0, path + ": shard " + std::to_string(*info.shard) + " of " + std::to_string(*info.shardCount) +
+                                               ", but " + first.path + " is one of " + std::to_string(*first.shardCount) + " shards: merge the shards of one split");
+        }
+        shards.push_back(std::move(info));
+    }
+    const std::size_t of = *shards.front().shardCount;
+    const SweepLayout& layout = shards.front().layout;
+    std::vector<const SweepFileInfo*> byShard(of, nullptr);
+    for (const auto& s : shards) {
+        if (*s.shard >= of) throw InputError("", 0, 0, s.path + ": shard index " + std::to_string(*s.shard) + " is not below the shard count " + std::to_string(of));
+        if (byShard[*s.shard]) throw InputError("", 0, 0, s.path + ": shard " + std::to_string(*s.shard) + " is given twice (also " + byShard[*s.shard]->path + ")");
+        byShard[*s.shard] = &s;
+        std::vector<std::int64_t> expected;
+        for (std::size_t p = *s.shard; p < layout.pointsTotal; p += of) expected.push_back(static_cast<std::int64_t>(p));
+        if (s.points != expected) throw InputError("", 0, 0, s.path + ": its points are not those of shard " + std::to_string(*s.shard) + " of " + std::to_string(of) + " (damaged?)");
+    }
+    std::string missing;
+    for (std::size_t k = 0; k < of; ++k)
+        if (!byShard[k] && layout.pointsTotal > k) missing += (missing.empty() ? "" : ", ") + std::to_string(k);
+    if (!missing.empty())
+        throw InputError("", 0, 0, "merge: shard(s) " + missing + " of " + std::to_string(of) + " missing: run them (egress sweep --shard I --of " +
+                                       std::to_string(of) + ") and merge again; no file was written");
+    SweepFileIdentity id = identity;
+    id.shard.reset();
+    id.shardCount.reset();
+    id.mergedFromShards = of;
+    SweepFileWriter writer(output, layout, layout.pointsTotal, id);
+    for (const SweepFileInfo* s : byShard) {
+        if (!s) continue;
+        for (std::size_t first = 0; first < s->points.size(); first += kMergeBlockRows) {
+            const std::size_t count = std::min(kMergeBlockRows, s->points.size() - first);
+            const SweepRows rows = readSweepRows(*s, first, count);
+            writer.writeStrided(*s->shard + first * of, of, rows);
+        }
+    }
+    writer.commit();
+}
+
+}  // namespace egress
