@@ -5,7 +5,8 @@
 #
 # Stops only what slurm-up.sh started, as recorded in RUNDIR/{slurmd,slurmctld,munged}.pid: first
 # cancels the cluster's jobs (the controller is ours, so all of them), then stops the daemons
-# (SIGTERM, SIGKILL after 10 s), then kills slurmstepd processes left by this cluster's slurmd.
+# (SIGTERM, SIGKILL after 10 s), then kills slurmstepd processes left by this cluster's slurmd
+# (and their jobs).
 # A munged that slurm-up.sh found running is not stopped. RUNDIR (config, logs, state) is kept;
 # delete it for a clean start. Running it again, or with nothing running, is harmless.
 set -uo pipefail
@@ -34,16 +35,15 @@ stop() {  # stop PID NAME: TERM, wait up to 10 s, then KILL
   for _ in $(seq 50); do gone "$pid" && return 0; sleep 0.1; done
 }
 
-START=$SECONDS
+START=$EPOCHREALTIME
+since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }   # seconds, 0.1 s
 if pid_of slurmctld >/dev/null && timeout 10 scontrol ping 2>/dev/null | grep -q "is UP"; then
   jobs=$(timeout 10 squeue -h -o %A 2>/dev/null | sort -u | tr '\n' ' ')
   if [ -n "${jobs// }" ]; then
     echo "slurm-down: cancelling jobs $jobs"
     timeout 10 scancel $jobs 2>/dev/null
-    for _ in $(seq 100); do
-      [ -z "$(timeout 10 squeue -h -o %A 2>/dev/null)" ] && break
-      sleep 0.1
-    done
+    deadline=$((SECONDS + 10))
+    while [ -n "$(timeout 10 squeue -h -o %A 2>/dev/null)" ] && ((SECONDS < deadline)); do sleep 0.1; done
   fi
 fi
 
@@ -55,14 +55,32 @@ for d in slurmd slurmctld munged; do
   rm -f "$RUNDIR/$d.pid"
 done
 
-# slurmstepd daemons detach from slurmd; those of this cluster carry EGRESS_SLURM_RUNDIR=RUNDIR
-# in their environment (slurm-up.sh puts it there). Normally none is left once the jobs ended.
+# slurmstepd (one per job step, detached from slurmd) outlives a slurmd that died or was killed.
+# Those of this cluster hold RUNDIR/log/slurmd.log open. Kill them and the job processes under
+# them. Normally there are none: the jobs were cancelled above, through a live slurmd.
+strays=()
 for p in /proc/[0-9]*; do
-  comm=; read -r comm <"$p/comm" 2>/dev/null
+  comm=; read -r comm 2>/dev/null <"$p/comm"
   [ "$comm" = slurmstepd ] || continue
-  if tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qxF "EGRESS_SLURM_RUNDIR=$RUNDIR"; then
-    echo "slurm-down: killing leftover slurmstepd ${p#/proc/}" >&2
-    kill -KILL "${p#/proc/}" 2>/dev/null
-  fi
+  for fd in "$p"/fd/*; do
+    if [ "$(readlink "$fd" 2>/dev/null)" = "$RUNDIR/log/slurmd.log" ]; then strays+=("${p#/proc/}"); break; fi
+  done
 done
-echo "slurm-down: done in $((SECONDS - START)) s (state and logs kept in $RUNDIR)"
+if [ ${#strays[@]} -gt 0 ]; then
+  declare -A parent=()
+  for p in /proc/[0-9]*; do   # /proc/PID/stat: "PID (COMM) STATE PPID ..."; COMM may hold spaces
+    line=; read -r line 2>/dev/null <"$p/stat" || continue
+    rest=${line##*) }; parent[${p#/proc/}]=${rest#* }; parent[${p#/proc/}]=${parent[${p#/proc/}]%% *}
+  done
+  victims=" ${strays[*]} "
+  while :; do   # add descendants until none is new
+    added=0
+    for pid in "${!parent[@]}"; do
+      [[ $victims != *" $pid "* && $victims == *" ${parent[$pid]} "* ]] && { victims+="$pid "; added=1; }
+    done
+    ((added)) || break
+  done
+  echo "slurm-down: killing leftover slurmstepd ${strays[*]} and their processes:$victims" >&2
+  kill -KILL $victims 2>/dev/null
+fi
+echo "slurm-down: done in $(since $START) s (state and logs kept in $RUNDIR)"

@@ -24,7 +24,8 @@ RUNDIR=${1:-${EGRESS_SLURM_RUNDIR:-/tmp/egress-slurm}}
 CTLD_PORT=${EGRESS_SLURM_CTLD_PORT:-6817}
 D_PORT=${EGRESS_SLURM_D_PORT:-6818}
 TIMEOUT=${EGRESS_SLURM_TIMEOUT:-60}
-START=$SECONDS
+START=$EPOCHREALTIME
+since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }   # seconds, 0.1 s
 
 die() { echo "slurm-up: error: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "must run as root (it starts munged, slurmctld and slurmd)"
@@ -159,4 +160,4 @@ wait_for "$TIMEOUT" "node localhost to become idle (sinfo)" \
   sh -c 'sinfo -h -n localhost -o %T | grep -Eqx "idle|mixed|allocated|completing"'
 
 sinfo
-echo "slurm-up: cluster up in $((SECONDS - START)) s; for sbatch/squeue/sinfo: source $RUNDIR/env.sh"
+echo "slurm-up: cluster up in $(since $START) s; for sbatch/squeue/sinfo: source $RUNDIR/env.sh"

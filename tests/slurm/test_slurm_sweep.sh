@@ -85,10 +85,11 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
 
-t0=$SECONDS
+since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }   # seconds, 0.1 s
+t0=$EPOCHREALTIME
 bash "$SRC/scripts/slurm-up.sh" "$RUNDIR"
 source "$RUNDIR/env.sh"   # SLURM_CONF for sbatch, squeue, scontrol
-echo "cluster up in $((SECONDS - t0)) s"
+echo "cluster up in $(since $t0) s"
 
 # --- the sweep: 4 x 3 = 12 points of a two-species SSA chain, 5 replicates each -------------
 cat >"$SWEEP/base.toml" <<'TOML'
@@ -139,7 +140,7 @@ egress sweep sweep.toml --emit-slurm job.sbatch --array-size 4 --cpus-per-task 1
   -o "$SWEEP/shards" --merge-output "$SWEEP/merged.h5" ||
   { echo "FAIL: egress sweep --emit-slurm exited $?"; exit 1; }
 [ -s job.sbatch ] || { echo "FAIL: egress sweep --emit-slurm wrote no job.sbatch"; exit 1; }
-t1=$SECONDS
+t1=$EPOCHREALTIME
 bash job.sbatch >submit.out 2>&1 || { echo "FAIL: bash job.sbatch exited $?"; exit 1; }
 cat submit.out
 job_id() { sed -n "s/.*$1 job ID[^0-9]*\([0-9][0-9]*\).*/\1/Ip" submit.out | head -n1; }
@@ -158,7 +159,7 @@ while q=$(squeue -h -j "$ARRAY_ID,$MERGE_ID" -o '%i %T %r' 2>/dev/null) && [ -n 
   ((SECONDS < deadline)) || { echo "FAIL: jobs not finished after $JOB_TIMEOUT s:"; echo "$q"; exit 1; }
   sleep 0.2
 done
-echo "array + merge finished $((SECONDS - t1)) s after submission"
+echo "array + merge finished $(since $t1) s after submission"
 
 # Without accounting there is no sacct; scontrol keeps ended jobs for MinJobAge (300 s).
 states() { scontrol -o show job "$1" | grep -o 'JobState=[A-Z_]*' | sort | uniq -c | tr -s ' ' | tr '\n' ' '; }
@@ -180,4 +181,4 @@ egress sweep sweep.toml -o "$SWEEP/single" --quiet || { echo "FAIL: one-process 
 egress merge "$SWEEP/single" -o "$SWEEP/single.h5" || { echo "FAIL: egress merge exited $?"; exit 1; }
 "$PY" "$SRC/tests/slurm/compare_h5.py" merged.h5 single.h5 ||
   { echo "FAIL: the merged result of the 4-task array differs from the one-process run"; exit 1; }
-echo "PASS: Slurm array ($ARRAY_ID) + merge ($MERGE_ID) equal a one-process run; $((SECONDS - t0)) s in all"
+echo "PASS: Slurm array ($ARRAY_ID) + merge ($MERGE_ID) equal a one-process run; $(since $t0) s in all (without stopping the cluster)"
