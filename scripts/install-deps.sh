@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-scipy python3-h5py python3-xarray python3-h5netcdf
   python3-pandas python3-matplotlib python3-pytest
+  slurm-wlm munge                              # the slurm test: a one-node cluster (docs/slurm.md)
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -21,5 +22,5 @@ if [ ${#missing[@]} -eq 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+apt-get update -qq -o DPkg::Lock::Timeout=600
+apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}" >/dev/null
