@@ -356,11 +356,11 @@ int commandEmitSlurm(const SweepOptions& o, const std::string& commandLine) {
     script += "  mkdir -p \"$SHARDS\"\n";
     script += "  array=$(sbatch --parsable \"$0\")\n";
     script += "  array=${array%%;*}\n";
-    script += "  echo \"array job $array\"\n";
+    script += "  echo \"array job ID $array\"\n";
     script += "  merge=$(sbatch --parsable --dependency=afterok:$array --job-name=egress-merge --ntasks=1 --cpus-per-task=1 --time=" + o.time +
               " --mem=" + o.mem + partitionFlag + " --chdir=" + shellQuote(cwd.string()) +
               " --output=\"$SHARDS/slurm-merge-%j.out\" --wrap=\"$(printf '%q ' \"$EGRESS\" merge \"$SHARDS\" -o \"$MERGED\")\")\n";
-    script += "  echo \"merge job ${merge%%;*}\"\n";
+    script += "  echo \"merge job ID ${merge%%;*}\"\n";
     script += "  exit 0\n";
     script += "fi\n";
     script += "# A task: the shard count is written here, not read from SLURM_ARRAY_TASK_COUNT, so that a task resubmitted\n";
