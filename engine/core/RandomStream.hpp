@@ -16,7 +16,7 @@ namespace egress {
 enum class StreamPurpose : std::uint32_t {
     Trajectory = 0,       ///< the events of one replicate's trajectory
     CellVariability = 1,  ///< parameter values drawn for one replicate (cell)
-    SweepDesign = 2,      ///< the random parts of a sweep's sampling design (core/SweepDesign.hpp)
+    SweepDesign = 2,      ///< a sweep's Latin hypercube; the replicate index is the design dimension
     SweepPoint = 3,       ///< a sweep point's own seed (core/Sweep.hpp): the replicate word holds the point
 };
 
@@ -57,7 +57,7 @@ public:
     static const char* generatorName() { return "philox4x32-10 (Random123 1.14)"; }
     static const char* keySchemeDescription() {
         return "key = (seed low 32 bits, seed high 32 bits); counter = (draw index low, draw index high, replicate, purpose); "
-               "purpose 0 = trajectory, 1 = cell variability; uniform = (top 53 bits of two words + 0.5) * 2^-53";
+               "purpose 0 = trajectory, 1 = cell variability, 2 = sweep design, 3 = a sweep point's seed (counter = point low, point high, 0, 3; seed = words 0 and 1); uniform = (top 53 bits of two words + 0.5) * 2^-53";
     }
 
 private:
