@@ -32,6 +32,12 @@ public:
     }
     hid_t get() const { return id_; }
     operator hid_t() const { return id_; }
+    /// Gives up the id without closing it (the caller closes it and checks the result).
+    hid_t release() {
+        const hid_t id = id_;
+        id_ = -1;
+        return id;
+    }
 
 private:
     hid_t id_ = -1;

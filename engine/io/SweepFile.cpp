@@ -1,14 +1,12 @@
 #include "io/SweepFile.hpp"
 
 #include <hdf5_hl.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
-#include <ctime>
 #include <filesystem>
 
 #include "core/Error.hpp"
+#include "io/UtcTimestamp.hpp"
 
 namespace egress {
 
@@ -20,15 +18,6 @@ constexpr const char* kSweepFormat = "egress-sweep";
 constexpr std::int64_t kSweepFormatVersion = 1;
 /// Rows merged per read and write: bounds the memory of a merge with trajectories.
 constexpr std::size_t kMergeBlockRows = 256;
-
-std::string utcNow() {
-    const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    char text[32];
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return text;
-}
 
 /// The dimensions (after `point`) of each per-row column, by the names of their scales.
 std::vector<std::string> columnDims(const std::string& name) {
@@ -86,39 +75,29 @@ std::vector<std::pair<std::string, std::size_t>> sweepColumns(const SweepLayout&
 }
 
 SweepFileWriter::SweepFileWriter(std::string path, const SweepLayout& layout, std::size_t rows, const SweepFileIdentity& identity)
-    : path_(std::move(path)), layout_(layout), rows_(rows) {
-    h5::silenceLibraryErrors();
-    const fs::path target(path_);
-    if (target.has_parent_path()) {
-        std::error_code ec;
-        fs::create_directories(target.parent_path(), ec);
-        if (ec) throw IoError(path_ + ": cannot create directory '" + target.parent_path().string() + "': " + ec.message());
-    }
-    temporaryPath_ = path_ + ".partial-" + std::to_string(::getpid());
-    file_ = h5::Handle(H5Fcreate(temporaryPath_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
-    if (file_.get() < 0) throw IoError(path_ + ": cannot create the sweep file (is the directory writable?)");
-    const std::string& f = path_;
-    h5::writeStringAttribute(file_, "format", kSweepFormat, f);
-    h5::writeInt64Attribute(file_, "format_version", kSweepFormatVersion, f);
-    h5::writeStringAttribute(file_, "egress_version", identity.egressVersion, f);
-    h5::writeStringAttribute(file_, "command", identity.writerCommand, f);
-    h5::writeStringAttribute(file_, "created", utcNow(), f);
-    h5::writeStringAttribute(file_, "sweep_id", layout.sweepId, f);
-    h5::writeInt64Attribute(file_, "points_total", static_cast<std::int64_t>(layout.pointsTotal), f);
-    h5::writeInt64Attribute(file_, "replicates", static_cast<std::int64_t>(layout.replicates), f);
-    h5::writeStringAttribute(file_, "design", layout.design, f);
-    h5::writeStringAttribute(file_, "method", layout.method, f);
-    h5::writeStringAttribute(file_, "streams", layout.streams, f);
-    h5::writeInt64Attribute(file_, "seed", layout.seed, f);
-    h5::writeInt64Attribute(file_, "saltelli", layout.saltelli ? 1 : 0, f);
+    : file_(std::move(path), "sweep file"), layout_(layout), rows_(rows) {
+    const hid_t file = file_.id();
+    const std::string& f = file_.path();
+    h5::writeStringAttribute(file, "format", kSweepFormat, f);
+    h5::writeInt64Attribute(file, "format_version", kSweepFormatVersion, f);
+    h5::writeStringAttribute(file, "egress_version", identity.egressVersion, f);
+    h5::writeStringAttribute(file, "command", identity.writerCommand, f);
+    h5::writeStringAttribute(file, "created", utcTimestamp(), f);
+    h5::writeStringAttribute(file, "sweep_id", layout.sweepId, f);
+    h5::writeInt64Attribute(file, "points_total", static_cast<std::int64_t>(layout.pointsTotal), f);
+    h5::writeInt64Attribute(file, "replicates", static_cast<std::int64_t>(layout.replicates), f);
+    h5::writeStringAttribute(file, "design", layout.design, f);
+    h5::writeStringAttribute(file, "method", layout.method, f);
+    h5::writeStringAttribute(file, "streams", layout.streams, f);
+    h5::writeInt64Attribute(file, "seed", layout.seed, f);
+    h5::writeInt64Attribute(file, "saltelli", layout.saltelli ? 1 : 0, f);
     if (identity.shard) {
-        h5::writeInt64Attribute(file_, "shard", static_cast<std::int64_t>(*identity.shard), f);
-        h5::writeInt64Attribute(file_, "shard_count", static_cast<std::int64_t>(*identity.shardCount), f);
+        h5::writeInt64Attribute(file, "shard", static_cast<std::int64_t>(*identity.shard), f);
+        h5::writeInt64Attribute(file, "shard_count", static_cast<std::int64_t>(*identity.shardCount), f);
     }
-    if (identity.mergedFromShards) h5::writeInt64Attribute(file_, "merged_from_shards", static_cast<std::int64_t>(identity.mergedFromShards), f);
-    h5::writeInt64Attribute(file_, "complete", 0, f);
+    if (identity.mergedFromShards) h5::writeInt64Attribute(file, "merged_from_shards", static_cast<std::int64_t>(identity.mergedFromShards), f);
 
-    h5::Handle input(h5::check(H5Gcreate2(file_, "input", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /input"), H5Gclose);
+    h5::Handle input(h5::check(H5Gcreate2(file, "input", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /input"), H5Gclose);
     h5::writeStringScalar(input, "sweep", layout.sweepText, f);
     h5::writeStringScalar(input, "base", layout.baseText, f);
 
@@ -127,34 +106,34 @@ SweepFileWriter::SweepFileWriter(std::string path, const SweepLayout& layout, st
     auto int64Scale = [&](const char* name, const std::vector<std::int64_t>& values) {
         const hsize_t n = values.size();
         h5::Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-        h5::Handle set(h5::check(H5Dcreate2(file_, name, H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, std::string("create /") + name), H5Dclose);
+        h5::Handle set(h5::check(H5Dcreate2(file, name, H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, std::string("create /") + name), H5Dclose);
         if (n > 0) h5::check(H5Dwrite(set, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), f, std::string("write /") + name);
         scales[name] = std::move(set);
     };
     {
         const hsize_t n = rows_;
         h5::Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-        scales["point"] = h5::Handle(h5::check(H5Dcreate2(file_, "point", H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /point"), H5Dclose);
+        scales["point"] = h5::Handle(h5::check(H5Dcreate2(file, "point", H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /point"), H5Dclose);
     }
     std::vector<std::int64_t> replicateIds(layout.replicates);
     for (std::size_t r = 0; r < layout.replicates; ++r) replicateIds[r] = static_cast<std::int64_t>(r);
     int64Scale("replicate", replicateIds);
-    scales["axis"] = h5::writeStringVector(file_, "axis", layout.axes, f);
-    scales["species"] = h5::writeStringVector(file_, "species", layout.species, f);
-    scales["route"] = h5::writeStringVector(file_, "route", layout.routes, f);
-    scales["metric"] = h5::writeStringVector(file_, "metric", layout.metrics, f);
+    scales["axis"] = h5::writeStringVector(file, "axis", layout.axes, f);
+    scales["species"] = h5::writeStringVector(file, "species", layout.species, f);
+    scales["route"] = h5::writeStringVector(file, "route", layout.routes, f);
+    scales["metric"] = h5::writeStringVector(file, "metric", layout.metrics, f);
     if (!layout.times.empty()) {
         const hsize_t n = layout.times.size();
         h5::Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-        h5::Handle set(h5::check(H5Dcreate2(file_, "time", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /time"), H5Dclose);
+        h5::Handle set(h5::check(H5Dcreate2(file, "time", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /time"), H5Dclose);
         h5::check(H5Dwrite(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, layout.times.data()), f, "write /time");
         h5::writeStringAttribute(set, "units", "s", f);
         scales["time"] = std::move(set);
     }
     for (auto& [name, set] : scales) h5::check(H5DSset_scale(set, name.c_str()), f, "make /" + name + " a dimension scale");
-    h5::Handle targets = h5::writeStringVector(file_, "axis_target", layout.axisTargets, f);
+    h5::Handle targets = h5::writeStringVector(file, "axis_target", layout.axisTargets, f);
     h5::check(H5DSattach_scale(targets, scales["axis"], 0), f, "attach /axis");
-    h5::Handle definitions = h5::writeStringVector(file_, "metric_definition", layout.metricDefinitions, f);
+    h5::Handle definitions = h5::writeStringVector(file, "metric_definition", layout.metricDefinitions, f);
     h5::check(H5DSattach_scale(definitions, scales["metric"], 0), f, "attach /metric");
 
     for (const auto& [name, width] : sweepColumns(layout)) {
@@ -162,7 +141,7 @@ SweepFileWriter::SweepFileWriter(std::string path, const SweepLayout& layout, st
         std::vector<hsize_t> shape{rows_};
         for (auto s : dimSizes(layout, dims)) shape.push_back(s);
         h5::Handle space(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr), H5Sclose);
-        h5::Handle set(h5::check(H5Dcreate2(file_, name.c_str(), H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /" + name), H5Dclose);
+        h5::Handle set(h5::check(H5Dcreate2(file, name.c_str(), H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /" + name), H5Dclose);
         h5::check(H5DSattach_scale(set, scales["point"], 0), f, "attach /point to /" + name);
         for (std::size_t d = 0; d < dims.size(); ++d)
             h5::check(H5DSattach_scale(set, scales[dims[d]], static_cast<unsigned>(d + 1)), f, "attach /" + dims[d] + " to /" + name);
@@ -173,7 +152,7 @@ SweepFileWriter::SweepFileWriter(std::string path, const SweepLayout& layout, st
         for (const char* name : {"saltelli_block", "saltelli_row"}) {
             const hsize_t n = rows_;
             h5::Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-            h5::Handle set(h5::check(H5Dcreate2(file_, name, H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, std::string("create /") + name), H5Dclose);
+            h5::Handle set(h5::check(H5Dcreate2(file, name, H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, std::string("create /") + name), H5Dclose);
             h5::check(H5DSattach_scale(set, scales["point"], 0), f, std::string("attach /point to /") + name);
         }
     }
@@ -183,12 +162,12 @@ void SweepFileWriter::write(std::size_t firstRow, const SweepRows& block) { writ
 void SweepFileWriter::writeStrided(std::size_t first, std::size_t stride, const SweepRows& block) { writeRows(first, stride, block); }
 
 void SweepFileWriter::writeRows(std::size_t first, std::size_t stride, const SweepRows& block) {
-    const std::string& f = path_;
+    const std::string& f = file_.path();
     const hsize_t n = block.size();
     if (n == 0) return;
     if (first + (n - 1) * stride >= rows_) throw IoError(f + ": rows past the end of the sweep file");
     auto writeColumn = [&](const std::string& name, hid_t memType, const void* data, std::size_t width) {
-        h5::Handle set(h5::check(H5Dopen2(file_, name.c_str(), H5P_DEFAULT), f, "open /" + name), H5Dclose);
+        h5::Handle set(h5::check(H5Dopen2(file_.id(), name.c_str(), H5P_DEFAULT), f, "open /" + name), H5Dclose);
         h5::Handle fileSpace(H5Dget_space(set), H5Sclose);
         const int rank = H5Sget_simple_extent_ndims(fileSpace);
         std::vector<hsize_t> shape(static_cast<std::size_t>(rank));
@@ -218,33 +197,20 @@ void SweepFileWriter::writeRows(std::size_t first, std::size_t stride, const Swe
 }
 
 void SweepFileWriter::commit() {
-    const std::string& f = path_;
+    const std::string& f = file_.path();
+    const hid_t file = file_.id();
     if (rowsWritten_ != rows_)
         throw IoError(f + ": " + std::to_string(rowsWritten_) + " of " + std::to_string(rows_) + " points written; the file is not complete");
     std::vector<std::string> errors(rows_);
     for (const auto& [row, why] : errors_) errors[row] = why;
     {
-        h5::Handle set = h5::writeStringVector(file_, "point_error", errors, f);
-        h5::Handle point(h5::check(H5Dopen2(file_, "point", H5P_DEFAULT), f, "open /point"), H5Dclose);
+        h5::Handle set = h5::writeStringVector(file, "point_error", errors, f);
+        h5::Handle point(h5::check(H5Dopen2(file, "point", H5P_DEFAULT), f, "open /point"), H5Dclose);
         h5::check(H5DSattach_scale(set, point, 0), f, "attach /point to /point_error");
         h5::writeStringAttribute(set, "description", "empty where the point ran; otherwise why it failed (its values are NaN)", f);
-        h5::writeInt64Attribute(file_, "points_failed", static_cast<std::int64_t>(errors_.size()), f);
+        h5::writeInt64Attribute(file, "points_failed", static_cast<std::int64_t>(errors_.size()), f);
     }
-    h5::writeInt64Attribute(file_, "complete", 1, f);
-    h5::check(H5Fflush(file_, H5F_SCOPE_GLOBAL), f, "flush the file (disk full?)");
-    if (H5Fclose(file_.get()) < 0) throw IoError(f + ": HDF5 failed to close the file (disk full?)");
-    file_ = h5::Handle();
-    std::error_code ec;
-    fs::rename(temporaryPath_, path_, ec);
-    if (ec) throw IoError(f + ": cannot move the finished file into place: " + ec.message());
-    committed_ = true;
-}
-
-SweepFileWriter::~SweepFileWriter() {
-    if (committed_) return;
-    file_.reset();
-    std::error_code ec;
-    fs::remove(temporaryPath_, ec);
+    file_.commit();
 }
 
 SweepFileInfo readSweepFileInfo(const std::string& path) {

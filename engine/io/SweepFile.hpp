@@ -2,13 +2,14 @@
 // Sweep result files (docs/sweeps.md): one layout for a shard and for the merged sweep, a row per
 // point. A shard holds the points shard, shard + of, ...; the merged file all points in order,
 // so its datasets do not depend on how the sweep was sharded (provenance stays in attributes).
-// Files are written under a temporary name and renamed when complete, like run results.
+// Files are written under a temporary name and renamed when complete (AtomicHdf5File), like run results.
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "io/AtomicHdf5File.hpp"
 #include "io/Hdf5.hpp"
 
 namespace egress {
@@ -45,7 +46,6 @@ struct SweepFileIdentity {
 class SweepFileWriter {
 public:
     SweepFileWriter(std::string path, const SweepLayout& layout, std::size_t rows, const SweepFileIdentity& identity);
-    ~SweepFileWriter();
     SweepFileWriter(const SweepFileWriter&) = delete;
     SweepFileWriter& operator=(const SweepFileWriter&) = delete;
 
@@ -58,12 +58,10 @@ public:
 
 private:
     void writeRows(std::size_t first, std::size_t stride, const SweepRows& block);
-    std::string path_, temporaryPath_;
+    AtomicHdf5File file_;
     SweepLayout layout_;
     std::size_t rows_ = 0, rowsWritten_ = 0;
     std::map<std::size_t, std::string> errors_;
-    h5::Handle file_;
-    bool committed_ = false;
 };
 
 struct SweepFileInfo {
