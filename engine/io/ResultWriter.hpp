@@ -1,38 +1,38 @@
 #pragma once
-// Writes a run to HDF5 as it goes (contract section 4). Each replicate reports to its own sink
-// (openReplicate), which may run on any thread: samples go to the file a chunk at a time, at
-// their fixed place, so memory does not grow with the number of replicates or the length of the
-// run; the event log is appended in replicate order, so the file does not depend on which thread
-// finished first. The file is created under a temporary name beside the target and renamed only
-// by commit(); a writer destroyed without commit() removes its temporary file, so no half-written
-// file ever carries the final name.
+// Writes a run to HDF5 as it goes (contract section 4; docs/file-format.md). Each replicate
+// reports to its own sink (openReplicate, ReplicateSink), which may run on any thread: samples go
+// to the file a chunk at a time, at their fixed place (ResultLayout), so memory does not grow with
+// the number of replicates or the length of the run; the vesicle event log goes through an
+// ordered queue (EventQueue) to its writer (EventLogWriter) in replicate order, so the file does
+// not depend on which thread finished first. The file is an AtomicHdf5File: it gets its name only
+// from commit(), and a writer destroyed without commit() or keepInterrupted() removes it, so no
+// half-written file ever carries the final name. This class holds them together: the file's lock,
+// the batches of short runs, which replicates finished.
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <exception>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <string>
 #include <vector>
 
 #include "core/Observer.hpp"
-#include "io/Hdf5.hpp"
+#include "io/AtomicHdf5File.hpp"
+#include "io/EventLogWriter.hpp"
+#include "io/EventQueue.hpp"
+#include "io/ResultLayout.hpp"
 #include "io/RunConfig.hpp"
+#include "io/RunProvenance.hpp"
 
 namespace egress {
-
-struct RunProvenance {
-    std::string command;         ///< the command line, as typed
-    std::string egressVersion;
-    std::string algorithm;       ///< what the method ran: stepper, SSA variant, ...
-};
 
 class ResultWriter {
 public:
     ResultWriter(std::string path, const RunConfig& config, const RunProvenance& provenance);
     ~ResultWriter();
+    ResultWriter(const ResultWriter&) = delete;
+    ResultWriter& operator=(const ResultWriter&) = delete;
 
     /// The observer for one replicate (index in [first_replicate, first_replicate + replicates)).
     /// Thread-safe; the sink must be used by one thread at a time and finish with replicateFinished.
@@ -49,127 +49,41 @@ public:
     /// for the file (another thread writing) or for room in the event queue. Near 0 when the
     /// writer keeps up; a large share of threads x wall time means the output limits the run.
     double workersWaitedSeconds() const;
-    bool writesEventLog() const { return writeEvents_; }
+    bool writesEventLog() const { return eventLog_ != nullptr; }
     /// Bytes of event log appended so far.
-    std::size_t eventLogBytes() const { return eventsWritten_ * eventRowBytes(); }
+    std::size_t eventLogBytes() const { return eventLog_ ? eventLog_->rowsWritten() * eventLog_->rowBytes() : 0; }
 
-    const std::string& path() const { return path_; }
-    const std::string& temporaryPath() const { return temporaryPath_; }
+    const std::string& path() const { return file_.path(); }
+    const std::string& temporaryPath() const { return file_.temporaryPath(); }
     /// Rows of the sample block a sink buffers before writing (one chunk).
-    std::size_t chunkRows() const { return chunkRows_; }
-
-    struct SampleBlock {
-        std::size_t start = 0;  ///< first time index
-        std::size_t rows = 0;
-        std::vector<double> amounts, budded, fused, inTransit, cargo, area;
-        void clear();
-    };
-    struct EventRows {
-        std::vector<std::int64_t> replicate, route, vesicle;
-        std::vector<double> time, load;
-        std::vector<std::int8_t> kind;
-        std::size_t size() const { return time.size(); }
-        /// Memory the buffers hold (their capacity, up to twice their size): what the queue limit counts.
-        std::size_t bytesHeld() const;
-        void clear();
-    };
+    std::size_t chunkRows() const { return layout_.chunkRows(); }
 
 private:
-    class Sink;
-    friend class Sink;
+    friend class ReplicateSink;
+    const std::vector<std::size_t>& cargoSpecies() const;
     void writeSamples(std::size_t replicate, const SampleBlock& block);
-    /// A whole replicate's samples, held until its batch of replicatesPerChunk_ neighbours is
+    /// A whole replicate's samples, held until its batch of replicatesPerChunk() neighbours is
     /// complete and then written with one call per dataset (per-call cost dominates small runs).
     void stageReplicate(std::size_t replicate, SampleBlock&& block);
     void writeBatch(std::size_t firstOffset, const std::vector<SampleBlock>& blocks);
     void finishReplicate(std::size_t replicate, EventRows&& events, const std::vector<double>& parameters,
                          bool parametersDrawn);
-    void appendEvents(const EventRows& rows);
-    /// Writes pendingChunk_ (padded to a whole chunk) at pendingChunkFirstRow_; uncompressed logs only.
-    void writePendingEventChunk();
-    /// The event log is appended by a thread of its own, so that workers hand over their events
-    /// and go on simulating; they wait only when kMaxQueuedEventBytes are already queued.
-    void eventWriterLoop();
-    void stopEventWriter();
-    /// Bytes one event takes in memory: replicate, route, vesicle, time, kind, a load per cargo species.
-    std::size_t eventRowBytes() const { return 4 * 8 + 1 + cargoSpecies_.size() * 8; }
-    /// Writes /events' `count` and the length in the `event` dimension's name (netCDF reads it).
-    void finishEventLog();
     /// The HDF5 lock, for a simulating thread: the time it waits for it is counted.
     std::unique_lock<std::mutex> lockFileForWorker();
-    void countWorkerWait(std::chrono::steady_clock::time_point since);
-    h5::Handle createTrajectory(hid_t parent, const std::string& name, hid_t fileType, std::size_t width,
-                                const std::vector<hid_t>& scales);
+    void countWorkerWait(std::chrono::nanoseconds waited);
 
-    std::string path_;
-    std::string temporaryPath_;
-    std::size_t firstReplicate_ = 0;
-    std::size_t replicates_ = 0;
-    std::size_t samples_ = 0;
-    std::size_t species_ = 0;
-    std::size_t routes_ = 0;
-    std::size_t compartments_ = 0;
-    std::size_t parameters_ = 0;
-    std::vector<std::size_t> cargoSpecies_;  ///< species delivered by some route, in species order
-    std::size_t chunkRows_ = 1;
-    std::size_t replicatesPerChunk_ = 1;
-    int compression_ = 0;
-    bool committed_ = false;
-    bool writeEvents_ = false;
-    bool writeCellParameters_ = false;
-
-    std::mutex stagingMutex_;  ///< guards staged_
-    std::map<std::size_t, SampleBlock> staged_;  ///< by replicate offset
+    // Declared in the order they are built; destroyed the other way round, the queue's thread first.
+    AtomicHdf5File file_;
     std::mutex mutex_;  ///< guards everything below and every HDF5 call (the library is not thread-safe)
-    h5::Handle file_;
-    h5::Handle amounts_, budded_, fused_, inTransit_, cargoInTransit_, membraneArea_, cellParameters_;
-    h5::Handle eventGroup_;
-    /// The /events datasets stay open for the whole run: reopened for each append, they lost their
-    /// chunk caches, and every partly filled chunk was read back from the file and written again.
-    struct EventColumns {
-        h5::Handle index, replicate, time, route, kind, vesicle, load;
-    };
-    EventColumns eventColumns_;
-    /// One column of a block of event rows, with the dataset it goes to.
-    struct EventColumnData {
-        const h5::Handle* set;
-        const char* name;
-        hid_t memType;
-        const void* data;
-        std::size_t bytesPerRow;
-        hsize_t width;  ///< 0 for a 1-D column
-    };
-    std::vector<EventColumnData> eventColumnData(const EventRows& rows) const;
-    EventRows pendingChunk_;             ///< rows of the event chunk being filled (uncompressed logs)
-    std::size_t pendingChunkFirstRow_ = 0;
-    std::size_t eventsWritten_ = 0;
+    ResultLayout layout_;
+    std::unique_ptr<EventLogWriter> eventLog_;  ///< null without an event log
     std::size_t finished_ = 0;
     std::vector<std::int8_t> replicateFinished_;  ///< by replicate offset
 
-    std::mutex eventMutex_;  ///< guards the members below (never held during HDF5 calls)
-    std::condition_variable eventReady_, eventSpace_;
-    std::size_t nextEventReplicate_ = 0;             ///< the replicate whose events are appended next
-    std::map<std::size_t, EventRows> waitingEvents_; ///< finished replicates waiting for their turn
-    std::size_t queuedEventBytes_ = 0;
-    bool stopEvents_ = false;
-    std::exception_ptr eventFailure_;
-    /// Emptied event buffers for new sinks: growing fresh vectors for every replicate (reallocations,
-    /// first-touch page faults) cost the workers more than buffering the events themselves.
-    std::vector<EventRows> spareEventRows_;
-    static constexpr std::size_t kSpareEventRows = 8;
-    /// Larger buffers go back to the allocator: a spare counts against the queue's limit in
-    /// whatever replicate reuses it.
-    static constexpr std::size_t kMaxSpareEventBytes = std::size_t{4} << 20;
-    EventRows takeSpareEventRows();
-    /// Called by a sink dropped before its replicate finished.
-    void abandonEventTurn();
-    bool turnAbandoned_ = false;  ///< some replicate will never hand in its events (guarded by eventMutex_)
-    std::thread eventThread_;
+    std::mutex stagingMutex_;  ///< guards staged_
+    std::map<std::size_t, SampleBlock> staged_;  ///< by replicate offset
     std::atomic<std::int64_t> workerWaitNanoseconds_{0};
-    /// Enough for replicates that finish out of order (about 90 of the default model's logs); when
-    /// the writer falls behind, a longer queue only raises the peak memory (256 MiB let a
-    /// 10,000-replicate run on a busy machine reach 252 MB), not the speed.
-    static constexpr std::size_t kMaxQueuedEventBytes = std::size_t{64} << 20;
+    std::unique_ptr<EventQueue> eventQueue_;  ///< consumes into eventLog_ under mutex_; null without an event log
 };
 
 }  // namespace egress

@@ -1,0 +1,74 @@
+#include "io/ReplicateSink.hpp"
+
+#include <string>
+
+#include "core/Error.hpp"
+#include "io/ResultWriter.hpp"
+
+namespace egress {
+
+ReplicateSink::ReplicateSink(ResultWriter& writer, std::size_t replicate)
+    : writer_(writer),
+      replicate_(replicate),
+      species_(writer.layout_.species()),
+      routes_(writer.layout_.routes()),
+      compartments_(writer.layout_.compartments()),
+      samples_(writer.layout_.samples()),
+      chunkRows_(writer.layout_.chunkRows()),
+      replicatesPerChunk_(writer.layout_.replicatesPerChunk()),
+      writeEvents_(writer.writesEventLog()),
+      cargoSpecies_(writer.cargoSpecies()),
+      events_(writeEvents_ ? writer.eventQueue_->takeSpare() : EventRows()) {}
+
+ReplicateSink::~ReplicateSink() {
+    if (!finished_ && writeEvents_) writer_.eventQueue_->abandonTurn();
+}
+
+void ReplicateSink::parametersDrawn(std::size_t, const std::vector<double>& values) {
+    parameters_ = values;
+    drawn_ = true;
+}
+
+void ReplicateSink::sample(const Sample& s) {
+    if (block_.rows == 0) block_.start = s.index;
+    if (s.index != block_.start + block_.rows)
+        throw IoError(writer_.path() + ": samples of replicate " + std::to_string(replicate_) + " arrived out of order");
+    const auto S = species_, V = routes_, C = compartments_;
+    block_.amounts.insert(block_.amounts.end(), s.amounts, s.amounts + S);
+    block_.cargo.insert(block_.cargo.end(), s.cargo_in_transit, s.cargo_in_transit + S);
+    block_.budded.insert(block_.budded.end(), s.budded, s.budded + V);
+    block_.fused.insert(block_.fused.end(), s.fused, s.fused + V);
+    block_.inTransit.insert(block_.inTransit.end(), s.in_transit, s.in_transit + V);
+    block_.area.insert(block_.area.end(), s.membrane_area, s.membrane_area + C);
+    if (++block_.rows == chunkRows_) flush();
+}
+
+__attribute__((flatten)) void ReplicateSink::vesicleEvent(const VesicleEvent& e) {
+    if (!writeEvents_) return;
+    events_.replicate.push_back(static_cast<std::int64_t>(e.replicate));
+    events_.time.push_back(e.time);
+    events_.route.push_back(static_cast<std::int64_t>(e.route));
+    events_.kind.push_back(static_cast<std::int8_t>(e.kind));
+    events_.vesicle.push_back(static_cast<std::int64_t>(e.vesicle));
+    for (auto s : cargoSpecies_) events_.load.push_back(e.load[s]);
+}
+
+void ReplicateSink::replicateFinished(std::size_t) {
+    flush();
+    finished_ = true;
+    writer_.finishReplicate(replicate_, std::move(events_), parameters_, drawn_);
+}
+
+void ReplicateSink::flush() {
+    if (block_.rows == 0) return;
+    if (replicatesPerChunk_ > 1 && block_.start == 0 && block_.rows == samples_) {
+        writer_.stageReplicate(replicate_, std::move(block_));
+        block_ = SampleBlock();
+        return;
+    }
+    writer_.writeSamples(replicate_, block_);
+    block_.start += block_.rows;
+    block_.clear();
+}
+
+}  // namespace egress

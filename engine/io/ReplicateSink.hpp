@@ -1,0 +1,47 @@
+#pragma once
+// The observer of one replicate (ResultWriter::openReplicate). Buffers one chunk of samples at a
+// time and hands it to the writer, which writes it at its fixed place (in short runs, where a chunk
+// holds several replicates, the whole replicate, written with its batch); keeps the replicate's
+// vesicle events until the replicate finishes, then hands them to the writer's event queue. Used
+// by one thread at a time.
+#include <cstddef>
+#include <vector>
+
+#include "core/Observer.hpp"
+#include "io/EventRows.hpp"
+#include "io/SampleBlock.hpp"
+
+namespace egress {
+
+class ResultWriter;
+
+class ReplicateSink : public TrajectoryObserver {
+public:
+    ReplicateSink(ResultWriter& writer, std::size_t replicate);
+    /// A sink dropped before its replicate finished (an error, a stop request): the event log's
+    /// turn never reaches this replicate, so threads waiting for their turn must stop waiting.
+    ~ReplicateSink() override;
+
+    void parametersDrawn(std::size_t, const std::vector<double>& values) override;
+    void sample(const Sample& s) override;
+    bool wantsVesicleEvents() const override { return writeEvents_; }
+    void vesicleEvent(const VesicleEvent& e) override;
+    void replicateFinished(std::size_t) override;
+
+private:
+    void flush();
+
+    ResultWriter& writer_;
+    std::size_t replicate_;
+    // The writer's shape, copied: read for every sample and event.
+    std::size_t species_, routes_, compartments_, samples_, chunkRows_, replicatesPerChunk_;
+    bool writeEvents_;
+    const std::vector<std::size_t>& cargoSpecies_;
+    SampleBlock block_;
+    EventRows events_;
+    std::vector<double> parameters_;
+    bool drawn_ = false;
+    bool finished_ = false;
+};
+
+}  // namespace egress
