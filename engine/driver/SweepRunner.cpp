@@ -14,6 +14,7 @@
 #include "core/Error.hpp"
 #include "core/Interrupt.hpp"
 #include "core/Variability.hpp"
+#include "io/ResultSchema.hpp"
 #include "io/SweepFile.hpp"
 #include "solvers/Ensemble.hpp"
 #include "solvers/Simulator.hpp"
@@ -83,12 +84,12 @@ public:
             const auto it = rows.columns.find(name);
             return it == rows.columns.end() ? nullptr : it->second.data();
         };
-        final_ = column("final_amounts");
-        budded_ = column("budded_total");
-        fused_ = column("fused_total");
-        peakOut_ = column("peak_in_transit");
-        metricsOut_ = column("metric_values");
-        amounts_ = column("amounts");
+        final_ = column(schema::sweep::kFinalAmounts.path);
+        budded_ = column(schema::sweep::kBuddedTotal.path);
+        fused_ = column(schema::sweep::kFusedTotal.path);
+        peakOut_ = column(schema::sweep::kPeakInTransit.path);
+        metricsOut_ = column(schema::sweep::kMetricValues.path);
+        amounts_ = column(schema::sweep::kAmounts.path);
         if (!c.metrics.empty()) series_.assign(c.metrics.size(), std::vector<double>());
         peak_.assign(V_, 0.0);
     }
@@ -132,7 +133,7 @@ SweepRows emptyRows(const SweepLayout& layout, const std::vector<std::size_t>& p
     SweepRows rows;
     for (auto p : points) rows.point.push_back(static_cast<std::int64_t>(p));
     for (const auto& [name, width] : sweepColumns(layout)) rows.columns[name].assign(points.size() * width, kNaN);
-    auto& values = rows.columns["point_values"];
+    auto& values = rows.columns[schema::sweep::kPointValues.path];
     for (std::size_t i = 0; i < points.size(); ++i)
         for (std::size_t a = 0; a < design.axes; ++a) values[i * design.axes + a] = design.value(points[i], a);
     if (layout.saltelli)
@@ -292,7 +293,7 @@ SweepShardOutcome runSweepShard(const SweepConfig& config, const SweepShardOptio
             ++outcome.failedPoints;
             // Replicates that did finish are not mixed with the failed one: the whole point is NaN.
             for (auto& [name, column] : rows.columns) {
-                if (name == "point_values") continue;
+                if (name == schema::sweep::kPointValues.path) continue;
                 const std::size_t width = column.size() / count;
                 std::fill(column.begin() + static_cast<std::ptrdiff_t>(row * width), column.begin() + static_cast<std::ptrdiff_t>((row + 1) * width), kNaN);
             }

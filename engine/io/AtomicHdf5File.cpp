@@ -3,13 +3,18 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <string_view>
 
 #include "core/Error.hpp"
 #include "io/ResultSchema.hpp"
+#include "io/SchemaHdf5.hpp"
 
 namespace egress {
 
 namespace fs = std::filesystem;
+
+// One attribute marks both kinds of file complete.
+static_assert(std::string_view(schema::kCompleteAttribute.name) == schema::sweep::kCompleteAttribute.name);
 
 AtomicHdf5File::AtomicHdf5File(std::string path, const std::string& kind) : path_(std::move(path)) {
     h5::silenceLibraryErrors();

@@ -4,9 +4,10 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <tuple>
+#include <utility>
 
 #include "io/ResultSchema.hpp"
+#include "io/SchemaHdf5.hpp"
 
 namespace egress {
 
@@ -38,15 +39,17 @@ std::vector<std::size_t> deliveredSpecies(const Model& model) {
 
 EventLogWriter::EventLogWriter(hid_t file, const std::string& path, const Model& model, int compression)
     : path_(path), compression_(compression), cargoSpecies_(deliveredSpecies(model)) {
+    using namespace schema;
     const std::string& f = path_;
-    group_ = h5::Handle(h5::check(H5Gcreate2(file, schema::kEventGroup, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /events"), H5Gclose);
+    group_ = h5::Handle(h5::check(H5Gcreate2(file, kEventsGroup, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /events"), H5Gclose);
     const std::size_t C = cargoSpecies_.size();
     const hsize_t zero[2] = {0, C}, unlimited[2] = {H5S_UNLIMITED, C};
-    auto column = [&](const char* name, hid_t type, int rank) {
+    auto column = [&](const DatasetSpec& spec) {
+        const int rank = static_cast<int>(spec.rank);
         h5::Handle space(H5Screate_simple(rank, zero, unlimited), H5Sclose);
         h5::Handle create(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
         const hsize_t chunk[2] = {kEventBlock, std::max<std::size_t>(1, C)};
-        h5::check(H5Pset_chunk(create, rank, chunk), f, std::string("set chunking of /events/") + name);
+        h5::check(H5Pset_chunk(create, rank, chunk), f, std::string("set chunking of /") + spec.path);
         if (compression_ > 0) {
             H5Pset_shuffle(create);
             H5Pset_deflate(create, static_cast<unsigned>(compression_));
@@ -59,49 +62,39 @@ EventLogWriter::EventLogWriter(hid_t file, const std::string& path, const Model&
         h5::Handle access(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose);
         if (compression_ > 0 || !kLittleEndianHost)
             H5Pset_chunk_cache(access, 521, 4 * kEventBlock * 8 * std::max<std::size_t>(1, C), H5D_CHUNK_CACHE_W0_DEFAULT);
-        return h5::Handle(h5::check(H5Dcreate2(group_, name, type, space, H5P_DEFAULT, create, access), f,
-                                    std::string("create /events/") + name), H5Dclose);
+        return h5::createDataset(file, spec, space, f, false, create, access);
     };
     // The row number is the event's index: `event` is a dimension without values (the netCDF
     // convention, so h5netcdf and xarray see a plain dimension), which saves 8 bytes a row.
-    index_ = column("event", H5T_STD_I64LE, 1);
+    index_ = column(kEvent);
     h5::check(H5DSset_scale(index_, dimensionWithoutValuesName(0).c_str()), f, "make /events/event a dimension scale");
-    for (auto& [name, type, handle] : std::vector<std::tuple<const char*, hid_t, h5::Handle*>>{
-             {"replicate", H5T_STD_I64LE, &replicate_}, {"time", H5T_IEEE_F64LE, &time_},
-             {"route", H5T_STD_I64LE, &route_}, {"kind", H5T_STD_I8LE, &kind_},
-             {"vesicle", H5T_STD_I64LE, &vesicle_}}) {
-        *handle = column(name, type, 1);
-        const hid_t set = *handle;
-        h5::check(H5DSattach_scale(set, index_, 0), f, "attach /events/event");
-        if (std::string(name) == "time") h5::writeStringAttribute(set, "units", "s", f);
-        if (std::string(name) == "route") h5::writeStringAttribute(set, "description", "index into /vesicles/route", f);
-        if (std::string(name) == "kind") {
-            h5::writeStringAttribute(set, "flag_meanings", "bud fuse", f);
-            h5::writeStringAttribute(set, "description", "0 = bud, 1 = fuse", f);
-        }
+    h5::Scales scales{{kEventDim, index_.get()}};
+    for (auto& [spec, handle] : {std::pair{&kEventReplicate, &replicate_}, std::pair{&kEventTime, &time_},
+                                 std::pair{&kEventRoute, &route_}, std::pair{&kEventKind, &kind_},
+                                 std::pair{&kEventVesicle, &vesicle_}}) {
+        *handle = column(*spec);
+        h5::attachScales(*handle, *spec, scales, f);
     }
     if (C > 0) {
         std::vector<std::string> cargoNames;
         for (auto s : cargoSpecies_) cargoNames.push_back(model.species[s].name);
-        h5::Handle cargo = h5::writeStringVector(group_, "cargo", cargoNames, f);
-        h5::check(H5DSset_scale(cargo, "cargo"), f, "make /events/cargo a dimension scale");
-        h5::writeStringAttribute(cargo, "description", "species that vesicles deliver (acceptors of the routes' cargo)", f);
-        load_ = column("load", H5T_IEEE_F64LE, 2);
-        h5::check(H5DSattach_scale(load_, index_, 0), f, "attach /events/event");
-        h5::check(H5DSattach_scale(load_, cargo, 1), f, "attach /events/cargo");
-        h5::writeStringAttribute(load_, "units", "molecules, by delivered species (/events/cargo)", f);
+        const h5::Handle cargo = h5::writeVector(file, kEventCargo, cargoNames, f);
+        h5::setScale(cargo, kEventCargo, f);
+        scales[kCargoDim] = cargo;
+        load_ = column(kEventLoad);
+        h5::attachScales(load_, kEventLoad, scales, f);
     }
 }
 
 std::vector<EventLogWriter::ColumnData> EventLogWriter::columnData(const EventRows& e) const {
     std::vector<ColumnData> columns = {
-        {&replicate_, "replicate", H5T_NATIVE_INT64, e.replicate.data(), 8, 0},
-        {&time_, "time", H5T_NATIVE_DOUBLE, e.time.data(), 8, 0},
-        {&route_, "route", H5T_NATIVE_INT64, e.route.data(), 8, 0},
-        {&kind_, "kind", H5T_NATIVE_INT8, e.kind.data(), 1, 0},
-        {&vesicle_, "vesicle", H5T_NATIVE_INT64, e.vesicle.data(), 8, 0}};
+        {&replicate_, schema::kEventReplicate.path, H5T_NATIVE_INT64, e.replicate.data(), 8, 0},
+        {&time_, schema::kEventTime.path, H5T_NATIVE_DOUBLE, e.time.data(), 8, 0},
+        {&route_, schema::kEventRoute.path, H5T_NATIVE_INT64, e.route.data(), 8, 0},
+        {&kind_, schema::kEventKind.path, H5T_NATIVE_INT8, e.kind.data(), 1, 0},
+        {&vesicle_, schema::kEventVesicle.path, H5T_NATIVE_INT64, e.vesicle.data(), 8, 0}};
     const std::size_t C = cargoSpecies_.size();
-    if (C > 0) columns.push_back({&load_, "load", H5T_NATIVE_DOUBLE, e.load.data(), 8 * C, C});
+    if (C > 0) columns.push_back({&load_, schema::kEventLoad.path, H5T_NATIVE_DOUBLE, e.load.data(), 8 * C, C});
     return columns;
 }
 
@@ -136,13 +129,13 @@ void EventLogWriter::append(const EventRows& e) {
     for (const auto& column : columnData(e)) {
         const int rank = column.width == 0 ? 1 : 2;
         const hsize_t newSize[2] = {rowsWritten_ + rows, column.width};
-        h5::check(H5Dset_extent(*column.set, newSize), path_, std::string("extend /events/") + column.name);
+        h5::check(H5Dset_extent(*column.set, newSize), path_, std::string("extend /") + column.path);
         h5::Handle fileSpace(H5Dget_space(*column.set), H5Sclose);
         const hsize_t start[2] = {rowsWritten_, 0}, count[2] = {rows, column.width};
         H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start, nullptr, count, nullptr);
         h5::Handle memSpace(H5Screate_simple(rank, count, nullptr), H5Sclose);
         h5::check(H5Dwrite(*column.set, column.memType, memSpace, fileSpace, H5P_DEFAULT, column.data), path_,
-                  std::string("write /events/") + column.name + " (disk full?)");
+                  std::string("write /") + column.path + " (disk full?)");
     }
     rowsWritten_ += rows;
 }
@@ -164,9 +157,9 @@ void EventLogWriter::writePendingChunk() {
         h5::check(H5Dset_extent(index_, indexSize), path_, "extend /events/event");
         for (const auto& column : columnData(pending_)) {
             const hsize_t extent[2] = {end, column.width}, offset[2] = {first, 0};
-            h5::check(H5Dset_extent(*column.set, extent), path_, std::string("extend /events/") + column.name);
+            h5::check(H5Dset_extent(*column.set, extent), path_, std::string("extend /") + column.path);
             h5::check(H5Dwrite_chunk(*column.set, H5P_DEFAULT, 0, offset, kEventBlock * column.bytesPerRow, column.data),
-                      path_, std::string("write /events/") + column.name + " (disk full?)");
+                      path_, std::string("write /") + column.path + " (disk full?)");
         }
     } catch (...) {
         pending_.clear();  // never to be taken for rows: the padding is not events

@@ -41,7 +41,7 @@ private:
     /// One column of a block of rows, with the dataset it goes to.
     struct ColumnData {
         const h5::Handle* set;
-        const char* name;
+        const char* path;  ///< in the file
         hid_t memType;
         const void* data;
         std::size_t bytesPerRow;

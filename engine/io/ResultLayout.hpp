@@ -13,6 +13,7 @@
 #include "io/Hdf5.hpp"
 #include "io/RunConfig.hpp"
 #include "io/RunProvenance.hpp"
+#include "io/SchemaHdf5.hpp"
 #include "io/SampleBlock.hpp"
 
 namespace egress {
@@ -49,8 +50,8 @@ public:
     void close();
 
 private:
-    h5::Handle createTrajectory(hid_t parent, const std::string& name, hid_t fileType, std::size_t width,
-                                const std::vector<hid_t>& scales);
+    /// A [replicate, time, X] dataset, chunked; its dimension scales are in `scales`.
+    h5::Handle createTrajectory(const schema::DatasetSpec& spec, const h5::Scales& scales, bool expectedCounts);
     template <typename BlockData>
     void writeTrajectories(hsize_t first, hsize_t replicates, hsize_t start, hsize_t rows, BlockData data);
 

@@ -6,55 +6,39 @@
 #include <filesystem>
 
 #include "core/Error.hpp"
+#include "io/ResultSchema.hpp"
+#include "io/SchemaHdf5.hpp"
 #include "io/UtcTimestamp.hpp"
 
 namespace egress {
 
 namespace fs = std::filesystem;
+using namespace schema::sweep;
 
 namespace {
 
-constexpr const char* kSweepFormat = "egress-sweep";
-constexpr std::int64_t kSweepFormatVersion = 1;
 /// Rows merged per read and write: bounds the memory of a merge with trajectories.
 constexpr std::size_t kMergeBlockRows = 256;
 
-/// The dimensions (after `point`) of each per-row column, by the names of their scales.
-std::vector<std::string> columnDims(const std::string& name) {
-    if (name == "point_values") return {"axis"};
-    if (name == "final_amounts") return {"replicate", "species"};
-    if (name == "metric_values") return {"replicate", "metric"};
-    if (name == "amounts") return {"replicate", "time", "species"};
-    return {"replicate", "route"};  // budded_total, fused_total, peak_in_transit
+/// The numeric per-row columns, in the order they are written.
+constexpr const schema::DatasetSpec* kColumns[] = {&kPointValues, &kFinalAmounts, &kBuddedTotal, &kFusedTotal,
+                                                   &kPeakInTransit, &kMetricValues, &kAmounts};
+
+const schema::DatasetSpec& columnSpec(const std::string& name) {
+    for (const auto* spec : kColumns)
+        if (name == spec->path) return *spec;
+    throw IoError("internal error: no sweep column " + name + " in engine/io/result_schema.toml");
 }
 
-std::vector<hsize_t> dimSizes(const SweepLayout& l, const std::vector<std::string>& dims) {
-    std::vector<hsize_t> out;
-    for (const auto& d : dims) {
-        if (d == "axis") out.push_back(l.axes.size());
-        else if (d == "replicate") out.push_back(l.replicates);
-        else if (d == "species") out.push_back(l.species.size());
-        else if (d == "metric") out.push_back(l.metrics.size());
-        else if (d == "time") out.push_back(l.times.size());
-        else out.push_back(l.routes.size());
-    }
-    return out;
-}
-
-const char* columnUnits(const std::string& name) {
-    if (name == "final_amounts" || name == "amounts") return "molecules";
-    if (name == "budded_total" || name == "fused_total" || name == "peak_in_transit") return "vesicles";
-    return "";
-}
-
-const char* columnDescription(const std::string& name) {
-    if (name == "point_values") return "the value of each axis at each point";
-    if (name == "final_amounts") return "amounts at t_end";
-    if (name == "budded_total") return "vesicles budded by t_end (expected counts in ode)";
-    if (name == "fused_total") return "vesicles fused by t_end (expected counts in ode)";
-    if (name == "peak_in_transit") return "the largest number of vesicles in transit at an output time";
-    if (name == "metric_values") return "the metrics of [[sweep.metrics]], see /metric_definition";
-    return "amounts at every output time";
+/// The length of a dimension of a sweep file (but `point`, which is the file's rows).
+hsize_t dimSize(const SweepLayout& l, const std::string& dim) {
+    if (dim == kAxisDim) return l.axes.size();
+    if (dim == kReplicateDim) return l.replicates;
+    if (dim == kSpeciesDim) return l.species.size();
+    if (dim == kMetricDim) return l.metrics.size();
+    if (dim == kTimeDim) return l.times.size();
+    if (dim == kRouteDim) return l.routes.size();
+    throw IoError("internal error: a sweep column over dimension " + dim);
 }
 
 }  // namespace
@@ -62,15 +46,15 @@ const char* columnDescription(const std::string& name) {
 std::vector<std::pair<std::string, std::size_t>> sweepColumns(const SweepLayout& l) {
     std::vector<std::pair<std::string, std::size_t>> out;
     const std::size_t R = l.replicates, S = l.species.size(), V = l.routes.size(), M = l.metrics.size(), T = l.times.size();
-    out.emplace_back("point_values", l.axes.size());
-    out.emplace_back("final_amounts", R * S);
+    out.emplace_back(kPointValues.path, l.axes.size());
+    out.emplace_back(kFinalAmounts.path, R * S);
     if (V > 0) {
-        out.emplace_back("budded_total", R * V);
-        out.emplace_back("fused_total", R * V);
-        out.emplace_back("peak_in_transit", R * V);
+        out.emplace_back(kBuddedTotal.path, R * V);
+        out.emplace_back(kFusedTotal.path, R * V);
+        out.emplace_back(kPeakInTransit.path, R * V);
     }
-    if (M > 0) out.emplace_back("metric_values", R * M);
-    if (T > 0) out.emplace_back("amounts", R * T * S);
+    if (M > 0) out.emplace_back(kMetricValues.path, R * M);
+    if (T > 0) out.emplace_back(kAmounts.path, R * T * S);
     return out;
 }
 
@@ -78,82 +62,66 @@ SweepFileWriter::SweepFileWriter(std::string path, const SweepLayout& layout, st
     : file_(std::move(path), "sweep file"), layout_(layout), rows_(rows) {
     const hid_t file = file_.id();
     const std::string& f = file_.path();
-    h5::writeStringAttribute(file, "format", kSweepFormat, f);
-    h5::writeInt64Attribute(file, "format_version", kSweepFormatVersion, f);
-    h5::writeStringAttribute(file, "egress_version", identity.egressVersion, f);
-    h5::writeStringAttribute(file, "command", identity.writerCommand, f);
-    h5::writeStringAttribute(file, "created", utcTimestamp(), f);
-    h5::writeStringAttribute(file, "sweep_id", layout.sweepId, f);
-    h5::writeInt64Attribute(file, "points_total", static_cast<std::int64_t>(layout.pointsTotal), f);
-    h5::writeInt64Attribute(file, "replicates", static_cast<std::int64_t>(layout.replicates), f);
-    h5::writeStringAttribute(file, "design", layout.design, f);
-    h5::writeStringAttribute(file, "method", layout.method, f);
-    h5::writeStringAttribute(file, "streams", layout.streams, f);
-    h5::writeInt64Attribute(file, "seed", layout.seed, f);
-    h5::writeInt64Attribute(file, "saltelli", layout.saltelli ? 1 : 0, f);
+    h5::writeStringAttribute(file, kFormatAttribute, kFormat, f);
+    h5::writeInt64Attribute(file, kFormatVersionAttribute, kFormatVersion, f);
+    h5::writeStringAttribute(file, kEgressVersionAttribute, identity.egressVersion, f);
+    h5::writeStringAttribute(file, kCommandAttribute, identity.writerCommand, f);
+    h5::writeStringAttribute(file, kCreatedAttribute, utcTimestamp(), f);
+    h5::writeStringAttribute(file, kSweepIdAttribute, layout.sweepId, f);
+    h5::writeInt64Attribute(file, kPointsTotalAttribute, static_cast<std::int64_t>(layout.pointsTotal), f);
+    h5::writeInt64Attribute(file, kReplicatesAttribute, static_cast<std::int64_t>(layout.replicates), f);
+    h5::writeStringAttribute(file, kDesignAttribute, layout.design, f);
+    h5::writeStringAttribute(file, kMethodAttribute, layout.method, f);
+    h5::writeStringAttribute(file, kStreamsAttribute, layout.streams, f);
+    h5::writeInt64Attribute(file, kSeedAttribute, layout.seed, f);
+    h5::writeInt64Attribute(file, kSaltelliAttribute, layout.saltelli ? 1 : 0, f);
     if (identity.shard) {
-        h5::writeInt64Attribute(file, "shard", static_cast<std::int64_t>(*identity.shard), f);
-        h5::writeInt64Attribute(file, "shard_count", static_cast<std::int64_t>(*identity.shardCount), f);
+        h5::writeInt64Attribute(file, kShardAttribute, static_cast<std::int64_t>(*identity.shard), f);
+        h5::writeInt64Attribute(file, kShardCountAttribute, static_cast<std::int64_t>(*identity.shardCount), f);
     }
-    if (identity.mergedFromShards) h5::writeInt64Attribute(file, "merged_from_shards", static_cast<std::int64_t>(identity.mergedFromShards), f);
+    if (identity.mergedFromShards)
+        h5::writeInt64Attribute(file, kMergedFromShardsAttribute, static_cast<std::int64_t>(identity.mergedFromShards), f);
 
-    h5::Handle input(h5::check(H5Gcreate2(file, "input", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /input"), H5Gclose);
-    h5::writeStringScalar(input, "sweep", layout.sweepText, f);
-    h5::writeStringScalar(input, "base", layout.baseText, f);
+    h5::Handle(h5::check(H5Gcreate2(file, kInputGroup, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /input"), H5Gclose);
+    h5::writeScalar(file, kInputSweep, layout.sweepText, f);
+    h5::writeScalar(file, kInputBase, layout.baseText, f);
 
-    // Dimension scales.
-    std::map<std::string, h5::Handle> scales;
-    auto int64Scale = [&](const char* name, const std::vector<std::int64_t>& values) {
-        const hsize_t n = values.size();
-        h5::Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-        h5::Handle set(h5::check(H5Dcreate2(file, name, H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, std::string("create /") + name), H5Dclose);
-        if (n > 0) h5::check(H5Dwrite(set, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), f, std::string("write /") + name);
-        scales[name] = std::move(set);
+    // Dimension scales. /point gets its values row by row.
+    std::vector<h5::Handle> scaleSets;
+    h5::Scales scales;
+    auto scale = [&](const schema::DatasetSpec& spec, h5::Handle set) {
+        h5::setScale(set, spec, f);
+        scales[spec.dims[0]] = set;
+        scaleSets.push_back(std::move(set));
     };
     {
         const hsize_t n = rows_;
         h5::Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-        scales["point"] = h5::Handle(h5::check(H5Dcreate2(file, "point", H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /point"), H5Dclose);
+        scale(kPoint, h5::createDataset(file, kPoint, space, f));
     }
     std::vector<std::int64_t> replicateIds(layout.replicates);
     for (std::size_t r = 0; r < layout.replicates; ++r) replicateIds[r] = static_cast<std::int64_t>(r);
-    int64Scale("replicate", replicateIds);
-    scales["axis"] = h5::writeStringVector(file, "axis", layout.axes, f);
-    scales["species"] = h5::writeStringVector(file, "species", layout.species, f);
-    scales["route"] = h5::writeStringVector(file, "route", layout.routes, f);
-    scales["metric"] = h5::writeStringVector(file, "metric", layout.metrics, f);
-    if (!layout.times.empty()) {
-        const hsize_t n = layout.times.size();
-        h5::Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-        h5::Handle set(h5::check(H5Dcreate2(file, "time", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /time"), H5Dclose);
-        h5::check(H5Dwrite(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, layout.times.data()), f, "write /time");
-        h5::writeStringAttribute(set, "units", "s", f);
-        scales["time"] = std::move(set);
-    }
-    for (auto& [name, set] : scales) h5::check(H5DSset_scale(set, name.c_str()), f, "make /" + name + " a dimension scale");
-    h5::Handle targets = h5::writeStringVector(file, "axis_target", layout.axisTargets, f);
-    h5::check(H5DSattach_scale(targets, scales["axis"], 0), f, "attach /axis");
-    h5::Handle definitions = h5::writeStringVector(file, "metric_definition", layout.metricDefinitions, f);
-    h5::check(H5DSattach_scale(definitions, scales["metric"], 0), f, "attach /metric");
+    scale(kReplicate, h5::writeVector(file, kReplicate, replicateIds, f));
+    scale(kAxis, h5::writeVector(file, kAxis, layout.axes, f));
+    scale(kSpecies, h5::writeVector(file, kSpecies, layout.species, f));
+    scale(kRoute, h5::writeVector(file, kRoute, layout.routes, f));
+    scale(kMetric, h5::writeVector(file, kMetric, layout.metrics, f));
+    if (!layout.times.empty()) scale(kTime, h5::writeVector(file, kTime, layout.times, f));
+    h5::attachScales(h5::writeVector(file, kAxisTarget, layout.axisTargets, f), kAxisTarget, scales, f);
+    h5::attachScales(h5::writeVector(file, kMetricDefinition, layout.metricDefinitions, f), kMetricDefinition, scales, f);
 
     for (const auto& [name, width] : sweepColumns(layout)) {
-        const auto dims = columnDims(name);
+        const schema::DatasetSpec& spec = columnSpec(name);
         std::vector<hsize_t> shape{rows_};
-        for (auto s : dimSizes(layout, dims)) shape.push_back(s);
+        for (std::size_t d = 1; d < spec.rank; ++d) shape.push_back(dimSize(layout, spec.dims[d]));
         h5::Handle space(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr), H5Sclose);
-        h5::Handle set(h5::check(H5Dcreate2(file, name.c_str(), H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /" + name), H5Dclose);
-        h5::check(H5DSattach_scale(set, scales["point"], 0), f, "attach /point to /" + name);
-        for (std::size_t d = 0; d < dims.size(); ++d)
-            h5::check(H5DSattach_scale(set, scales[dims[d]], static_cast<unsigned>(d + 1)), f, "attach /" + dims[d] + " to /" + name);
-        if (*columnUnits(name)) h5::writeStringAttribute(set, "units", columnUnits(name), f);
-        h5::writeStringAttribute(set, "description", columnDescription(name), f);
+        h5::attachScales(h5::createDataset(file, spec, space, f), spec, scales, f);
     }
     if (layout.saltelli) {
-        for (const char* name : {"saltelli_block", "saltelli_row"}) {
+        for (const auto* spec : {&kSaltelliBlock, &kSaltelliRow}) {
             const hsize_t n = rows_;
             h5::Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-            h5::Handle set(h5::check(H5Dcreate2(file, name, H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, std::string("create /") + name), H5Dclose);
-            h5::check(H5DSattach_scale(set, scales["point"], 0), f, std::string("attach /point to /") + name);
+            h5::attachScales(h5::createDataset(file, *spec, space, f), *spec, scales, f);
         }
     }
 }
@@ -181,7 +149,7 @@ void SweepFileWriter::writeRows(std::size_t first, std::size_t stride, const Swe
         h5::Handle memSpace(H5Screate_simple(1, &total, nullptr), H5Sclose);
         if (total > 0) h5::check(H5Dwrite(set, memType, memSpace, fileSpace, H5P_DEFAULT, data), f, "write /" + name);
     };
-    writeColumn("point", H5T_NATIVE_INT64, block.point.data(), 1);
+    writeColumn(kPoint.path, H5T_NATIVE_INT64, block.point.data(), 1);
     for (const auto& [name, width] : sweepColumns(layout_)) {
         const auto it = block.columns.find(name);
         if (it == block.columns.end() || it->second.size() != n * width)
@@ -189,8 +157,8 @@ void SweepFileWriter::writeRows(std::size_t first, std::size_t stride, const Swe
         writeColumn(name, H5T_NATIVE_DOUBLE, it->second.data(), width);
     }
     if (layout_.saltelli) {
-        writeColumn("saltelli_block", H5T_NATIVE_INT32, block.saltelliBlock.data(), 1);
-        writeColumn("saltelli_row", H5T_NATIVE_INT32, block.saltelliRow.data(), 1);
+        writeColumn(kSaltelliBlock.path, H5T_NATIVE_INT32, block.saltelliBlock.data(), 1);
+        writeColumn(kSaltelliRow.path, H5T_NATIVE_INT32, block.saltelliRow.data(), 1);
     }
     for (const auto& [row, why] : block.errors) errors_[first + row * stride] = why;
     rowsWritten_ += n;
@@ -204,11 +172,10 @@ void SweepFileWriter::commit() {
     std::vector<std::string> errors(rows_);
     for (const auto& [row, why] : errors_) errors[row] = why;
     {
-        h5::Handle set = h5::writeStringVector(file, "point_error", errors, f);
-        h5::Handle point(h5::check(H5Dopen2(file, "point", H5P_DEFAULT), f, "open /point"), H5Dclose);
-        h5::check(H5DSattach_scale(set, point, 0), f, "attach /point to /point_error");
-        h5::writeStringAttribute(set, "description", "empty where the point ran; otherwise why it failed (its values are NaN)", f);
-        h5::writeInt64Attribute(file, "points_failed", static_cast<std::int64_t>(errors_.size()), f);
+        h5::Handle set = h5::writeVector(file, kPointError, errors, f);
+        h5::Handle point(h5::check(H5Dopen2(file, kPoint.path, H5P_DEFAULT), f, "open /point"), H5Dclose);
+        h5::attachScales(set, kPointError, {{kPointDim, point.get()}}, f);
+        h5::writeInt64Attribute(file, kPointsFailedAttribute, static_cast<std::int64_t>(errors_.size()), f);
     }
     file_.commit();
 }
@@ -222,37 +189,37 @@ SweepFileInfo readSweepFileInfo(const std::string& path) {
     h5::Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
     if (file.get() < 0) throw IoError(path + ": cannot open the HDF5 file (truncated or damaged?)");
     std::string format;
-    if (!h5::readStringAttribute(file, "format", format) || format != kSweepFormat)
-        throw IoError(path + ": not an egress sweep file (no format=\"" + std::string(kSweepFormat) + "\" attribute)");
+    if (!h5::readStringAttribute(file, kFormatAttribute, format) || format != kFormat)
+        throw IoError(path + ": not an egress sweep file (no format=\"" + std::string(kFormat) + "\" attribute)");
     std::int64_t version = 0, complete = 0, total = 0, replicates = 0, saltelli = 0, shard = -1, shardCount = -1;
-    h5::readInt64Attribute(file, "format_version", version);
-    if (version != kSweepFormatVersion)
-        throw IoError(path + ": sweep format_version " + std::to_string(version) + "; this egress reads version " + std::to_string(kSweepFormatVersion));
-    info.complete = h5::readInt64Attribute(file, "complete", complete) && complete == 1;
+    h5::readInt64Attribute(file, kFormatVersionAttribute, version);
+    if (version != kFormatVersion)
+        throw IoError(path + ": sweep format_version " + std::to_string(version) + "; this egress reads version " + std::to_string(kFormatVersion));
+    info.complete = h5::readInt64Attribute(file, kCompleteAttribute, complete) && complete == 1;
     SweepLayout& l = info.layout;
-    h5::readStringAttribute(file, "sweep_id", l.sweepId);
-    h5::readInt64Attribute(file, "points_total", total);
-    h5::readInt64Attribute(file, "replicates", replicates);
-    h5::readInt64Attribute(file, "saltelli", saltelli);
-    h5::readStringAttribute(file, "design", l.design);
-    h5::readStringAttribute(file, "method", l.method);
-    h5::readStringAttribute(file, "streams", l.streams);
-    h5::readInt64Attribute(file, "seed", l.seed);
+    h5::readStringAttribute(file, kSweepIdAttribute, l.sweepId);
+    h5::readInt64Attribute(file, kPointsTotalAttribute, total);
+    h5::readInt64Attribute(file, kReplicatesAttribute, replicates);
+    h5::readInt64Attribute(file, kSaltelliAttribute, saltelli);
+    h5::readStringAttribute(file, kDesignAttribute, l.design);
+    h5::readStringAttribute(file, kMethodAttribute, l.method);
+    h5::readStringAttribute(file, kStreamsAttribute, l.streams);
+    h5::readInt64Attribute(file, kSeedAttribute, l.seed);
     if (total < 0 || replicates < 0) throw IoError(path + ": negative extents in the sweep attributes (damaged?)");
     l.pointsTotal = static_cast<std::size_t>(total);
     l.replicates = static_cast<std::size_t>(replicates);
     l.saltelli = saltelli == 1;
-    if (h5::readInt64Attribute(file, "shard", shard) && h5::readInt64Attribute(file, "shard_count", shardCount) && shard >= 0 && shardCount > 0) {
+    if (h5::readInt64Attribute(file, kShardAttribute, shard) && h5::readInt64Attribute(file, kShardCountAttribute, shardCount) && shard >= 0 && shardCount > 0) {
         info.shard = static_cast<std::size_t>(shard);
         info.shardCount = static_cast<std::size_t>(shardCount);
     }
     if (!info.complete) return info;
-    l.axes = h5::readStringVector(file, "axis", path);
-    l.axisTargets = h5::readStringVector(file, "axis_target", path);
-    l.species = h5::readStringVector(file, "species", path);
-    l.routes = h5::readStringVector(file, "route", path);
-    l.metrics = h5::readStringVector(file, "metric", path);
-    l.metricDefinitions = h5::readStringVector(file, "metric_definition", path);
+    l.axes = h5::readStringVector(file, kAxis.path, path);
+    l.axisTargets = h5::readStringVector(file, kAxisTarget.path, path);
+    l.species = h5::readStringVector(file, kSpecies.path, path);
+    l.routes = h5::readStringVector(file, kRoute.path, path);
+    l.metrics = h5::readStringVector(file, kMetric.path, path);
+    l.metricDefinitions = h5::readStringVector(file, kMetricDefinition.path, path);
     auto readScalarText = [&](const char* name, std::string& out) {
         h5::Handle set(h5::check(H5Dopen2(file, name, H5P_DEFAULT), path, std::string("open ") + name), H5Dclose);
         h5::Handle type = h5::variableStringType();
@@ -262,8 +229,8 @@ SweepFileInfo readSweepFileInfo(const std::string& path) {
         h5::Handle space(H5Dget_space(set), H5Sclose);
         H5Dvlen_reclaim(type, space, H5P_DEFAULT, &data);
     };
-    readScalarText("input/sweep", l.sweepText);
-    readScalarText("input/base", l.baseText);
+    readScalarText(kInputSweep.path, l.sweepText);
+    readScalarText(kInputBase.path, l.baseText);
     auto readVector = [&](const char* name, hid_t memType, auto& out) {
         h5::Handle set(h5::check(H5Dopen2(file, name, H5P_DEFAULT), path, std::string("open /") + name), H5Dclose);
         h5::Handle space(H5Dget_space(set), H5Sclose);
@@ -272,8 +239,8 @@ SweepFileInfo readSweepFileInfo(const std::string& path) {
         out.resize(static_cast<std::size_t>(n));
         if (n > 0) h5::check(H5Dread(set, memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()), path, std::string("read /") + name);
     };
-    readVector("point", H5T_NATIVE_INT64, info.points);
-    if (H5Lexists(file, "time", H5P_DEFAULT) > 0) readVector("time", H5T_NATIVE_DOUBLE, l.times);
+    readVector(kPoint.path, H5T_NATIVE_INT64, info.points);
+    if (H5Lexists(file, kTime.path, H5P_DEFAULT) > 0) readVector(kTime.path, H5T_NATIVE_DOUBLE, l.times);
     return info;
 }
 
@@ -309,10 +276,10 @@ SweepRows readSweepRows(const SweepFileInfo& info, std::size_t first, std::size_
     if (info.layout.saltelli) {
         rows.saltelliBlock.resize(count);
         rows.saltelliRow.resize(count);
-        readColumn("saltelli_block", H5T_NATIVE_INT32, rows.saltelliBlock.data(), 1);
-        readColumn("saltelli_row", H5T_NATIVE_INT32, rows.saltelliRow.data(), 1);
+        readColumn(kSaltelliBlock.path, H5T_NATIVE_INT32, rows.saltelliBlock.data(), 1);
+        readColumn(kSaltelliRow.path, H5T_NATIVE_INT32, rows.saltelliRow.data(), 1);
     }
-    const auto errors = h5::readStringVector(file, "point_error", path);
+    const auto errors = h5::readStringVector(file, kPointError.path, path);
     if (errors.size() != info.points.size()) throw IoError(path + ": /point_error has the wrong length (damaged?)");
     for (std::size_t i = 0; i < count; ++i)
         if (!errors[first + i].empty()) rows.errors[i] = errors[first + i];
