@@ -208,6 +208,25 @@ def test_resolved_input_reruns_identically(default_result, tmp_path):
         assert np.array_equal(f[schema.AMOUNTS][()], first)
 
 
+def test_resolved_input_keeps_first_replicate(tmp_path):
+    """A part of an ensemble (--first-replicate K) re-runs as the same part: the resolved input
+    names its first replicate (issue 15, bug 1)."""
+    part = run_default(tmp_path / "part.h5", "--method", "ssa", "--first-replicate", "4", "--replicates", "2")
+    with h5py.File(part, "r") as f:
+        resolved = f[schema.INPUT_RESOLVED][()]
+        replicates = f[schema.REPLICATE][()]
+        first = f[schema.AMOUNTS][()]
+    assert list(replicates) == [4, 5]
+    params = tmp_path / "resolved.toml"
+    params.write_bytes(resolved)
+    assert tomllib.loads(resolved.decode())["simulation"]["first_replicate"] == 4
+    rerun = tmp_path / "rerun.h5"
+    egress("run", params, "-o", rerun, "--quiet")
+    with h5py.File(rerun, "r") as f:
+        assert list(f[schema.REPLICATE][()]) == [4, 5]
+        assert np.array_equal(f[schema.AMOUNTS][()], first)
+
+
 def test_set_override_stops_er_exit(tmp_path):
     result = run_default(tmp_path / "blocked.h5", "--set", "k_copii=0")
     with h5py.File(result, "r") as f:

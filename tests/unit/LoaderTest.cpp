@@ -65,8 +65,20 @@ TEST(Loader, ResolvedFileLoadsToTheSameModel) {
     EXPECT_EQ(a.reactions.size(), b.reactions.size());
     EXPECT_EQ(a.events.size(), b.events.size());
     EXPECT_EQ(original.simulation.seed, again.simulation.seed);
+    EXPECT_EQ(original.simulation.first_replicate, again.simulation.first_replicate);
     const Trajectory x = runOde(original), y = runOde(again);
     EXPECT_EQ(x.amounts, y.amounts);
+}
+
+// Issue 15, bug 1: the resolved file dropped first_replicate, and the loader refused the key, so
+// a shard's resolved input re-ran replicates 0.. instead of its own.
+TEST(Loader, ResolvedFileKeepsTheFirstReplicate) {
+    RunConfig original = loadRunConfig(sourceFile("params/default.toml"));
+    original.simulation.first_replicate = 4;  // as --first-replicate 4 sets it
+    original.simulation.replicates = 2;
+    const RunConfig again = loadText(resolvedParamsToml(original), "resolved.toml");
+    EXPECT_EQ(again.simulation.first_replicate, 4u);
+    EXPECT_EQ(again.simulation.replicates, 2u);
 }
 
 TEST(Timeline, PerturbationsApplyInWindowsAndInFileOrder) {
