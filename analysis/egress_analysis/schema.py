@@ -43,6 +43,12 @@ BUDDED = "vesicles/budded"
 FUSED = "vesicles/fused"
 IN_TRANSIT = "vesicles/in_transit"
 CARGO_IN_TRANSIT = "vesicles/cargo_in_transit"
+COMPARTMENT = "compartment"
+MEMBRANE_AREA = "membrane_area"
+#: Attributes of ``membrane_area``, one value per compartment: replicates whose area was negative
+#: at some sample (int64), and the lowest area of any replicate at any sample (float64, um^2).
+NEGATIVE_AREA_REPLICATES_ATTRIBUTE = "negative_replicates"
+LOWEST_AREA_ATTRIBUTE = "lowest_area"
 PARAMETER_NAMES = "parameters/parameter"
 PARAMETER_VALUES = "parameters/value"
 PARAMETER_UNITS = "parameters/units"
