@@ -1,6 +1,7 @@
-"""Names, dimensions and units of an egress result file (format "egress", version 1).
+"""Names, dimensions and units of an egress result file (format "egress", version 2).
 
-This module mirrors ``engine/io/ResultSchema.hpp`` and section 4 of the user contract, so that
+This module mirrors ``engine/io/ResultSchema.hpp`` and section 4 of the user contract
+(``docs/contract.md``; the full layout is ``docs/file-format.md``), so that
 the analysis code and the C++ writer agree on one table of names. When the writer changes a
 name, this file changes with it and ``FORMAT_VERSION`` says which layout a reader can expect.
 """
@@ -81,8 +82,8 @@ class Variable:
     units: str | None
 
 
-#: The datasets of format version 1, keyed by path. ``units`` is the value of the dataset's
-#: ``units`` attribute where the writer sets one.
+#: The datasets of format version 2 (the same in version 1), keyed by path. ``units`` is the
+#: value of the dataset's ``units`` attribute where the writer sets one.
 VARIABLES: dict[str, Variable] = {
     v.path: v
     for v in (
