@@ -4,13 +4,14 @@
 >>> ds = open_result("results/default.h5")        # xarray.Dataset
 >>> ds.amounts.sel(species="cargo_ER")             # (replicate, time)
 >>> parameters("results/default.h5").loc["k_copii", "value"]
+>>> cell_values("results/cell_variability.h5")["k_copii"]   # per replicate, with variability
 >>> plot_compartments(ds, "default.png")
 """
 
 from . import schema
-from .io import IncompleteResultError, open_result, parameters
+from .io import IncompleteResultError, cell_values, open_result, parameters
 
-__all__ = ["schema", "IncompleteResultError", "open_result", "parameters", "plot_compartments"]
+__all__ = ["schema", "IncompleteResultError", "cell_values", "open_result", "parameters", "plot_compartments"]
 
 
 def __getattr__(name):

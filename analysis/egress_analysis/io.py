@@ -95,12 +95,39 @@ def parameters(path: str | os.PathLike, *, require_complete: bool = True) -> pd.
     """The model parameters a run used (after overrides and ``--set``).
 
     Returns a DataFrame indexed by ``parameter`` with columns ``value`` (float), ``units`` and
-    ``source`` (str). Raises like :func:`open_result`.
+    ``source`` (str); a file with cell-to-cell variability adds ``distribution`` (str) and ``cv``
+    (float). Each replicate's drawn values are :func:`cell_values`. Raises like :func:`open_result`.
     """
     _check_file(path, require_complete)
     with xr.open_dataset(path, engine=_ENGINE, group=schema.PARAMETERS_GROUP) as group:
-        frame = group.to_dataframe()
+        # Only the variables over `parameter` alone: /parameters/cell_value is [replicate, parameter].
+        columns = [name for name, variable in group.data_vars.items() if variable.dims == (schema.PARAMETER_DIM,)]
+        frame = group[columns].to_dataframe()
     frame.index = frame.index.astype(str)
     frame.index.name = schema.PARAMETER_DIM
-    frame = frame[["value", "units", "source"]].astype({"value": "float64", "units": str, "source": str})
+    types = {"value": "float64", "units": str, "source": str}
+    if schema.PARAMETER_DISTRIBUTION_NAME in frame and schema.PARAMETER_CV_NAME in frame:
+        types.update({schema.PARAMETER_DISTRIBUTION_NAME: str, schema.PARAMETER_CV_NAME: "float64"})
+    frame = frame[list(types)].astype(types)
+    return frame
+
+
+def cell_values(path: str | os.PathLike, *, require_complete: bool = True) -> pd.DataFrame:
+    """Each replicate's (cell's) parameter values, drawn for cell-to-cell variability.
+
+    Returns a DataFrame indexed by ``replicate`` with one float column per parameter (the
+    parameters that do not vary hold their ``value``). Raises :class:`ValueError` for a file
+    without variability, and otherwise like :func:`open_result`.
+    """
+    _check_file(path, require_complete)
+    with h5py.File(path, "r") as file:
+        has_cells = schema.PARAMETER_CELL_VALUES in file
+    if not has_cells:
+        raise ValueError(f"{os.fspath(path)}: no cell-to-cell variability (no /{schema.PARAMETER_CELL_VALUES})")
+    with xr.open_dataset(path, engine=_ENGINE, group=schema.PARAMETERS_GROUP) as group:
+        cells = group[schema.PARAMETER_CELL_VALUE_NAME].load()
+    with xr.open_dataset(path, engine=_ENGINE) as root:
+        replicates = root[schema.REPLICATE].values
+    frame = pd.DataFrame(cells.values, index=pd.Index(replicates, name=schema.REPLICATE_DIM),
+                         columns=pd.Index([str(p) for p in cells[schema.PARAMETER_DIM].values], name=schema.PARAMETER_DIM))
     return frame

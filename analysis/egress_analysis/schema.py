@@ -1,6 +1,7 @@
-"""Names, dimensions and units of an egress result file (format "egress", version 1).
+"""Names, dimensions and units of an egress result file (format "egress", version 2).
 
-This module mirrors ``engine/io/ResultSchema.hpp`` and section 4 of the user contract, so that
+This module mirrors ``engine/io/ResultSchema.hpp`` and section 4 of the user contract
+(``docs/contract.md``; the full layout is ``docs/file-format.md``), so that
 the analysis code and the C++ writer agree on one table of names. When the writer changes a
 name, this file changes with it and ``FORMAT_VERSION`` says which layout a reader can expect.
 """
@@ -43,10 +44,24 @@ BUDDED = "vesicles/budded"
 FUSED = "vesicles/fused"
 IN_TRANSIT = "vesicles/in_transit"
 CARGO_IN_TRANSIT = "vesicles/cargo_in_transit"
+COMPARTMENT = "compartment"
+MEMBRANE_AREA = "membrane_area"
+#: Attributes of ``membrane_area``, one value per compartment: replicates whose area was negative
+#: at some sample (int64), and the lowest area of any replicate at any sample (float64, um^2).
+NEGATIVE_AREA_REPLICATES_ATTRIBUTE = "negative_replicates"
+LOWEST_AREA_ATTRIBUTE = "lowest_area"
 PARAMETER_NAMES = "parameters/parameter"
 PARAMETER_VALUES = "parameters/value"
 PARAMETER_UNITS = "parameters/units"
 PARAMETER_SOURCES = "parameters/source"
+#: Only with cell-to-cell variability: cell_value [replicate, parameter], distribution and cv [parameter].
+PARAMETER_CELL_VALUES = "parameters/cell_value"
+PARAMETER_DISTRIBUTIONS = "parameters/distribution"
+PARAMETER_CVS = "parameters/cv"
+#: The same three by their names inside the ``parameters`` group.
+PARAMETER_CELL_VALUE_NAME = "cell_value"
+PARAMETER_DISTRIBUTION_NAME = "distribution"
+PARAMETER_CV_NAME = "cv"
 INPUT_PARAMS = "input/params"
 INPUT_RESOLVED = "input/resolved"
 INPUT_MODEL = "input/model"
@@ -67,8 +82,8 @@ class Variable:
     units: str | None
 
 
-#: The datasets of format version 1, keyed by path. ``units`` is the value of the dataset's
-#: ``units`` attribute where the writer sets one.
+#: The datasets of format version 2 (the same in version 1), keyed by path. ``units`` is the
+#: value of the dataset's ``units`` attribute where the writer sets one.
 VARIABLES: dict[str, Variable] = {
     v.path: v
     for v in (

@@ -20,6 +20,7 @@
 #include "io/Hdf5.hpp"
 #include "io/PathwayGraph.hpp"
 #include "io/ResultReader.hpp"
+#include "io/ResultSchema.hpp"
 #include "io/ResultWriter.hpp"
 #include "io/SweepFile.hpp"
 #include "io/SweepLoader.hpp"
@@ -77,6 +78,23 @@ void applyCommandLine(RunConfig& config, const RunOptions& o) {
     if (o.noEvents) config.output.events = false;
     if (config.simulation.first_replicate + config.simulation.replicates > (std::size_t{1} << 32))
         throw InputError("", 0, 0, "replicate indices must stay below 2^32");
+}
+
+/// Membrane areas are the vesicle counters' bookkeeping, not a constraint: a route can take more
+/// membrane from a compartment than it has. Said after every run that shows it, --quiet or not.
+void warnNegativeAreas(const RunConfig& config, const ResultWriter& writer) {
+    const auto& negative = writer.negativeAreaReplicates();
+    const auto& lowest = writer.lowestArea();
+    for (std::size_t c = 0; c < negative.size() && c < config.model.compartments.size(); ++c) {
+        if (negative[c] == 0) continue;
+        std::fprintf(stderr,
+                     "warning: membrane area of compartment '%s' went negative in %lld of %zu replicate(s), lowest %.6g um^2: "
+                     "vesicles took more membrane from it than it had and received (the model does not limit budding by "
+                     "membrane; /membrane_area attributes %s, %s)\n",
+                     config.model.compartments[c].name.c_str(), static_cast<long long>(negative[c]),
+                     config.simulation.replicates, lowest[c], schema::kNegativeAreaReplicatesAttribute,
+                     schema::kLowestAreaAttribute);
+    }
 }
 
 std::string defaultOutputPath(const RunConfig& config, const RunOptions& o) {
@@ -147,6 +165,7 @@ int commandRun(const RunOptions& o, const std::string& commandLine) {
         return 128 + (signal ? signal : SIGINT);
     }
     writer.commit();
+    warnNegativeAreas(config, writer);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
     if (!o.quiet) {

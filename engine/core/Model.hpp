@@ -1,6 +1,6 @@
 #pragma once
 // The typed model: what a simulation needs to know, independent of any file format.
-// Built by io/ModelLoader from TOML, consumed by the solvers. Indices refer into the vectors
+// Built by io/ConfigLoader from TOML, consumed by the solvers. Indices refer into the vectors
 // of the same Model; the loader guarantees they are in range and that names are unique.
 #include <cstddef>
 #include <cstdint>

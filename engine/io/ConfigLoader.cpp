@@ -521,7 +521,8 @@ private:
         const auto* sn = root.get("simulation");
         if (!sn) doc.fail(root.source(), "", "missing section [simulation] (t_end and output_interval are required)");
         const auto& t = doc.table(*sn, "simulation");
-        doc.checkKeys(t, "simulation", {"method", "t_end", "output_interval", "replicates", "seed", "stepper", "rtol", "atol", "delay_stages"});
+        doc.checkKeys(t, "simulation", {"method", "t_end", "output_interval", "replicates", "first_replicate", "seed", "stepper",
+                                        "rtol", "atol", "delay_stages"});
         SimulationSettings& s = config_.simulation;
         if (const auto* m = t.get("method")) {
             const std::string name = doc.string(*m, "simulation.method");
@@ -541,6 +542,11 @@ private:
             const auto v = doc.integer(*r, "simulation.replicates");
             if (v < 1) doc.fail(*r, "simulation.replicates", "must be at least 1");
             s.replicates = static_cast<std::size_t>(v);
+        }
+        if (const auto* r = t.get("first_replicate")) {
+            const auto v = doc.integer(*r, "simulation.first_replicate");
+            if (v < 0 || v >= (std::int64_t{1} << 32)) doc.fail(*r, "simulation.first_replicate", "must lie in [0, 2^32)");
+            s.first_replicate = static_cast<std::size_t>(v);
         }
         if (const auto* r = t.get("seed")) {
             const auto v = doc.integer(*r, "simulation.seed");

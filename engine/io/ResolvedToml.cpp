@@ -101,6 +101,7 @@ std::string resolvedParamsToml(const RunConfig& c) {
                                                     {"t_end", s.t_end},
                                                     {"output_interval", s.output_interval},
                                                     {"replicates", static_cast<std::int64_t>(s.replicates)},
+                                                    {"first_replicate", static_cast<std::int64_t>(s.first_replicate)},
                                                     {"seed", static_cast<std::int64_t>(s.seed)},
                                                     {"stepper", stepperName(s.stepper)},
                                                     {"rtol", s.rtol},

@@ -20,6 +20,10 @@ inline constexpr const char* kFused = "vesicles/fused";                     // [
 inline constexpr const char* kInTransit = "vesicles/in_transit";            // [R, T, V]
 inline constexpr const char* kCargoInTransit = "vesicles/cargo_in_transit"; // [R, T, S] molecules
 inline constexpr const char* kMembraneArea = "membrane_area";               // [R, T, C] um^2
+/// Attributes of /membrane_area, int64 [C] and float64 [C] (um^2): how many replicates had a negative
+/// area at some sample, and the lowest area of any replicate at any sample (of finished replicates).
+inline constexpr const char* kNegativeAreaReplicatesAttribute = "negative_replicates";
+inline constexpr const char* kLowestAreaAttribute = "lowest_area";
 // /events/{replicate, time, route, kind, vesicle} [E], cargo [C] and load [E, C] along the value-less
 // dimension /events/event: stochastic methods with the event log on. The group's attribute
 // `count` is E.

@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <limits>
 #include <tuple>
 
 #include "core/Error.hpp"
@@ -106,6 +108,8 @@ ResultWriter::ResultWriter(std::string path, const RunConfig& config, const RunP
     replicates_ = sim.replicates;
     nextEventReplicate_ = firstReplicate_;
     replicateFinished_.assign(replicates_, 0);
+    negativeAreaReplicates_.assign(compartments_, 0);
+    lowestArea_.assign(compartments_, std::numeric_limits<double>::infinity());
     parameters_ = model.parameters.size();
     h5::Handle timeSpace(H5Screate_simple(1, &T, nullptr), H5Sclose);
     h5::Handle time(h5::check(H5Dcreate2(file_, schema::kTime, H5T_IEEE_F64LE, timeSpace, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f, "create /time"), H5Dclose);
@@ -338,6 +342,8 @@ public:
         block_.fused.insert(block_.fused.end(), s.fused, s.fused + V);
         block_.inTransit.insert(block_.inTransit.end(), s.in_transit, s.in_transit + V);
         block_.area.insert(block_.area.end(), s.membrane_area, s.membrane_area + C);
+        if (lowestArea_.empty()) lowestArea_.assign(C, std::numeric_limits<double>::infinity());
+        for (std::size_t c = 0; c < C; ++c) lowestArea_[c] = std::min(lowestArea_[c], s.membrane_area[c]);
         if (++block_.rows == writer_.chunkRows_) flush();
     }
 
@@ -356,7 +362,7 @@ public:
     void replicateFinished(std::size_t) override {
         flush();
         finished_ = true;
-        writer_.finishReplicate(replicate_, std::move(events_), parameters_, drawn_);
+        writer_.finishReplicate(replicate_, std::move(events_), parameters_, drawn_, lowestArea_);
     }
 
     /// A sink dropped before its replicate finished (an error, a stop request): the event log's
@@ -383,6 +389,7 @@ private:
     SampleBlock block_;
     EventRows events_;
     std::vector<double> parameters_;
+    std::vector<double> lowestArea_;  ///< per compartment, over this replicate's samples
     bool drawn_ = false;
     bool finished_ = false;
 };
@@ -475,8 +482,12 @@ void ResultWriter::writeBatch(std::size_t firstOffset, const std::vector<SampleB
 }
 
 void ResultWriter::finishReplicate(std::size_t replicate, EventRows&& events, const std::vector<double>& parameters,
-                                   bool parametersDrawn) {
+                                   bool parametersDrawn, const std::vector<double>& lowestArea) {
     auto lock = lockFileForWorker();
+    for (std::size_t c = 0; c < lowestArea.size() && c < compartments_; ++c) {
+        if (lowestArea[c] < 0.0) ++negativeAreaReplicates_[c];
+        lowestArea_[c] = std::min(lowestArea_[c], lowestArea[c]);
+    }
     h5::silenceLibraryErrors();
     if (writeCellParameters_) {
         if (!parametersDrawn || parameters.size() != parameters_)
@@ -664,6 +675,23 @@ void ResultWriter::finishEventLog() {
     h5::check(H5Awrite(attribute, type, name.c_str()), path_, "write /events/event NAME");
 }
 
+void ResultWriter::writeAreaSummary() {
+    // Areas are bookkeeping of the vesicle counters (core/Membrane.hpp), not a constraint of the
+    // model: a route may take more membrane from a compartment than it has. Say so in the file.
+    std::vector<double> lowest(lowestArea_);
+    for (double& a : lowest)
+        if (!std::isfinite(a)) a = 0.0;  // no finished replicate: nothing was seen
+    const hsize_t C = compartments_;
+    h5::Handle space(H5Screate_simple(1, &C, nullptr), H5Sclose);
+    auto attribute = [&](const char* name, hid_t fileType, hid_t memType, const void* data) {
+        h5::Handle a(h5::check(H5Acreate2(membraneArea_, name, fileType, space, H5P_DEFAULT, H5P_DEFAULT), path_,
+                               std::string("create /membrane_area attribute ") + name), H5Aclose);
+        if (C > 0) h5::check(H5Awrite(a, memType, data), path_, std::string("write /membrane_area attribute ") + name);
+    };
+    attribute(schema::kNegativeAreaReplicatesAttribute, H5T_STD_I64LE, H5T_NATIVE_INT64, negativeAreaReplicates_.data());
+    attribute(schema::kLowestAreaAttribute, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, lowest.data());
+}
+
 void ResultWriter::commit() {
     {
         std::lock_guard<std::mutex> lock(stagingMutex_);
@@ -676,6 +704,7 @@ void ResultWriter::commit() {
         throw IoError(path_ + ": only " + std::to_string(finished_) + " of " + std::to_string(replicates_) +
                       " replicates finished; the file is not complete");
     if (writeEvents_) finishEventLog();
+    writeAreaSummary();
     eventColumns_ = EventColumns();
     eventGroup_.reset();
     for (auto* h : {&amounts_, &budded_, &fused_, &inTransit_, &cargoInTransit_, &membraneArea_, &cellParameters_}) h->reset();
@@ -703,6 +732,7 @@ std::string ResultWriter::keepInterrupted(const std::string& reason) {
     for (auto& [replicate, rows] : waitingEvents_) appendEvents(rows);
     waitingEvents_.clear();
     if (writeEvents_) finishEventLog();
+    writeAreaSummary();
     eventColumns_ = EventColumns();
     eventGroup_.reset();
     const hsize_t R = replicates_;

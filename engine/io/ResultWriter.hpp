@@ -53,6 +53,12 @@ public:
     /// Bytes of event log appended so far.
     std::size_t eventLogBytes() const { return eventsWritten_ * eventRowBytes(); }
 
+    /// Membrane areas over the finished replicates, per compartment: how many replicates had a
+    /// negative area at some sample, and the lowest area of any (um^2). Written as attributes of
+    /// /membrane_area by commit() and keepInterrupted(). Call after the ensemble has finished.
+    const std::vector<std::int64_t>& negativeAreaReplicates() const { return negativeAreaReplicates_; }
+    const std::vector<double>& lowestArea() const { return lowestArea_; }
+
     const std::string& path() const { return path_; }
     const std::string& temporaryPath() const { return temporaryPath_; }
     /// Rows of the sample block a sink buffers before writing (one chunk).
@@ -83,7 +89,9 @@ private:
     void stageReplicate(std::size_t replicate, SampleBlock&& block);
     void writeBatch(std::size_t firstOffset, const std::vector<SampleBlock>& blocks);
     void finishReplicate(std::size_t replicate, EventRows&& events, const std::vector<double>& parameters,
-                         bool parametersDrawn);
+                         bool parametersDrawn, const std::vector<double>& lowestArea);
+    /// The negative-area summary as attributes of /membrane_area.
+    void writeAreaSummary();
     void appendEvents(const EventRows& rows);
     /// Writes pendingChunk_ (padded to a whole chunk) at pendingChunkFirstRow_; uncompressed logs only.
     void writePendingEventChunk();
@@ -145,6 +153,8 @@ private:
     std::size_t eventsWritten_ = 0;
     std::size_t finished_ = 0;
     std::vector<std::int8_t> replicateFinished_;  ///< by replicate offset
+    std::vector<std::int64_t> negativeAreaReplicates_;  ///< per compartment, finished replicates
+    std::vector<double> lowestArea_;                    ///< per compartment, um^2
 
     std::mutex eventMutex_;  ///< guards the members below (never held during HDF5 calls)
     std::condition_variable eventReady_, eventSpace_;

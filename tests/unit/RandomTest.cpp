@@ -15,7 +15,7 @@ using namespace egress;
 using egress::testing::loadText;
 
 TEST(RandomStream, PhiloxKnownAnswerVectors) {
-    // Random123 tests/kat_vectors, philox4x32 10 (validation.md D).
+    // Random123 tests/kat_vectors, philox4x32 10 (docs/validation.md D).
     r123::Philox4x32 philox;
     auto out = philox({{0, 0, 0, 0}}, {{0, 0}});
     EXPECT_EQ(out.v[0], 0x6627e8d5u);
