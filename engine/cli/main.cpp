@@ -15,6 +15,7 @@
 
 #include "core/Error.hpp"
 #include "core/Interrupt.hpp"
+#include "driver/RunDriver.hpp"
 #include "driver/SweepRunner.hpp"
 #include "io/ConfigLoader.hpp"
 #include "io/Hdf5.hpp"
@@ -82,9 +83,9 @@ void applyCommandLine(RunConfig& config, const RunOptions& o) {
 
 /// Membrane areas are the vesicle counters' bookkeeping, not a constraint: a route can take more
 /// membrane from a compartment than it has. Said after every run that shows it, --quiet or not.
-void warnNegativeAreas(const RunConfig& config, const ResultWriter& writer) {
-    const auto& negative = writer.negativeAreaReplicates();
-    const auto& lowest = writer.lowestArea();
+void warnNegativeAreas(const RunConfig& config, const RunOutcome& outcome) {
+    const auto& negative = outcome.negativeAreaReplicates;
+    const auto& lowest = outcome.lowestArea;
     for (std::size_t c = 0; c < negative.size() && c < config.model.compartments.size(); ++c) {
         if (negative[c] == 0) continue;
         std::fprintf(stderr,
@@ -138,63 +139,49 @@ int commandRun(const RunOptions& o, const std::string& commandLine) {
     RunConfig config = loadRunConfig(o.params, o.overrides);
     applyCommandLine(config, o);
     printWarnings(config);
-    const std::string out = defaultOutputPath(config, o);
-    const auto started = std::chrono::steady_clock::now();
-
-    const auto simulator = makeSimulator(config.model, config.simulation);
-    RunProvenance provenance{commandLine, EGRESS_VERSION, simulator->algorithm()};
-    ResultWriter writer(out, config, provenance);
-    EnsembleOptions options;
-    options.first = config.simulation.first_replicate;
-    options.count = config.simulation.replicates;
-    options.threads = o.threads;
-    options.seed = config.simulation.seed;
-    ProgressBar bar(!o.quiet && ::isatty(STDERR_FILENO), config.simulation.method == Method::Ode ? "steps" : "events");
-    const EnsembleProgress done = runEnsemble(
-        config.model, *simulator, options, [&](std::size_t r) { return writer.openReplicate(r); },
-        [&](const EnsembleProgress& p) { bar.update(p); });
+    RunJob job;
+    job.output = defaultOutputPath(config, o);
+    job.threads = o.threads;
+    job.command = commandLine;
+    job.egressVersion = EGRESS_VERSION;
+    const char* unit = config.simulation.method == Method::Ode ? "steps" : "events";
+    ProgressBar bar(!o.quiet && ::isatty(STDERR_FILENO), unit);
+    const RunOutcome outcome = runToFile(config, job, [&](const EnsembleProgress& p) { bar.update(p); });
     bar.finish();
-    if (done.done < done.total) {
-        const int signal = stopSignal().load();
-        const std::string reason = signal == SIGTERM ? "SIGTERM" : "SIGINT";
-        const std::string kept = writer.keepInterrupted(reason);
+    const EnsembleProgress& done = outcome.progress;
+    if (outcome.interrupted) {
         std::fprintf(stderr,
                      "egress: interrupted by %s: %zu of %zu replicates finished; they are kept in %s, which is marked "
                      "incomplete. Rerun the same command for the full result (replicates are reproducible).\n",
-                     reason.c_str(), done.done, done.total, kept.c_str());
+                     outcome.interruptedBy.c_str(), done.done, done.total, outcome.path.c_str());
+        const int signal = stopSignal().load();
         return 128 + (signal ? signal : SIGINT);
     }
-    writer.commit();
-    warnNegativeAreas(config, writer);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    warnNegativeAreas(config, outcome);
 
     if (!o.quiet) {
-        const ResultSummary s = readResultSummary(out);
+        const ResultSummary s = readResultSummary(outcome.path);
         std::printf("egress %s: model '%s', method %s (%s), %zu replicate(s), t = 0..%g s, %zu samples, %.3f s wall\n",
                     EGRESS_VERSION, config.model.name.c_str(), methodName(config.simulation.method),
-                    simulator->algorithm().c_str(), s.replicates,
-                    config.simulation.t_end, s.times.size(), seconds);
+                    outcome.algorithm.c_str(), s.replicates, config.simulation.t_end, s.times.size(), outcome.seconds);
         std::printf("%-24s %14s %14s%s\n", "species", "t = 0", "t = end", s.replicates > 1 ? "   (replicate 0)" : "");
         for (std::size_t i = 0; i < s.species.size(); ++i) {
             std::printf("%-24s %14.6g %14.6g\n", s.species[i].c_str(), s.initialAmounts[i], s.finalAmounts[i]);
         }
         // Say so when the output, not the simulation, set the pace: threads blocked on the writer.
         // Before the summary line, which stays the last line.
-        const double waited = writer.workersWaitedSeconds();
-        const int threads = resolveThreads(o.threads);
+        const double waited = outcome.workersWaitedSeconds;
+        const int threads = outcome.threads;
+        const double seconds = outcome.seconds;
         if (waited > 0.1 && waited > 0.1 * seconds * threads) {
             std::printf("the output limited this run: the %d thread(s) waited %.3g s in all (%.0f%%) for the file writer",
                         threads, waited, 100.0 * waited / (seconds * threads));
-            if (writer.writesEventLog())
-                std::printf("; the vesicle event log is %.3g MB (--no-events leaves it out)",
-                            static_cast<double>(writer.eventLogBytes()) / 1e6);
+            if (outcome.eventLog)
+                std::printf("; the vesicle event log is %.3g MB (--no-events leaves it out)", static_cast<double>(outcome.eventLogBytes) / 1e6);
             std::printf("\n");
         }
-        std::printf("wrote %s: %zu replicate(s) on %d thread(s), %llu %s, %.3g %s/s\n", out.c_str(), done.done,
-                    threads, static_cast<unsigned long long>(done.work),
-                    config.simulation.method == Method::Ode ? "steps" : "events",
-                    seconds > 0 ? static_cast<double>(done.work) / seconds : 0.0,
-                    config.simulation.method == Method::Ode ? "steps" : "events");
+        std::printf("wrote %s: %zu replicate(s) on %d thread(s), %llu %s, %.3g %s/s\n", outcome.path.c_str(), done.done, threads,
+                    static_cast<unsigned long long>(done.work), unit, seconds > 0 ? static_cast<double>(done.work) / seconds : 0.0, unit);
     }
     return 0;
 }
