@@ -3,13 +3,20 @@
 #include <Random123/philox.h>
 
 #include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
 
 namespace egress {
 
 RandomStream::RandomStream(std::uint64_t seed, std::uint64_t replicate, StreamPurpose purpose)
     : key_{{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}},
       counter_{{0, 0, static_cast<std::uint32_t>(replicate), static_cast<std::uint32_t>(purpose)}},
-      block_{{0, 0, 0, 0}} {}
+      block_{{0, 0, 0, 0}} {
+    // The counter has 32 bits for the replicate: replicate 2^32 would silently repeat replicate 0.
+    if (replicate > std::numeric_limits<std::uint32_t>::max())
+        throw std::out_of_range("replicate index " + std::to_string(replicate) + " does not fit the 32 bits of the random stream key");
+}
 
 double RandomStream::normal() {
     if (haveSpareNormal_) {

@@ -168,3 +168,8 @@ output_interval = 1.0
     EXPECT_EQ(drawCellParameters(m, 99, 17), drawCellParameters(m, 99, 17));
     EXPECT_NE(drawCellParameters(m, 99, 17), drawCellParameters(m, 98, 17));
 }
+
+TEST(RandomStream, ReplicateIndicesBeyond32BitsAreRefusedNotWrapped) {
+    EXPECT_NO_THROW(egress::RandomStream(1, 0xFFFFFFFFull, egress::StreamPurpose::Trajectory));
+    EXPECT_THROW(egress::RandomStream(1, 0x100000000ull, egress::StreamPurpose::Trajectory), std::out_of_range);
+}
