@@ -24,6 +24,33 @@ std::vector<double> Model::baseParameterValues() const {
     return v;
 }
 
+void Model::resolveRunConstants() {
+    for (auto& s : species)
+        if (s.initialParameter) s.initial = parameters[*s.initialParameter].value;
+    for (auto& r : routes) {
+        if (r.delayParameter) r.delay = parameters[*r.delayParameter].value;
+        if (r.areaParameter) r.vesicle_area_um2 = parameters[*r.areaParameter].value;
+    }
+    for (auto& e : events)
+        for (auto& c : e.changes)
+            if (c.amountParameter) c.amount = parameters[*c.amountParameter].value;
+}
+
+std::vector<std::pair<std::size_t, std::string>> Model::runConstantUses() const {
+    std::vector<std::pair<std::size_t, std::string>> uses;
+    for (const auto& s : species)
+        if (s.initialParameter) uses.emplace_back(*s.initialParameter, "the initial amount of species '" + s.name + "'");
+    for (const auto& r : routes) {
+        if (r.delayParameter) uses.emplace_back(*r.delayParameter, "the delay of route '" + r.name + "'");
+        if (r.areaParameter) uses.emplace_back(*r.areaParameter, "the vesicle area of route '" + r.name + "'");
+    }
+    for (std::size_t i = 0; i < events.size(); ++i)
+        for (const auto& c : events[i].changes)
+            if (c.amountParameter)
+                uses.emplace_back(*c.amountParameter, "an amount of event " + std::to_string(i) + " (of species '" + species[c.species].name + "')");
+    return uses;
+}
+
 std::size_t SimulationSettings::sampleCount() const {
     return static_cast<std::size_t>(std::llround(t_end / output_interval)) + 1;
 }

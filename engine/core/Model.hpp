@@ -29,6 +29,7 @@ struct Species {
     std::string name;
     std::size_t compartment = 0;
     double initial = 0.0;  ///< molecules
+    std::optional<std::size_t> initialParameter;  ///< the parameter that sets `initial` (Model::resolveRunConstants)
 };
 
 /// Cell-to-cell variability of a parameter: each replicate (cell) draws its own value.
@@ -86,6 +87,7 @@ struct VesicleRoute {
     ValueRef fusion_rate;  ///< 1/s per vesicle, once `delay` has passed
     double delay = 0.0;    ///< s, fixed minimum transit time
     double vesicle_area_um2 = 0.0;
+    std::optional<std::size_t> delayParameter, areaParameter;  ///< parameters that set them, if any
 };
 
 enum class PerturbationMode { Scale, Set };
@@ -106,6 +108,7 @@ struct SpeciesChange {
     std::size_t species = 0;
     EventMode mode = EventMode::Add;
     double amount = 0.0;  ///< molecules
+    std::optional<std::size_t> amountParameter;  ///< the parameter that sets `amount`, if any
 };
 
 /// A change of state at one time (a pulse of synthesis, a RUSH release).
@@ -132,6 +135,14 @@ struct Model {
         return ref.parameter ? parameterValues[*ref.parameter] : ref.literal;
     }
     std::vector<double> baseParameterValues() const;
+
+    /// Initial amounts, delays, vesicle areas and event amounts may be given as parameters, so
+    /// that --set and sweeps reach them. They are constants of a run (the methods read them once),
+    /// copied into place from the parameters' values here: call after changing parameter values.
+    /// Such parameters cannot be perturbed or vary from cell to cell (core/ModelValidator).
+    void resolveRunConstants();
+    /// What each run-constant parameter sets ("the delay of route 'COPII'"), by parameter index.
+    std::vector<std::pair<std::size_t, std::string>> runConstantUses() const;
 };
 
 enum class Method { Ode, Ssa, Hybrid };

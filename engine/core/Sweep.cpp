@@ -88,6 +88,7 @@ void applySweepPoint(Model& model, const SweepSpec& spec, const SweepPoints& poi
             case AxisTarget::PerturbationEnd: model.perturbations[axis.index].end = v; break;
         }
     }
+    model.resolveRunConstants();
 }
 
 std::uint64_t sweepPointSeed(std::uint64_t baseSeed, std::size_t point, SweepStreams streams) {

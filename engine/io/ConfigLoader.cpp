@@ -117,11 +117,14 @@ public:
         mergeParamsFileParameters(root);
         sortParametersByName();
         applyOverrides(overrides);
+        for (const auto& p : pendingInitials_)
+            runConstant(*p.document, *p.node, p.field, config_.model.species[p.species].initial, config_.model.species[p.species].initialParameter);
         readModelProcesses(*modelDoc, *modelTable, modelWhere);
         readSimulation(root);
         readPerturbations(root);
         readEvents(root);
         readOutput(root);
+        config_.model.resolveRunConstants();
         checkValues();
         checkUnits();
         checkUnused();
@@ -186,7 +189,11 @@ private:
             const auto ci = m.findCompartment(comp);
             if (!ci) doc.fail(cn, field + ".compartment", "unknown compartment '" + comp + "'" + didYouMean(comp, names(m.compartments)));
             s.compartment = *ci;
-            if (const auto* in = st.get("initial")) s.initial = doc.nonNegative(*in, field + ".initial");
+            if (const auto* in = st.get("initial")) {
+                // A parameter name is resolved once every parameter is known (model, file, --set).
+                if (in->is_string()) pendingInitials_.push_back({m.species.size(), &doc, in, field + ".initial"});
+                else s.initial = doc.nonNegative(*in, field + ".initial");
+            }
             if (m.findSpecies(name)) doc.fail(key.source(), field, "duplicate species name");
             m.species.push_back(s);
         }
@@ -345,6 +352,23 @@ private:
             return;
         }
         target = ValueRef::constant(doc.nonNegative(n, field));
+    }
+
+    /// A constant of the run (an initial amount, a delay, a vesicle area, an event amount): a
+    /// number, or the name of a parameter whose value Model::resolveRunConstants copies in.
+    void runConstant(const Document& doc, const toml::node& n, const std::string& field, double& value,
+                     std::optional<std::size_t>& parameter) {
+        if (const auto* str = n.as_string()) {
+            const Model& m = config_.model;
+            const std::string name = str->get();
+            const auto pi = m.findParameter(name);
+            if (!pi) doc.fail(n, field, "unknown parameter '" + name + "'" + didYouMean(name, names(m.parameters)));
+            parameter = *pi;
+            value = m.parameters[*pi].value;
+            used_.insert(*pi);
+            return;
+        }
+        value = doc.nonNegative(n, field);
     }
 
     std::size_t speciesRef(const Document& doc, const toml::source_region& at, const std::string& field, const std::string& name) {
@@ -509,8 +533,8 @@ private:
         if (const auto* c = t.get("capture")) refValue(doc, *c, field + ".capture", r.capture, routeKey + "capture");
         else if (!r.cargo.empty()) doc.fail(t.source(), field, "missing required key 'capture' (the route carries cargo)");
         refValue(doc, doc.require(t, "fusion_rate", field), field + ".fusion_rate", r.fusion_rate);
-        if (const auto* d = t.get("delay")) r.delay = doc.nonNegative(*d, field + ".delay");
-        if (const auto* a = t.get("vesicle_area")) r.vesicle_area_um2 = doc.nonNegative(*a, field + ".vesicle_area");
+        if (const auto* d = t.get("delay")) runConstant(doc, *d, field + ".delay", r.delay, r.delayParameter);
+        if (const auto* a = t.get("vesicle_area")) runConstant(doc, *a, field + ".vesicle_area", r.vesicle_area_um2, r.areaParameter);
         m.routes.push_back(r);
     }
 
@@ -657,7 +681,7 @@ private:
                     SpeciesChange c;
                     c.species = speciesRef(doc, key.source(), cf + "." + name, name);
                     c.mode = std::string(kind) == "add" ? EventMode::Add : EventMode::Set;
-                    c.amount = doc.nonNegative(node, cf + "." + name);
+                    runConstant(doc, node, cf + "." + name, c.amount, c.amountParameter);
                     e.changes.push_back(c);
                 }
             }
@@ -767,6 +791,13 @@ private:
         std::string field;
     };
     std::map<std::string, UseSite> useSites_;  ///< by ValueUse::key
+    struct PendingInitial {
+        std::size_t species;
+        const Document* document;
+        const toml::node* node;
+        std::string field;
+    };
+    std::vector<PendingInitial> pendingInitials_;  ///< initial amounts given as parameter names
     std::set<std::size_t> overridden_;     ///< parameters given by --set
 };
 

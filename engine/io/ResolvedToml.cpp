@@ -15,6 +15,12 @@ void putValue(toml::table& t, const std::string& key, const ValueRef& v, const M
     else t.insert_or_assign(key, v.literal);
 }
 
+/// A run constant as its parameter's name when it has one, so the resolved file keeps the link.
+void putRunConstant(toml::table& t, const std::string& key, double value, const std::optional<std::size_t>& parameter, const Model& m) {
+    if (parameter) t.insert_or_assign(key, m.parameters[*parameter].name);
+    else t.insert_or_assign(key, value);
+}
+
 std::string side(const std::vector<SpeciesCount>& terms, const Model& m) {
     std::string s;
     for (const auto& term : terms) {
@@ -56,8 +62,11 @@ std::string resolvedParamsToml(const RunConfig& c) {
     }
     model.insert_or_assign("compartments", compartments);
     toml::table species;
-    for (const auto& s : m.species)
-        species.insert_or_assign(s.name, toml::table{{"compartment", m.compartments[s.compartment].name}, {"initial", s.initial}});
+    for (const auto& s : m.species) {
+        toml::table st{{"compartment", m.compartments[s.compartment].name}};
+        putRunConstant(st, "initial", s.initial, s.initialParameter, m);
+        species.insert_or_assign(s.name, st);
+    }
     model.insert_or_assign("species", species);
     toml::table parameters;
     for (const auto& p : m.parameters) {
@@ -87,7 +96,9 @@ std::string resolvedParamsToml(const RunConfig& c) {
         toml::table cargo;
         for (const auto& p : v.cargo) cargo.insert_or_assign(m.species[p.donor].name, m.species[p.acceptor].name);
         toml::table vt{{"name", v.name}, {"from", m.compartments[v.from].name}, {"to", m.compartments[v.to].name},
-                       {"budding", budding}, {"cargo", cargo}, {"delay", v.delay}, {"vesicle_area", v.vesicle_area_um2}};
+                       {"budding", budding}, {"cargo", cargo}};
+        putRunConstant(vt, "delay", v.delay, v.delayParameter, m);
+        putRunConstant(vt, "vesicle_area", v.vesicle_area_um2, v.areaParameter, m);
         putValue(vt, "capture", v.capture, m);
         putValue(vt, "fusion_rate", v.fusion_rate, m);
         vesicles.push_back(vt);
@@ -118,7 +129,7 @@ std::string resolvedParamsToml(const RunConfig& c) {
     toml::array events;
     for (const auto& e : m.events) {
         toml::table add, set;
-        for (const auto& ch : e.changes) (ch.mode == EventMode::Add ? add : set).insert_or_assign(m.species[ch.species].name, ch.amount);
+        for (const auto& ch : e.changes) putRunConstant(ch.mode == EventMode::Add ? add : set, m.species[ch.species].name, ch.amount, ch.amountParameter, m);
         toml::table et{{"at", e.at}};
         if (!add.empty()) et.insert_or_assign("add", add);
         if (!set.empty()) et.insert_or_assign("set", set);

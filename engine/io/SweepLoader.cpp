@@ -144,6 +144,9 @@ private:
                 const std::string name = doc_.string(*in, field + ".initial");
                 const auto si = m.findSpecies(name);
                 if (!si) doc_.fail(*in, field + ".initial", "unknown species '" + name + "'" + didYouMean(name, names(m.species)));
+                if (const auto set = m.species[*si].initialParameter)
+                    doc_.fail(*in, field + ".initial", "the initial amount of '" + name + "' is parameter '" + m.parameters[*set].name +
+                                                           "': sweep that parameter instead");
                 axis.target = AxisTarget::InitialAmount;
                 axis.index = *si;
                 axis.name = name + ".initial";
