@@ -24,8 +24,8 @@ namespace {
 
 /// Target size of one chunk of a trajectory dataset, bytes.
 constexpr std::size_t kChunkBytes = 256 * 1024;
-/// Rows per chunk of the event log columns (256 KiB of an int64 column; with 8,192 the writer
-/// reached 0.33 of fwrite, with 32,768 0.41: bench/hdf5_write.cpp).
+/// Rows per chunk of the event log columns (256 KiB of an int64 column): smaller chunks made the
+/// writer measurably slower against fwrite (bench/README.md, History).
 constexpr std::size_t kEventBlock = 32768;
 constexpr bool kLittleEndianHost = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
 
