@@ -12,12 +12,9 @@
 #include <toml++/toml.h>
 
 #include "core/Error.hpp"
+#include "io/ModelSearchPath.hpp"
 #include "io/TomlDocument.hpp"
 #include "core/ModelValidator.hpp"
-
-#ifndef EGRESS_MODELS_DIR
-#define EGRESS_MODELS_DIR ""
-#endif
 
 namespace egress {
 
@@ -765,18 +762,6 @@ private:
 };
 
 }  // namespace
-
-std::vector<std::string> modelSearchPath() {
-    std::vector<std::string> dirs;
-    if (const char* env = std::getenv("EGRESS_MODEL_PATH")) {
-        std::stringstream s(env);
-        std::string dir;
-        while (std::getline(s, dir, ':'))
-            if (!dir.empty()) dirs.push_back(dir);
-    }
-    if (std::string(EGRESS_MODELS_DIR).size() > 0) dirs.emplace_back(EGRESS_MODELS_DIR);
-    return dirs;
-}
 
 RunConfig loadRunConfig(const std::string& paramsPath, const std::vector<std::string>& overrides) {
     Loader loader(paramsPath, readTextFile(paramsPath, "parameter file"), overrides);
