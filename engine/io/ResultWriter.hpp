@@ -53,11 +53,6 @@ public:
     /// Bytes of event log appended so far.
     std::size_t eventLogBytes() const { return eventsWritten_ * eventRowBytes(); }
 
-    const std::string& path() const { return path_; }
-    const std::string& temporaryPath() const { return temporaryPath_; }
-    /// Rows of the sample block a sink buffers before writing (one chunk).
-    std::size_t chunkRows() const { return chunkRows_; }
-
     struct SampleBlock {
         std::size_t start = 0;  ///< first time index
         std::size_t rows = 0;
