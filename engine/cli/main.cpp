@@ -15,6 +15,7 @@
 
 #include "core/Error.hpp"
 #include "core/Interrupt.hpp"
+#include "core/NameTable.hpp"
 #include "driver/SweepRunner.hpp"
 #include "io/ConfigLoader.hpp"
 #include "io/Hdf5.hpp"
@@ -53,10 +54,8 @@ void printWarnings(const RunConfig& config) {
 
 void applyCommandLine(RunConfig& config, const RunOptions& o) {
     if (!o.method.empty()) {
-        if (o.method == "ode") config.simulation.method = Method::Ode;
-        else if (o.method == "ssa") config.simulation.method = Method::Ssa;
-        else if (o.method == "hybrid") config.simulation.method = Method::Hybrid;
-        else throw InputError("", 0, 0, "--method '" + o.method + "': expected ode, ssa or hybrid");
+        if (const auto method = methodFromName(o.method)) config.simulation.method = *method;
+        else throw InputError("", 0, 0, "--method '" + o.method + "': expected " + alternatives(methodNames()));
     }
     if (o.replicates) {
         if (*o.replicates < 1) throw InputError("", 0, 0, "--replicates must be at least 1");
@@ -191,7 +190,7 @@ int commandCheckSweep(const std::string& path) {
                 static_cast<unsigned long long>(sim.seed));
     std::printf("design %s%s: %zu points, %s random streams\n", sweepDesignName(config.spec.design),
                 config.spec.saltelli ? " (Saltelli blocks)" : "", config.points.count,
-                config.spec.streams == SweepStreams::Common ? "common" : "independent");
+                sweepStreamsName(config.spec.streams));
     for (std::size_t a = 0; a < config.spec.axes.size(); ++a) {
         double lo = config.points.value(0, a), hi = lo;
         for (std::size_t p = 0; p < config.points.count; ++p) {
@@ -257,7 +256,7 @@ int commandInfo(const std::string& path) {
     std::printf("\n");
     if (s.hasEventLog && s.vesicleEvents >= 0) std::printf("  vesicle event log (/events): %lld events\n", static_cast<long long>(s.vesicleEvents));
     else if (s.hasEventLog) std::printf("  vesicle event log (/events): count not recorded\n");
-    else if (s.method == "ssa" || s.method == "hybrid") std::printf("  no vesicle event log (egress run --events writes one)\n");
+    else if (const auto m = methodFromName(s.method); m && *m != Method::Ode) std::printf("  no vesicle event log (egress run --events writes one)\n");
     if (!s.complete) {
         std::cerr << path << ": error: the result is incomplete: the run that wrote it did not finish\n";
         return 1;

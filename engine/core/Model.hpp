@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace egress {
@@ -155,7 +156,17 @@ struct SimulationSettings {
     double sampleTime(std::size_t i) const;
 };
 
+// Names as written in parameter files and results (core/NameTable.hpp).
 const char* methodName(Method m);
+std::optional<Method> methodFromName(std::string_view name);
+std::vector<std::string> methodNames();  ///< "ode", "ssa", "hybrid"
 const char* stepperName(OdeStepper s);
+std::optional<OdeStepper> stepperFromName(std::string_view name);
+std::vector<std::string> stepperNames();  ///< "auto", "dopri5", "rosenbrock4"
+const char* rateLawName(RateLawKind k);
+std::optional<RateLawKind> rateLawFromName(std::string_view name);
+std::vector<std::string> rateLawNames();  ///< "mass_action", "michaelis_menten", "hill"
+/// The key that gives a perturbation's value in files: "scale" (Scale) or "value" (Set).
+const char* perturbationModeKey(PerturbationMode m);
 
 }  // namespace egress

@@ -47,7 +47,7 @@ SweepLayout layoutOf(const SweepConfig& c) {
     l.saltelli = c.spec.saltelli;
     l.design = sweepDesignName(c.spec.design);
     l.method = methodName(c.base.simulation.method);
-    l.streams = c.spec.streams == SweepStreams::Common ? "common" : "independent";
+    l.streams = sweepStreamsName(c.spec.streams);
     l.seed = static_cast<std::int64_t>(c.base.simulation.seed);
     l.sweepText = c.sweepText;
     l.baseText = c.baseResolved;
