@@ -16,6 +16,7 @@
 #include "core/Error.hpp"
 #include "core/Interrupt.hpp"
 #include "core/NameTable.hpp"
+#include "core/RandomStream.hpp"
 #include "driver/SweepRunner.hpp"
 #include "io/ConfigLoader.hpp"
 #include "io/Hdf5.hpp"
@@ -34,6 +35,9 @@
 namespace {
 
 using namespace egress;
+
+/// Exit status of a run stopped by a signal: 128 + the signal's number, as shells report it.
+int signalExitStatus(int signal) { return 128 + (signal ? signal : SIGINT); }
 
 struct RunOptions {
     std::string params;
@@ -74,7 +78,7 @@ void applyCommandLine(RunConfig& config, const RunOptions& o) {
     if (o.events && config.simulation.method == Method::Ode)
         config.warnings.push_back("warning: --events: the ode method has no discrete vesicle events; no event log is written");
     if (o.noEvents) config.output.events = false;
-    if (config.simulation.first_replicate + config.simulation.replicates > (std::size_t{1} << 32))
+    if (config.simulation.first_replicate + config.simulation.replicates > kReplicateIndexLimit)
         throw InputError("", 0, 0, "replicate indices must stay below 2^32");
 }
 
@@ -91,7 +95,7 @@ public:
     void update(const EnsembleProgress& p) {
         if (!enabled_) return;
         const auto now = std::chrono::steady_clock::now();
-        if (p.done < p.total && now - lastDraw_ < std::chrono::milliseconds(100)) return;
+        if (p.done < p.total && now - lastDraw_ < kRedrawInterval) return;
         lastDraw_ = now;
         const double elapsed = std::chrono::duration<double>(now - start_).count();
         const double fraction = p.total ? static_cast<double>(p.done) / static_cast<double>(p.total) : 1.0;
@@ -109,6 +113,7 @@ public:
     }
 
 private:
+    static constexpr std::chrono::milliseconds kRedrawInterval{100};
     bool enabled_;
     const char* unit_;
     std::chrono::steady_clock::time_point start_, lastDraw_{};
@@ -143,7 +148,7 @@ int commandRun(const RunOptions& o, const std::string& commandLine) {
                      "egress: interrupted by %s: %zu of %zu replicates finished; they are kept in %s, which is marked "
                      "incomplete. Rerun the same command for the full result (replicates are reproducible).\n",
                      reason.c_str(), done.done, done.total, kept.c_str());
-        return 128 + (signal ? signal : SIGINT);
+        return signalExitStatus(signal);
     }
     writer.commit();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -162,7 +167,8 @@ int commandRun(const RunOptions& o, const std::string& commandLine) {
         // Before the summary line, which stays the last line.
         const double waited = writer.workersWaitedSeconds();
         const int threads = resolveThreads(o.threads);
-        if (waited > 0.1 && waited > 0.1 * seconds * threads) {
+        constexpr double kWaitWorthSaying = 0.1;  // s, and share of the threads' time
+        if (waited > kWaitWorthSaying && waited > kWaitWorthSaying * seconds * threads) {
             std::printf("the output limited this run: the %d thread(s) waited %.3g s in all (%.0f%%) for the file writer",
                         threads, waited, 100.0 * waited / (seconds * threads));
             if (writer.writesEventLog())
@@ -310,7 +316,8 @@ int commandEmitSlurm(const SweepOptions& o, const std::string& commandLine) {
     namespace fs = std::filesystem;
     const std::size_t points = config.points.count;
     if (o.arraySize < 0) throw InputError("", 0, 0, "--array-size must be positive");
-    const std::size_t tasks = o.arraySize > 0 ? static_cast<std::size_t>(o.arraySize) : std::min<std::size_t>(points, 100);
+    constexpr std::size_t kDefaultArrayTasks = 100;  // --array-size's default: min(points, this)
+    const std::size_t tasks = o.arraySize > 0 ? static_cast<std::size_t>(o.arraySize) : std::min<std::size_t>(points, kDefaultArrayTasks);
     if (tasks > points)
         throw InputError("", 0, 0, "--array-size " + std::to_string(tasks) + " is more than the sweep's " + std::to_string(points) + " points");
     if (o.cpusPerTask < 0) throw InputError("", 0, 0, "--cpus-per-task must be positive");
@@ -428,7 +435,7 @@ int commandSweep(const SweepOptions& o, const std::string& commandLine) {
     if (outcome.interrupted) {
         const int signal = stopSignal().load();
         std::fprintf(stderr, "egress: interrupted: shard %zu of %zu not written; rerun the same command\n", options.shard, options.of);
-        return 128 + (signal ? signal : SIGINT);
+        return signalExitStatus(signal);
     }
     if (outcome.skipped) {
         if (!o.quiet) std::printf("shard %zu of %zu is already complete in %s (verified); nothing to run\n", options.shard, options.of, outcome.path.c_str());

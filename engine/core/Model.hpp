@@ -139,6 +139,10 @@ enum class Method { Ode, Ssa, Hybrid };
 
 enum class OdeStepper { Auto, Dopri5, Rosenbrock4 };
 
+/// Output intervals of one run at most (10^8 + 1 samples): more is a mistake in the parameter
+/// file, and a result file that declares more is damaged.
+constexpr std::size_t kMaxOutputSteps = 100'000'000;
+
 /// How to run the model; everything except the model itself.
 struct SimulationSettings {
     Method method = Method::Ode;

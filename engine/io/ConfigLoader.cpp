@@ -528,7 +528,7 @@ private:
         const double steps = s.t_end / s.output_interval;
         if (std::abs(steps - std::round(steps)) > 1e-9 * std::max(1.0, steps))
             doc.fail(dn, "simulation.output_interval", "must divide t_end = " + Document::formatNumber(s.t_end) + " into whole steps");
-        if (steps > 1e8) doc.fail(dn, "simulation.output_interval", "gives more than 10^8 samples");
+        if (steps > static_cast<double>(kMaxOutputSteps)) doc.fail(dn, "simulation.output_interval", "gives more than 10^8 samples");
         if (const auto* r = t.get("replicates")) {
             const auto v = doc.integer(*r, "simulation.replicates");
             if (v < 1) doc.fail(*r, "simulation.replicates", "must be at least 1");

@@ -7,6 +7,7 @@
 
 #include "core/ModelValidator.hpp"
 #include "core/NameTable.hpp"
+#include "core/RandomStream.hpp"
 #include "io/ConfigLoader.hpp"
 #include "io/TomlDocument.hpp"
 
@@ -20,11 +21,13 @@ namespace {
 /// three CPU-years).
 constexpr std::size_t kMaxPoints = 100'000'000;
 
+/// FNV-1a, 64 bits (Fowler, Noll, Vo): its offset basis and prime.
 std::string fnv1a64Hex(const std::string& text) {
-    std::uint64_t h = 14695981039346656037ull;
+    constexpr std::uint64_t kOffsetBasis = 14695981039346656037ull, kPrime = 1099511628211ull;
+    std::uint64_t h = kOffsetBasis;
     for (unsigned char c : text) {
         h ^= c;
-        h *= 1099511628211ull;
+        h *= kPrime;
     }
     char out[17];
     std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
@@ -105,7 +108,7 @@ private:
         }
         if (const auto* n = t.get("replicates")) {
             const auto v = doc_.integer(*n, "sweep.replicates");
-            if (v < 1 || v > (std::int64_t{1} << 32)) doc_.fail(*n, "sweep.replicates", "must lie in [1, 2^32]");
+            if (v < 1 || static_cast<std::uint64_t>(v) > kReplicateIndexLimit) doc_.fail(*n, "sweep.replicates", "must lie in [1, 2^32]");
             sim.replicates = static_cast<std::size_t>(v);
         }
         if (sim.first_replicate != 0) doc_.fail(t.source(), "sweep", "the base run must start at replicate 0");
