@@ -15,6 +15,8 @@
 
 #include "core/Error.hpp"
 #include "core/Interrupt.hpp"
+#include "core/NameTable.hpp"
+#include "core/RandomStream.hpp"
 #include "driver/RunDriver.hpp"
 #include "driver/SweepRunner.hpp"
 #include "io/ConfigLoader.hpp"
@@ -36,6 +38,9 @@ namespace {
 
 using namespace egress;
 
+/// Exit status of a run stopped by a signal: 128 + the signal's number, as shells report it.
+int signalExitStatus(int signal) { return 128 + (signal ? signal : SIGINT); }
+
 struct RunOptions {
     std::string params;
     std::string output;
@@ -55,10 +60,8 @@ void printWarnings(const RunConfig& config) {
 
 void applyCommandLine(RunConfig& config, const RunOptions& o) {
     if (!o.method.empty()) {
-        if (o.method == "ode") config.simulation.method = Method::Ode;
-        else if (o.method == "ssa") config.simulation.method = Method::Ssa;
-        else if (o.method == "hybrid") config.simulation.method = Method::Hybrid;
-        else throw InputError("", 0, 0, "--method '" + o.method + "': expected ode, ssa or hybrid");
+        if (const auto method = methodFromName(o.method)) config.simulation.method = *method;
+        else throw InputError("", 0, 0, "--method '" + o.method + "': expected " + alternatives(methodNames()));
     }
     if (o.replicates) {
         if (*o.replicates < 1) throw InputError("", 0, 0, "--replicates must be at least 1");
@@ -77,7 +80,7 @@ void applyCommandLine(RunConfig& config, const RunOptions& o) {
     if (o.events && config.simulation.method == Method::Ode)
         config.warnings.push_back("warning: --events: the ode method has no discrete vesicle events; no event log is written");
     if (o.noEvents) config.output.events = false;
-    if (config.simulation.first_replicate + config.simulation.replicates > (std::size_t{1} << 32))
+    if (config.simulation.first_replicate + config.simulation.replicates > kReplicateIndexLimit)
         throw InputError("", 0, 0, "replicate indices must stay below 2^32");
 }
 
@@ -111,7 +114,7 @@ public:
     void update(const EnsembleProgress& p) {
         if (!enabled_) return;
         const auto now = std::chrono::steady_clock::now();
-        if (p.done < p.total && now - lastDraw_ < std::chrono::milliseconds(100)) return;
+        if (p.done < p.total && now - lastDraw_ < kRedrawInterval) return;
         lastDraw_ = now;
         const double elapsed = std::chrono::duration<double>(now - start_).count();
         const double fraction = p.total ? static_cast<double>(p.done) / static_cast<double>(p.total) : 1.0;
@@ -129,6 +132,7 @@ public:
     }
 
 private:
+    static constexpr std::chrono::milliseconds kRedrawInterval{100};
     bool enabled_;
     const char* unit_;
     std::chrono::steady_clock::time_point start_, lastDraw_{};
@@ -154,8 +158,7 @@ int commandRun(const RunOptions& o, const std::string& commandLine) {
                      "egress: interrupted by %s: %zu of %zu replicates finished; they are kept in %s, which is marked "
                      "incomplete. Rerun the same command for the full result (replicates are reproducible).\n",
                      outcome.interruptedBy.c_str(), done.done, done.total, outcome.path.c_str());
-        const int signal = stopSignal().load();
-        return 128 + (signal ? signal : SIGINT);
+        return signalExitStatus(stopSignal().load());
     }
     warnNegativeAreas(config, outcome);
 
@@ -173,7 +176,8 @@ int commandRun(const RunOptions& o, const std::string& commandLine) {
         const double waited = outcome.workersWaitedSeconds;
         const int threads = outcome.threads;
         const double seconds = outcome.seconds;
-        if (waited > 0.1 && waited > 0.1 * seconds * threads) {
+        constexpr double kWaitWorthSaying = 0.1;  // s, and share of the threads' time
+        if (waited > kWaitWorthSaying && waited > kWaitWorthSaying * seconds * threads) {
             std::printf("the output limited this run: the %d thread(s) waited %.3g s in all (%.0f%%) for the file writer",
                         threads, waited, 100.0 * waited / (seconds * threads));
             if (outcome.eventLog)
@@ -197,7 +201,7 @@ int commandCheckSweep(const std::string& path) {
                 static_cast<unsigned long long>(sim.seed));
     std::printf("design %s%s: %zu points, %s random streams\n", sweepDesignName(config.spec.design),
                 config.spec.saltelli ? " (Saltelli blocks)" : "", config.points.count,
-                config.spec.streams == SweepStreams::Common ? "common" : "independent");
+                sweepStreamsName(config.spec.streams));
     for (std::size_t a = 0; a < config.spec.axes.size(); ++a) {
         double lo = config.points.value(0, a), hi = lo;
         for (std::size_t p = 0; p < config.points.count; ++p) {
@@ -263,7 +267,7 @@ int commandInfo(const std::string& path) {
     std::printf("\n");
     if (s.hasEventLog && s.vesicleEvents >= 0) std::printf("  vesicle event log (/events): %lld events\n", static_cast<long long>(s.vesicleEvents));
     else if (s.hasEventLog) std::printf("  vesicle event log (/events): count not recorded\n");
-    else if (s.method == "ssa" || s.method == "hybrid") std::printf("  no vesicle event log (egress run --events writes one)\n");
+    else if (const auto m = methodFromName(s.method); m && *m != Method::Ode) std::printf("  no vesicle event log (egress run --events writes one)\n");
     if (!s.complete) {
         std::cerr << path << ": error: the result is incomplete: the run that wrote it did not finish\n";
         return 1;
@@ -317,7 +321,8 @@ int commandEmitSlurm(const SweepOptions& o, const std::string& commandLine) {
     namespace fs = std::filesystem;
     const std::size_t points = config.points.count;
     if (o.arraySize < 0) throw InputError("", 0, 0, "--array-size must be positive");
-    const std::size_t tasks = o.arraySize > 0 ? static_cast<std::size_t>(o.arraySize) : std::min<std::size_t>(points, 100);
+    constexpr std::size_t kDefaultArrayTasks = 100;  // --array-size's default: min(points, this)
+    const std::size_t tasks = o.arraySize > 0 ? static_cast<std::size_t>(o.arraySize) : std::min<std::size_t>(points, kDefaultArrayTasks);
     if (tasks > points)
         throw InputError("", 0, 0, "--array-size " + std::to_string(tasks) + " is more than the sweep's " + std::to_string(points) + " points");
     if (o.cpusPerTask < 0) throw InputError("", 0, 0, "--cpus-per-task must be positive");
@@ -435,7 +440,7 @@ int commandSweep(const SweepOptions& o, const std::string& commandLine) {
     if (outcome.interrupted) {
         const int signal = stopSignal().load();
         std::fprintf(stderr, "egress: interrupted: shard %zu of %zu not written; rerun the same command\n", options.shard, options.of);
-        return 128 + (signal ? signal : SIGINT);
+        return signalExitStatus(signal);
     }
     if (outcome.skipped) {
         if (!o.quiet) std::printf("shard %zu of %zu is already complete in %s (verified); nothing to run\n", options.shard, options.of, outcome.path.c_str());

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace egress {
@@ -149,6 +150,10 @@ enum class Method { Ode, Ssa, Hybrid };
 
 enum class OdeStepper { Auto, Dopri5, Rosenbrock4 };
 
+/// Output intervals of one run at most (10^8 + 1 samples): more is a mistake in the parameter
+/// file, and a result file that declares more is damaged.
+constexpr std::size_t kMaxOutputSteps = 100'000'000;
+
 /// How to run the model; everything except the model itself.
 struct SimulationSettings {
     Method method = Method::Ode;
@@ -166,7 +171,17 @@ struct SimulationSettings {
     double sampleTime(std::size_t i) const;
 };
 
+// Names as written in parameter files and results (core/NameTable.hpp).
 const char* methodName(Method m);
+std::optional<Method> methodFromName(std::string_view name);
+std::vector<std::string> methodNames();  ///< "ode", "ssa", "hybrid"
 const char* stepperName(OdeStepper s);
+std::optional<OdeStepper> stepperFromName(std::string_view name);
+std::vector<std::string> stepperNames();  ///< "auto", "dopri5", "rosenbrock4"
+const char* rateLawName(RateLawKind k);
+std::optional<RateLawKind> rateLawFromName(std::string_view name);
+std::vector<std::string> rateLawNames();  ///< "mass_action", "michaelis_menten", "hill"
+/// The key that gives a perturbation's value in files: "scale" (Scale) or "value" (Set).
+const char* perturbationModeKey(PerturbationMode m);
 
 }  // namespace egress

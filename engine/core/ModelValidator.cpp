@@ -88,7 +88,7 @@ std::vector<ValueProblem> checkModelValues(const Model& m, double t_end) {
             problems.push_back(p);
         };
         if (!std::isfinite(q.value) || q.value < 0.0)
-            problem("the perturbation's " + std::string(q.mode == PerturbationMode::Scale ? "scale" : "value") +
+            problem("the perturbation's " + std::string(perturbationModeKey(q.mode)) +
                     " must be a finite, non-negative number (is " + formatNumber(q.value) + ")");
         if (!(q.start >= 0.0) || q.start >= t_end)
             problem("the perturbation starts at " + formatNumber(q.start) + " s: it must start in [0, t_end = " +

@@ -52,7 +52,7 @@ std::uint64_t RandomStream::binomialGeneral(std::uint64_t n, double p) {
     if (p >= 1.0) return n;
     if (p > 0.5) return n - binomial(n, 1.0 - p);
     const double nd = static_cast<double>(n);
-    if (nd * p < 16.0) return binomialSmallMean(n, p);
+    if (nd * p < kBinomialSmallMean) return binomialSmallMean(n, p);
     // Inversion in the order mode, mode+1, mode-1, mode+2, ...: an exact inversion of a fixed
     // ordering of the outcomes, taking O(sd) steps. The mode's probability comes from lgamma.
     const double q = 1.0 - p;

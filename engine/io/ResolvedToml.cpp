@@ -32,14 +32,13 @@ std::string side(const std::vector<SpeciesCount>& terms, const Model& m) {
 }
 
 void putLaw(toml::table& t, const RateLaw& law, const Model& m, bool writeSubstrate) {
+    t.insert_or_assign("law", rateLawName(law.kind));
     switch (law.kind) {
         case RateLawKind::MassAction:
-            t.insert_or_assign("law", "mass_action");
             putValue(t, "k", law.k, m);
             break;
         case RateLawKind::MichaelisMenten:
         case RateLawKind::Hill:
-            t.insert_or_assign("law", law.kind == RateLawKind::Hill ? "hill" : "michaelis_menten");
             putValue(t, "vmax", law.vmax, m);
             putValue(t, "km", law.km, m);
             if (law.kind == RateLawKind::Hill) putValue(t, "n", law.n, m);
@@ -121,7 +120,7 @@ std::string resolvedParamsToml(const RunConfig& c) {
     toml::array perturbations;
     for (const auto& p : m.perturbations) {
         toml::table pt{{"name", p.name}, {"target", m.parameters[p.parameter].name}, {"start", p.start}};
-        pt.insert_or_assign(p.mode == PerturbationMode::Scale ? "scale" : "value", p.value);
+        pt.insert_or_assign(perturbationModeKey(p.mode), p.value);
         if (p.end) pt.insert_or_assign("end", *p.end);
         perturbations.push_back(pt);
     }

@@ -26,9 +26,15 @@ namespace {
 
 /// Target size of one chunk of a trajectory dataset, bytes.
 constexpr std::size_t kChunkBytes = 256 * 1024;
-/// Rows per chunk of the event log columns (256 KiB of an int64 column; with 8,192 the writer
-/// reached 0.33 of fwrite, with 32,768 0.41: bench/hdf5_write.cpp).
+/// Rows per chunk of the event log columns (256 KiB of an int64 column): smaller chunks made the
+/// writer measurably slower against fwrite (bench/README.md, History).
 constexpr std::size_t kEventBlock = 32768;
+/// Chunks of one event-log column the chunk cache holds (compressed logs), and its hash slots
+/// (HDF5's default count, a prime).
+constexpr std::size_t kCachedEventChunks = 4;
+constexpr std::size_t kChunkCacheSlots = 521;
+/// Most replicates that share one trajectory chunk (short runs).
+constexpr std::size_t kMaxReplicatesPerChunk = 1024;
 constexpr bool kLittleEndianHost = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
 
 std::string utcNow() {
@@ -63,7 +69,7 @@ ResultWriter::ResultWriter(std::string path, const RunConfig& config, const RunP
     if (chunkRows_ == samples_) {
         // Short runs: a chunk holds several whole replicates, written together.
         const std::size_t width = std::max({species_, routes_, compartments_, std::size_t{1}});
-        replicatesPerChunk_ = std::clamp<std::size_t>(kChunkBytes / (8 * samples_ * width), 1, 1024);
+        replicatesPerChunk_ = std::clamp<std::size_t>(kChunkBytes / (8 * samples_ * width), 1, kMaxReplicatesPerChunk);
         replicatesPerChunk_ = std::min(replicatesPerChunk_, std::max<std::size_t>(1, sim.replicates));
     }
 
@@ -234,7 +240,8 @@ ResultWriter::ResultWriter(std::string path, const RunConfig& config, const RunP
             // whole chunk at a time (writePendingEventChunk) and need no cache.
             h5::Handle access(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose);
             if (compression_ > 0 || !kLittleEndianHost)
-                H5Pset_chunk_cache(access, 521, 4 * kEventBlock * 8 * std::max<std::size_t>(1, C), H5D_CHUNK_CACHE_W0_DEFAULT);
+                H5Pset_chunk_cache(access, kChunkCacheSlots, kCachedEventChunks * kEventBlock * 8 * std::max<std::size_t>(1, C),
+                                   H5D_CHUNK_CACHE_W0_DEFAULT);
             return h5::Handle(h5::check(H5Dcreate2(eventGroup_, name, type, space, H5P_DEFAULT, create, access), f,
                                         std::string("create /events/") + name), H5Dclose);
         };

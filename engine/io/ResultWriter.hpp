@@ -59,10 +59,6 @@ public:
     const std::vector<std::int64_t>& negativeAreaReplicates() const { return negativeAreaReplicates_; }
     const std::vector<double>& lowestArea() const { return lowestArea_; }
 
-    const std::string& path() const { return path_; }
-    const std::string& temporaryPath() const { return temporaryPath_; }
-    /// Rows of the sample block a sink buffers before writing (one chunk).
-    std::size_t chunkRows() const { return chunkRows_; }
 
     struct SampleBlock {
         std::size_t start = 0;  ///< first time index
@@ -177,8 +173,8 @@ private:
     std::thread eventThread_;
     std::atomic<std::int64_t> workerWaitNanoseconds_{0};
     /// Enough for replicates that finish out of order (about 90 of the default model's logs); when
-    /// the writer falls behind, a longer queue only raises the peak memory (256 MiB let a
-    /// 10,000-replicate run on a busy machine reach 252 MB), not the speed.
+    /// the writer falls behind, a longer queue only raises the peak memory, not the speed
+    /// (bench/README.md, Memory and History).
     static constexpr std::size_t kMaxQueuedEventBytes = std::size_t{64} << 20;
 };
 

@@ -22,6 +22,9 @@ public:
     /// Relative tolerance of the event-time root finding on the dense output (s per s of time);
     /// the event time is then as accurate as the interpolant, i.e. the ODE's rtol.
     static constexpr double kRootTolerance = 1e-12;
+    /// Iterations of TOMS 748 allowed per event time; it converges in far fewer on a smooth
+    /// interpolant, so reaching this is a bracket that does not shrink.
+    static constexpr std::uintmax_t kRootIterations = 200;
 
 private:
     template <class State, class Stepper>
