@@ -13,6 +13,7 @@
 
 #include "core/Error.hpp"
 #include "core/Timeline.hpp"
+#include "io/TomlPrecheck.hpp"
 
 #ifndef EGRESS_MODELS_DIR
 #define EGRESS_MODELS_DIR ""
@@ -93,6 +94,7 @@ const char* kIdentifierRule = "names must start with a letter or '_' and contain
 class Document {
 public:
     Document(std::string path, std::string text) : path_(std::move(path)), text_(std::move(text)) {
+        precheckTomlText(path_, text_);  // what toml++ 3.3.0 cannot read safely (io/TomlPrecheck.hpp)
         try {
             root_ = toml::parse(text_, path_);
         } catch (const toml::parse_error& e) {
