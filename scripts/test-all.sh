@@ -12,5 +12,5 @@ for preset in release sanitize; do
   echo "=== $preset: test"
   ctest --preset "$preset" -j "$jobs"
 done
-echo "=== fuzz: libFuzzer smoke run of the loader and the result reader (60 s each)"
-bash scripts/fuzz-smoke.sh 60
+echo "=== fuzz: libFuzzer smoke run of the loader and the result reader (fixed seed and runs: deterministic)"
+bash scripts/fuzz-smoke.sh
