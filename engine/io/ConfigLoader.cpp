@@ -12,11 +12,11 @@
 #include <toml++/toml.h>
 
 #include "core/Error.hpp"
+#include "core/ModelValidator.hpp"
 #include "core/NameTable.hpp"
 #include "core/Variability.hpp"
 #include "io/ModelSearchPath.hpp"
 #include "io/TomlDocument.hpp"
-#include "core/ModelValidator.hpp"
 
 namespace egress {
 
