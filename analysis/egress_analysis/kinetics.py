@@ -419,7 +419,7 @@ def replicate_metrics(ds: xr.Dataset, *, species: Sequence[str] | str | None = N
             peaks[c].append(x.max(axis=-1))
             peak_times[c].append(t[np.argmax(x, axis=-1)] / 60.0)
         last = curves.arrived[..., -1]
-        secreted.append(last[..., -1])
+        secreted.append(last[..., -1].copy())  # a copy: a view would keep the whole block alive
         flux.append(np.gradient(last, t, axis=-1).max(axis=-1) * 60.0 if len(t) > 1 else np.full(len(last), np.nan))
     for c in middle:
         frame[f"{c} peak (molecules)"] = np.concatenate(peaks[c])
