@@ -24,16 +24,16 @@ from scipy import stats
 from . import schema
 
 
-def _metrics(source) -> pd.DataFrame:
+def _metrics(source, species) -> pd.DataFrame:
     from .io import open_result
     from .kinetics import replicate_metrics
 
     if isinstance(source, pd.DataFrame):
         return source
     if isinstance(source, xr.Dataset):
-        return replicate_metrics(source)
+        return replicate_metrics(source, species=species)
     with open_result(source) as ds:
-        return replicate_metrics(ds)
+        return replicate_metrics(ds, species=species)
 
 
 def _spread(values: np.ndarray, deterministic: bool) -> float:
@@ -44,7 +44,7 @@ def _spread(values: np.ndarray, deterministic: bool) -> float:
 
 
 def compare(baseline, perturbed, *, confidence: float = 0.95, paired: bool = False,
-            metrics: Sequence[str] | None = None) -> pd.DataFrame:
+            metrics: Sequence[str] | None = None, species: Sequence[str] | str | None = None) -> pd.DataFrame:
     """Effect of a perturbation on each metric, with a confidence interval over replicates.
 
     ``baseline`` and ``perturbed`` are result files, datasets from
@@ -53,6 +53,7 @@ def compare(baseline, perturbed, *, confidence: float = 0.95, paired: bool = Fal
     both share, or ``metrics``): ``baseline`` and ``perturbed`` means, ``effect`` (perturbed -
     baseline) with ``effect low`` / ``effect high``, ``relative (%)`` (100 x effect / baseline)
     with ``relative low`` / ``relative high``, and ``n baseline`` / ``n perturbed``.
+    ``species`` restricts the compartment sums to those species (the cargo, say).
 
     Intervals: Welch's t interval on the difference of means (independent replicates: different
     seeds, or independent sweep points); with ``paired=True``, a t interval on the per-replicate
@@ -62,7 +63,7 @@ def compare(baseline, perturbed, *, confidence: float = 0.95, paired: bool = Fal
     variability) has no spread: one replicate is exact, and two deterministic runs give an
     interval of zero width. NaN where a stochastic group has fewer than two replicates.
     """
-    a, b = _metrics(baseline), _metrics(perturbed)
+    a, b = _metrics(baseline, species), _metrics(perturbed, species)
     names = list(metrics) if metrics is not None else [m for m in a.columns if m in b.columns]
     quantile = 0.5 + confidence / 2.0
     rows = []
