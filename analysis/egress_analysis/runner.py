@@ -72,10 +72,37 @@ def find_egress(program: str | os.PathLike | None = None) -> pathlib.Path:
                             "PATH, set EGRESS_BIN, or pass egress=")
 
 
+_MODEL_LINE = re.compile(r"""^(\s*model\s*=\s*)("(?:[^"\\]|\\.)*"|'[^']*')(.*)$""")
+
+
+def _with_absolute_model(text: str, params: pathlib.Path) -> str | None:
+    """The parameter file's text with a relative model path made absolute, line for line; the
+    text unchanged for an inline or built-in model; None when the ``model = "..."`` line cannot
+    be found before the first table (then the copy must stay beside the original)."""
+    model = tomllib.loads(text).get("model")
+    looks_like_path = isinstance(model, str) and ("/" in model or model.endswith(".toml"))
+    if not looks_like_path or pathlib.Path(model).is_absolute():
+        return text
+    lines = text.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith("["):
+            break
+        match = _MODEL_LINE.match(line.rstrip("\n"))
+        if match:
+            absolute = str((params.parent / model).resolve())
+            quoted = '"' + absolute.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            lines[i] = match[1] + quoted + match[3] + ("\n" if line.endswith("\n") else "")
+            changed = "".join(lines)
+            return changed if tomllib.loads(changed).get("model") == absolute else None
+    return None
+
+
 def _scenario_file(params: pathlib.Path, scenario: pathlib.Path) -> tuple[pathlib.Path, int]:
-    """A parameter file made of the base's text followed by the scenario's ``[[perturbations]]``,
-    written beside the base (so the base's relative model path still resolves). Returns its path
-    and the number of lines before the scenario's first line."""
+    """A parameter file made of the base's text followed by the scenario's ``[[perturbations]]``
+    (the loader takes more [[perturbations]] tables after the base's own). It is written to a
+    temporary directory, with a relative model path made absolute on its own line, so that line
+    numbers still match the base; if that line cannot be found it is written beside the base.
+    Returns its path and the number of lines before the scenario's first line."""
     text = scenario.read_text()
     try:
         parsed = tomllib.loads(text)
@@ -86,8 +113,14 @@ def _scenario_file(params: pathlib.Path, scenario: pathlib.Path) -> tuple[pathli
         raise ValueError(f"{scenario}: a scenario holds only [[perturbations]] tables"
                          + (f"; found {extra}" if extra else "; found none"))
     base = params.read_text()
-    head = base + ("" if base.endswith("\n") else "\n") + f"\n# scenario: {scenario}\n"
-    path = params.parent / f".{params.stem}+{scenario.stem}-{uuid.uuid4().hex[:8]}.toml"
+    moved = _with_absolute_model(base, params)
+    head = (moved if moved is not None else base)
+    head += ("" if head.endswith("\n") else "\n") + f"\n# scenario: {scenario}\n"
+    name = f"{params.stem}+{scenario.stem}.toml"
+    if moved is not None:
+        path = pathlib.Path(tempfile.mkdtemp(prefix="egress-scenario-")) / name
+    else:
+        path = params.parent / f".{uuid.uuid4().hex[:8]}-{name}"
     path.write_text(head + text)
     return path, head.count("\n")
 
@@ -172,9 +205,9 @@ def run(params: str | os.PathLike, *, method: Method | None = None, replicates: 
     ``method``, ``replicates``, ``seed``, ``threads``, ``set`` (``{name: value}``, one ``--set``
     each) and ``events`` (``--events`` / ``--no-events``) override the parameter file, as on the
     command line. ``scenario`` is a TOML file of ``[[perturbations]]`` tables only: they are
-    added to the parameter file's own (``egress`` has no scenario option yet; a temporary copy of
-    the parameter file with the scenario appended is written beside it, run, and removed; the
-    result's ``/input/params`` holds that text). ``output`` is the result file (default: a new
+    added to the parameter file's own (``egress`` has no scenario option yet: a temporary copy of
+    the parameter file with the scenario appended is run and removed; the result's
+    ``/input/params`` holds that text, and an error in the scenario is reported at its line). ``output`` is the result file (default: a new
     file in a fresh temporary directory; ``ds.attrs["path"]`` says where). ``progress``: True
     shows the program's progress line and summary on ``sys.stderr``, a callable receives them as
     text, False runs it ``--quiet``. ``egress``: the program (see :func:`find_egress`).
@@ -210,6 +243,8 @@ def run(params: str | os.PathLike, *, method: Method | None = None, replicates: 
     finally:
         if scenario_path is not None:
             run_params.unlink(missing_ok=True)
+            if run_params.parent.name.startswith("egress-scenario-"):
+                shutil.rmtree(run_params.parent, ignore_errors=True)
 
     if returncode == 2:
         raise _input_error(stderr, returncode, command, params, run_params, scenario_path, offset)
