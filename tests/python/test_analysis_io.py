@@ -163,8 +163,7 @@ def test_run_and_sweep_readers_say_which_to_use(stochastic, sweep):
 def test_large_files_are_read_in_blocks(tmp_path, monkeypatch):
     """A file is read block by block: with blocks of 256 KiB, the statistics of 11.5 MB of
     trajectories are computed with a peak under a fifth of that in numpy memory (tracemalloc; about
-    0.8 MB), and equal
-    those computed in one block. Files over CACHE_LIMIT_BYTES open without xarray's cache."""
+    0.8 MB), and equal those computed in one block. Files over CACHE_LIMIT_BYTES open without xarray's cache."""
     text = CHAIN.replace("replicates = 1", "replicates = 120").replace("output_interval = 1.0", "output_interval = 0.5")
     out = run_model(tmp_path, text, "many")   # amounts and cargo in transit: 2 x 120 x 2001 x 3 x 8 B = 11.5 MB
     monkeypatch.setattr(eaio, "CACHE_LIMIT_BYTES", 0)
