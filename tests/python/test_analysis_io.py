@@ -198,3 +198,19 @@ def test_route_model_pathway_and_incomplete_files(tmp_path):
         ea.open_result(partial)
     with pytest.raises(ea.IncompleteResultError):
         ea.events(partial)
+
+
+def test_cell_to_cell_values_are_variables_and_make_ode_replicates_random(tmp_path):
+    text = DEFAULT_PARAMS.read_text().replace('model = "../models/secretory_core.toml"',
+                                              f'model = "{SOURCE_DIR / "models/secretory_core.toml"}"')
+    text = text.replace("[parameters]\n", '[parameters]\nk_copii = { value = 0.467, cv = 0.3, distribution = "lognormal" }\n')
+    out = run_model(tmp_path, text, "cells", "--replicates", "5")
+    with ea.open_result(out) as ds, h5py.File(out) as f:
+        assert ds.cell_value.dims == ("replicate", "parameter")
+        np.testing.assert_array_equal(ds.cell_value.values, f["parameters/cell_value"][()])
+        assert str(ds.parameter_distribution.sel(parameter="k_copii").values) == "lognormal"
+        metrics = ea.replicate_metrics(ds)
+        drawn = ds.cell_value.sel(parameter="k_copii").values
+    # each cell exits the ER at its own k_copii x capture_copii
+    np.testing.assert_allclose(metrics["ER exit rate constant (%/min)"].to_numpy(), 6000 * drawn * 1e-3, rtol=1e-3)
+    assert metrics.attrs["deterministic"] is False
