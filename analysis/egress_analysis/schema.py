@@ -1,4 +1,5 @@
-"""Names, dimensions and units of an egress result file (format "egress", version 2).
+"""Names, dimensions and units of egress result files: runs (format "egress", versions 1 and 2)
+and sweeps (format "egress-sweep", version 1).
 
 This module mirrors ``engine/io/ResultSchema.hpp`` and section 4 of the user contract
 (``docs/contract.md``; the full layout is ``docs/file-format.md``), so that
@@ -28,11 +29,15 @@ TIME_DIM = "time"
 SPECIES_DIM = "species"
 ROUTE_DIM = "route"
 PARAMETER_DIM = "parameter"
+COMPARTMENT_DIM = "compartment"
+EVENT_DIM = "event"
+CARGO_DIM = "cargo"
 
 # HDF5 groups.
 VESICLES_GROUP = "vesicles"
 PARAMETERS_GROUP = "parameters"
 INPUT_GROUP = "input"
+EVENTS_GROUP = "events"
 
 # Dataset paths inside the file.
 TIME = "time"
@@ -40,6 +45,9 @@ SPECIES = "species"
 REPLICATE = "replicate"
 ROUTE = "vesicles/route"
 AMOUNTS = "amounts"
+COMPARTMENT = "compartment"
+SPECIES_COMPARTMENT = "species_compartment"
+MEMBRANE_AREA = "membrane_area"
 BUDDED = "vesicles/budded"
 FUSED = "vesicles/fused"
 IN_TRANSIT = "vesicles/in_transit"
@@ -66,6 +74,22 @@ INPUT_PARAMS = "input/params"
 INPUT_RESOLVED = "input/resolved"
 INPUT_MODEL = "input/model"
 INPUT_OVERRIDES = "input/overrides"
+
+# The vesicle event log (stochastic methods with ``--events``): one row per bud or fusion, ordered
+# by replicate, then time. Version 1 stored the row number in /events/event and the load over
+# /species; version 2 stores no values for /events/event and the load over /events/cargo.
+EVENT_REPLICATE = "events/replicate"
+EVENT_TIME = "events/time"
+EVENT_ROUTE = "events/route"
+EVENT_KIND = "events/kind"
+EVENT_VESICLE = "events/vesicle"
+EVENT_LOAD = "events/load"
+EVENT_CARGO = "events/cargo"
+EVENT_COUNT_ATTRIBUTE = "count"
+#: Values of /events/kind, in order (its ``flag_meanings``).
+EVENT_KINDS = ("bud", "fuse")
+#: The first format version whose /events/load is over /events/cargo (earlier: over /species).
+EVENT_CARGO_SINCE_VERSION = 2
 
 #: Variables of the ``vesicles`` group that :func:`egress_analysis.open_result` merges into the
 #: root dataset (their dataset names, i.e. the path below the group).
@@ -105,3 +129,30 @@ VARIABLES: dict[str, Variable] = {
         Variable(INPUT_RESOLVED, (), "string", None),
     )
 }
+
+
+# ---- sweep files (docs/sweeps.md) -----------------------------------------------------------------
+
+SWEEP_FORMAT = "egress-sweep"
+SWEEP_FORMAT_VERSION = 1
+OLDEST_SWEEP_FORMAT_VERSION = 1
+
+POINT_DIM = "point"
+AXIS_DIM = "axis"
+METRIC_DIM = "metric"
+
+SWEEP_POINT_VALUES = "point_values"          # float64 [point, axis]
+SWEEP_AXIS_TARGET = "axis_target"            # string [axis]
+SWEEP_FINAL_AMOUNTS = "final_amounts"        # float64 [point, replicate, species], molecules
+SWEEP_BUDDED_TOTAL = "budded_total"          # float64 [point, replicate, route], vesicles
+SWEEP_FUSED_TOTAL = "fused_total"            # float64 [point, replicate, route], vesicles
+SWEEP_PEAK_IN_TRANSIT = "peak_in_transit"    # float64 [point, replicate, route], vesicles
+SWEEP_METRIC_VALUES = "metric_values"        # float64 [point, replicate, metric]
+SWEEP_METRIC_DEFINITION = "metric_definition"  # string [metric]
+SWEEP_POINT_ERROR = "point_error"            # string [point], "" where the point ran
+SWEEP_SALTELLI_BLOCK = "saltelli_block"      # int32 [point]: 0 = A, 1 = B, 2 + i = AB_i
+SWEEP_SALTELLI_ROW = "saltelli_row"          # int32 [point]
+#: Root attributes every sweep file carries.
+SWEEP_ROOT_ATTRIBUTES = ("format", "format_version", "egress_version", "command", "created", "sweep_id",
+                         "points_total", "replicates", "design", "method", "streams", "seed", "saltelli",
+                         "points_failed", "complete")
