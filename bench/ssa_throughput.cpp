@@ -4,7 +4,7 @@
 // Models (every run simulates one full trajectory and reports every grid sample):
 //   birth_death   bench/models/birth_death.toml   DSMTS 001-01 with X0 = 1000, t_end 50 s, 51 samples
 //   linear_chain  bench/models/linear_chain.toml  0 -> A -> B -> C -> 0, t_end 1000 s, 1001 samples
-//   default       params/default.toml with method ssa (3 species, 2 vesicle routes), 121 samples
+//   default       params/default.toml with method ssa (4 species, 2 vesicle routes), 121 samples
 //
 // For each model, three benchmarks:
 //   ssa/MODEL/egress        makeSimulator(model, settings)->run(replicate, ...): the engine itself, with
@@ -273,21 +273,23 @@ template <class Rng>
     return events;
 }
 
-// ---- default secretory model: ER --COPII--> Golgi --post-Golgi--> secreted, vesicle pools ----
+// ---- default secretory model: ER --COPII--> Golgi --post-Golgi--> secreted, ERAD to degraded ----
 // Route r buds at the constant rate k_bud[r] (zero-order mass action, as in secretory_core.toml),
 // each donor molecule is packaged with probability capture[r] (a binomial load), and the route's
 // fusion channel is fusion[r] x vesicles in transit; a fusion picks one of them uniformly.
 
 struct Secretory {
-    double k_syn, k_erad, k_bud[2], capture[2], fusion[2], er0, golgi0, secreted0, t_end;
+    double k_syn, k_erad, k_bud[2], capture[2], fusion[2], er0, golgi0, degraded0, secreted0, t_end;
     const std::vector<double>* times;
 };
 
 template <class Rng>
 [[gnu::noinline]] std::uint64_t handSecretory(const Secretory& m, Rng& rng, Collector& out, std::vector<double> (&vesicles)[2]) {
     const std::vector<double>& times = *m.times;
-    // x = {cargo_ER, cargo_Golgi, cargo_secreted}: route r buds from x[r] and fuses into x[r + 1].
-    double x[3] = {m.er0, m.golgi0, m.secreted0}, a[6], transit[2], t = 0.0;
+    // x = {cargo_ER, cargo_Golgi, cargo_degraded, cargo_secreted} (egress orders species by name):
+    // route r buds from donor[r] and fuses into acceptor[r]; ERAD moves ER cargo to cargo_degraded.
+    constexpr int donor[2] = {0, 1}, acceptor[2] = {1, 3}, degraded = 2;
+    double x[4] = {m.er0, m.golgi0, m.degraded0, m.secreted0}, a[6], transit[2], t = 0.0;
     vesicles[0].clear();
     vesicles[1].clear();
     std::size_t next = 0;
@@ -319,12 +321,12 @@ template <class Rng>
         }
         switch (c) {
             case 0: x[0] += 1.0; break;
-            case 1: x[0] -= 1.0; break;
+            case 1: x[0] -= 1.0; x[degraded] += 1.0; break;
             case 2:
             case 3: {
                 const int r = c - 2;
-                const double load = binomial(rng, x[r], m.capture[r]);
-                x[r] -= load;
+                const double load = binomial(rng, x[donor[r]], m.capture[r]);
+                x[donor[r]] -= load;
                 vesicles[r].push_back(load);
                 break;
             }
@@ -332,7 +334,7 @@ template <class Rng>
                 const int r = c - 4;
                 std::vector<double>& v = vesicles[r];
                 const std::size_t i = std::min(static_cast<std::size_t>(rng.uniform() * static_cast<double>(v.size())), v.size() - 1);
-                x[r + 1] += v[i];
+                x[acceptor[r]] += v[i];
                 v[i] = v.back();
                 v.pop_back();
                 break;
@@ -470,11 +472,16 @@ Chain chainOf(const Loaded& l) {
 Secretory secretoryOf(const Loaded& l) {
     const Model& m = l.config.model;
     requirePlain(m, 2, 2);
+    const std::vector<std::string> order = {"cargo_ER", "cargo_Golgi", "cargo_degraded", "cargo_secreted"};
+    bool same = m.species.size() == order.size();
+    for (std::size_t i = 0; same && i < order.size(); ++i) same = m.species[i].name == order[i];
+    if (!same) throw std::runtime_error("bench: the default model's species are not the four the hand-written loop implements");
     return Secretory{parameter(m, "k_syn"), parameter(m, "k_erad"),
                      {parameter(m, "k_copii"), parameter(m, "k_pgc")},
                      {parameter(m, "capture_copii"), parameter(m, "capture_pgc")},
                      {parameter(m, "fusion_copii"), parameter(m, "fusion_pgc")},
-                     initialAmount(m, "cargo_ER"), initialAmount(m, "cargo_Golgi"), initialAmount(m, "cargo_secreted"),
+                     initialAmount(m, "cargo_ER"), initialAmount(m, "cargo_Golgi"), initialAmount(m, "cargo_degraded"),
+                     initialAmount(m, "cargo_secreted"),
                      l.settings.t_end, &l.sampleTimes};
 }
 

@@ -1,187 +1,86 @@
 #!/usr/bin/env bash
-# Builds the "fuzz" preset (clang-14, libFuzzer + ASan + UBSan) and fuzzes each target for
-# SECONDS (default 60): first it replays fuzz/regressions/<target>/*, then it fuzzes a copy of
-# fuzz/corpus/<target>/ in a temporary folder (the repository's corpus is never written), and
-# finally it triages every crash, hang, leak or out-of-memory input the run produced.
+# The CI fuzz smoke test, deterministic: the same code gives the same verdict every time.
+# Builds the "fuzz" preset (clang-14, libFuzzer + ASan + UBSan), then per target:
+#   1. replays fuzz/regressions/<target>/* (each must pass);
+#   2. replays the committed corpus fuzz/corpus/<target>/ once, in a fixed order, and then runs a
+#      fixed number of mutations (RUNS) from a fixed seed (FUZZ_SEED, default 1), in one process,
+#      without address-space randomisation (setarch -R): no time limit, no forked workers, no
+#      corpus reloading, so the inputs tried depend only on the code, the corpus and the seed, not
+#      on the machine's speed or on where the program happens to be loaded;
+#   3. places every crash, hang, leak or out-of-memory input it produced (scripts/fuzz-common.sh).
 #
-#   scripts/fuzz-smoke.sh [SECONDS]
+#   scripts/fuzz-smoke.sh [RUNS]     # RUNS per target; default 20000 (loader), 2000 (reader)
 #
-# Exit status 1 when a regression input still fails, or when fuzzing found an input whose fault
-# lies in egress (or could not be placed). Faults whose stack starts inside a third-party library
-# -- libhdf5 (1.10.8 is not robust against damaged files) or toml++ -- are listed, kept, and do
-# not fail the run unless FUZZ_STRICT=1. Findings are kept under the printed work folder.
+# Exit status 1 when a regression input still fails, or when the run found an input whose fault
+# lies in egress (or could not be placed). Faults inside libhdf5 or toml++ are listed and do not
+# fail the run unless FUZZ_STRICT=1. libFuzzer in one process stops at the first fault; the run
+# then goes on from the next seed (up to 20 rounds) until RUNS are used. Add an egress finding to
+# fuzz/regressions/ with its fix. Open-ended fuzzing, with a time limit and a fresh seed, is
+# scripts/fuzz-explore.sh.
 #
-# Environment: FUZZ_TARGETS="config_loader result_reader" (which to run), FUZZ_BUILD_JOBS=2,
-# FUZZ_STRICT=0, FUZZ_KEEP=0 (keep the work folder even when nothing was found).
+# Environment: FUZZ_SEED=1, FUZZ_TARGETS, FUZZ_BUILD_JOBS, FUZZ_STRICT, FUZZ_KEEP (fuzz-common.sh).
 set -euo pipefail
 
-seconds=${1:-60}
-[[ $seconds =~ ^[0-9]+$ ]] || { echo "usage: $0 [SECONDS]" >&2; exit 2; }
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-bin=$root/build/fuzz/bin
-read -r -a targets <<<"${FUZZ_TARGETS:-config_loader result_reader}"
-strict=${FUZZ_STRICT:-0}
+runs_arg=${1:-}
+[[ -z $runs_arg || $runs_arg =~ ^[0-9]+$ ]] || { echo "usage: $0 [RUNS]" >&2; exit 2; }
+seed=${FUZZ_SEED:-1}
+[[ $seed =~ ^[1-9][0-9]*$ ]] || { echo "FUZZ_SEED must be a positive integer (0 means a random seed)" >&2; exit 2; }
+source "$(dirname "$0")/fuzz-common.sh"
 
-echo "== building the fuzz preset (build/fuzz)"
-cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz -j "${FUZZ_BUILD_JOBS:-2}" --target egress_fuzz_config_loader egress_fuzz_result_reader
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/egress-fuzz-smoke.XXXXXX")
-keep=${FUZZ_KEEP:-0}
-trap '[ "$keep" = 1 ] || rm -rf "$work"' EXIT
-mkdir -p "$work/tmp"
-export TMPDIR=$work/tmp   # libFuzzer's fork folders and the result reader's scratch file
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=0}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-
-status=0
-summary=()
-
-# Per-target options: a result file is never smaller than ~17 KB, so 8192 bytes would cut
-# every seed short; the reader gets room for its largest seed (< 100 KB).
-options_for() {
+# Runs per target: about 10 s for the loader and 2-3 minutes for the reader on two busy cores
+# (it opens an HDF5 file per run, and libhdf5 hangs on some damaged files until the 10 s timeout).
+runs_for() {
+    if [ -n "$runs_arg" ]; then echo "$runs_arg"; return; fi
     case $1 in
-        config_loader) echo "-max_len=8192 -dict=$root/fuzz/toml.dict" ;;
-        result_reader) echo "-max_len=131072" ;;
+        config_loader) echo 20000 ;;
+        result_reader) echo 2000 ;;
     esac
 }
-common=(-timeout=10 -rss_limit_mb=2048)
 
-# The frame that owns a fault: the first stack frame that is not the sanitizer, libFuzzer, the
-# C/C++ runtime or an inlined standard-library template. Prints "MODULE<TAB>FRAME".
-owner_frame() {
-    awk '
-        function done(text) { print text; found = 1; exit }
-        /^ *#[0-9]+ 0x/ {
-            line = $0
-            if (line ~ /__sanitizer|__asan|__ubsan|__lsan|__interceptor_|fuzzer::|__libc_start|_start |__cxa_|__gxx_|__cxxabiv1/) next
-            if (line ~ / in (malloc|calloc|realloc|free|operator new|operator delete)/) next
-            if (line ~ / in std::|libc\.so|libstdc\+\+\.so|libgcc_s\.so|libm\.so|nptl\/| in (raise|abort|__pthread_kill)/) next
-            module = "binary"
-            if (line ~ /libhdf5/ || line ~ / in H5[A-Za-z_]/) module = "libhdf5"
-            else if (line ~ /toml::|toml\+\+/) module = "toml++"
-            else if (line ~ /\/engine\//) module = "egress"
-            else if (line ~ /\/fuzz\/fuzz_/) module = "harness"
-            sub(/^ *#[0-9]+ 0x[0-9a-f]+ /, "", line)
-            sub(/ \(BuildId: [0-9a-f]+\)/, "", line)
-            if (pending != "") {  # an unnamed libhdf5 frame: name it by its caller when that is in libhdf5
-                if (module == "libhdf5" && line ~ /^in /) done("libhdf5\t" pending " <- " line)
-                done("libhdf5\t" pending)
-            }
-            if (module == "libhdf5" && line !~ /^in /) { pending = line; next }
-            done(module "\t" line)
-        }
-        END { if (!found && pending != "") print "libhdf5\t" pending }' "$1"
-}
+fuzz_build
+fuzz_workdir
+[ ${#no_aslr[@]} -gt 0 ] || echo "note: setarch -R is refused here: with address-space randomisation the runs are not exactly repeatable"
 
 for target in "${targets[@]}"; do
     exe=$bin/egress_fuzz_$target
     [ -x "$exe" ] || { echo "no fuzz target $exe" >&2; exit 2; }
-    # shellcheck disable=SC2207
-    opts=($(options_for "$target"))
+    read -r -a opts <<<"$(options_for "$target")"
     dir=$work/$target
-    mkdir -p "$dir/corpus" "$dir/artifacts" "$dir/replay"
+    mkdir -p "$dir/artifacts" "$dir/replay"
+    replay_regressions "$target" "$exe" "$dir"
 
-    echo
-    echo "== $target: regressions"
-    shopt -s nullglob
-    regressions=("$root"/fuzz/regressions/"$target"/*)
-    shopt -u nullglob
-    if [ ${#regressions[@]} -eq 0 ]; then
-        echo "   (none)"
-    fi
-    for input in "${regressions[@]}"; do
-        log=$dir/replay/$(basename "$input").log
-        if timeout 120 "$exe" "${common[@]}" "${opts[@]}" "$input" >"$log" 2>&1; then
-            echo "   ok    ${input#"$root"/}"
-        else
-            echo "   FAIL  ${input#"$root"/}"
-            grep -m3 -E '^==== egress|ERROR:|runtime error|SUMMARY' "$log" | sed 's/^/         /' || true
-            status=1
-            keep=1
+    runs=$(runs_for "$target")
+    # The seed inputs by name, in sorted order: given as a directory, libFuzzer would take them in
+    # the file system's order, which differs between machines and changes what the seed shuffles.
+    LC_ALL=C ls "$root/fuzz/corpus/$target" | sed "s#^#$root/fuzz/corpus/$target/#" | paste -sd, >"$dir/seeds.txt"
+    echo "== $target: corpus replay and $runs runs from seed $seed"
+    # libFuzzer in one process stops at the first fault. A fault inside libhdf5 (which this smoke
+    # run tolerates) would then end the run after a few executions, so the run goes on in rounds:
+    # each round replays the corpus and fuzzes from the next seed (seed, seed + 1, ...) until the
+    # runs are used up. Every round is as deterministic as the first, and so is their sequence.
+    left=$runs round=0 executed=0
+    while [ "$left" -gt 0 ] && [ $round -lt 20 ]; do
+        log=$dir/fuzz-$round.log
+        mkdir -p "$dir/corpus-$round"
+        "${no_aslr[@]}" "$exe" "${common[@]}" "${opts[@]}" -seed=$((seed + round)) -runs="$left" -reload=0 -print_final_stats=1 \
+            -seed_inputs=@"$dir/seeds.txt" -artifact_prefix="$dir/artifacts/" "$dir/corpus-$round" >"$log" 2>&1 || true
+        units=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+).*/\1/p' "$log" | tail -1)
+        inited=$(grep -m1 -E '^#[0-9]+[[:space:]]+INITED' "$log" || true)
+        done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1 || true)
+        [ $round -eq 0 ] && echo "   corpus replayed: ${inited:-(a corpus input failed: see the triage below)}"
+        executed=$((executed + ${units:-0}))
+        round=$((round + 1))
+        if [ -n "$done_line" ]; then
+            echo "   round $round (seed $((seed + round - 1))): ${units:-?} runs; $done_line"
+            break
         fi
+        echo "   round $round (seed $((seed + round - 1))): stopped by a fault after ${units:-?} runs"
+        # A fault while replaying the corpus would recur every round.
+        [ -n "$inited" ] && [ "${units:-0}" -gt 0 ] || break
+        left=$((left - units))
     done
-
-    echo "== $target: fuzzing for ${seconds}s (corpus copied to $dir/corpus)"
-    cp "$root"/fuzz/corpus/"$target"/* "$dir/corpus/"
-    # -fork=1 with -ignore_*: one worker that carries on past a fault, so a crash inside
-    # libhdf5 does not hide a later one in egress.
-    timeout $((seconds + 300)) "$exe" "${common[@]}" "${opts[@]}" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 \
-        -ignore_ooms=1 -max_total_time="$seconds" -artifact_prefix="$dir/artifacts/" "$dir/corpus" \
-        >"$dir/fuzz.log" 2>&1 || true
-    last=$(grep -E '^#[0-9]+: cov: ' "$dir/fuzz.log" | tail -1 || true)
-    executions=$(sed -E 's/^#([0-9]+):.*/\1/' <<<"$last")
-    faults=$(sed -nE 's/.*oom\/timeout\/crash: ([0-9]+\/[0-9]+\/[0-9]+).*/\1/p' <<<"$last")
-    echo "   fuzzing: ${executions:-0} executions, oom/timeout/crash ${faults:-0/0/0}; last status: ${last:-none}"
-    # The coverage of the corpus the run ends with, measured in one pass (libFuzzer's DONE line).
-    done_line=$(timeout 600 "$exe" "${common[@]}" "${opts[@]}" -runs=0 "$dir/corpus" 2>&1 | grep -E '^#[0-9]+[[:space:]]+DONE' | tail -1 || true)
-    echo "   final corpus: ${done_line:-(measurement pass failed)}"
-    summary+=("$target: ${executions:-0} executions; ${done_line:-no DONE line}")
-
-    echo "== $target: triage"
-    shopt -s nullglob
-    artifacts=("$dir"/artifacts/*)
-    shopt -u nullglob
-    [ ${#artifacts[@]} -eq 0 ] && echo "   no crashes, hangs, leaks or out-of-memory inputs"
-    declare -A seen=()
-    triaged=0
-    for artifact in "${artifacts[@]}"; do
-        kind=$(basename "$artifact" | cut -d- -f1)
-        if [ $triaged -ge 40 ]; then
-            echo "   (not replayed, over 40 inputs: $artifact)"; keep=1
-            [ "$strict" = 1 ] && status=1
-            continue
-        fi
-        triaged=$((triaged + 1))
-        log=$artifact.log
-        # Slow unwinding: full allocation stacks through libhdf5, built without frame pointers.
-        # A hang already ran past 10 s: 3 s is enough to catch it again, with its stack.
-        replay_timeout=()
-        [ "$kind" = timeout ] && replay_timeout=(-timeout=3)
-        # Out of memory by RSS, libFuzzer prints its watchdog's stack, which names nobody: cap
-        # single allocations at 1 GiB so that the one that did it reports where it came from.
-        [ "$kind" = oom ] && replay_timeout=(-malloc_limit_mb=1024)
-        if ASAN_OPTIONS=$ASAN_OPTIONS:fast_unwind_on_malloc=0 timeout 120 "$exe" "${common[@]}" "${opts[@]}" \
-            "${replay_timeout[@]}" "$artifact" >"$log" 2>&1; then
-            class=unreproduced
-            frame="(passes when replayed alone: depends on earlier inputs, or flaky)"
-        else
-            class=$(owner_frame "$log" | cut -f1)
-            frame=$(owner_frame "$log" | cut -f2-)
-            # A failed harness check (round trip, wrong exception type) names itself.
-            check=$(grep -m1 '^==== egress' "$log" | sed -E 's/^==== egress [a-z_]+: //; s/: .*//' || true)
-            [ -n "$check" ] && { class=egress; frame="harness check: $check"; }
-            [ -n "$class" ] || { class=unplaced; frame=$(grep -m1 -E '^==== egress|ERROR:|runtime error' "$log" || echo '?'); }
-        fi
-        signature="$kind $class $frame"
-        # A hang stops at a different instruction each time: group hangs by the named caller.
-        [ "$kind" = timeout ] && signature="$kind $class ${frame#* <- }"
-        if [ -n "${seen[$signature]:-}" ]; then
-            seen[$signature]=$((seen[$signature] + 1))
-            continue
-        fi
-        seen[$signature]=1
-        case $class in
-            libhdf5|toml++) verdict="third-party" ;;
-            unreproduced) verdict="unreproduced" ;;
-            *) verdict="EGRESS"; status=1 ;;
-        esac
-        if [ "$strict" = 1 ] && [ "$verdict" != EGRESS ]; then status=1; fi
-        keep=1
-        echo "   $verdict $kind [$class] $frame"
-        echo "      input $artifact"
-        grep -m2 -E '^==== egress|ERROR:|runtime error|SUMMARY' "$log" | sed 's/^/      /' || true
-    done
-    for signature in "${!seen[@]}"; do
-        [ "${seen[$signature]}" -gt 1 ] && echo "   (${seen[$signature]} inputs with signature: $signature)"
-    done
-    unset seen
+    summary+=("$target: $executed runs in $round round(s) from seed $seed")
+    triage "$target" "$exe" "$dir"
 done
 
-echo
-echo "== summary"
-for line in "${summary[@]}"; do echo "   $line"; done
-if [ "$keep" = 1 ]; then echo "   logs and inputs kept in $work"; fi
-if [ $status -ne 0 ]; then echo "   FAILED: see FAIL / EGRESS lines above"; else echo "   passed"; fi
-exit $status
+fuzz_summary

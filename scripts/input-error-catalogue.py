@@ -18,7 +18,8 @@ CASES = ROOT / "tests/bad_inputs"
 def describe(path):
     """The comment at the top of a case file: what mistake it makes."""
     lines = []
-    for line in path.read_text().splitlines():
+    # Some cases are not UTF-8 on purpose; their comments are ASCII.
+    for line in path.read_bytes().decode("utf-8", errors="replace").splitlines():
         if not line.startswith("#"):
             break
         lines.append(line.lstrip("# ").strip())
@@ -34,6 +35,9 @@ def main():
            "`FILE:LINE:COLUMN` and the field (a dotted path such as `model.reactions[0].k`), say what was",
            "expected, and suggest the nearest valid name for a misspelling. Exit status 2 is bad input,",
            "1 a failure at run time (numerical guards); nothing is written in either case.", "",
+           "Files must be UTF-8, with non-ASCII characters only inside quoted strings and comments (all",
+           "TOML allows); a multi-line string may not continue a line-ending backslash with a non-ASCII",
+           "character, which toml++ 3.3.0 cannot read (write it as an escape, `\\u00A7`).", "",
            "Warnings (the run goes on): a species no reaction, route or event touches; a route that",
            "carries no cargo; a reaction that consumes a species at a rate that does not depend on it;",
            "a perturbation that ends after `t_end`; a model parameter that nothing uses.", "",

@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-scipy python3-h5py python3-xarray python3-h5netcdf
   python3-pandas python3-matplotlib python3-pytest
+  python3-pip                                  # the analysis package's install test (pip install ./analysis)
   slurm-wlm munge                              # the slurm test: a one-node cluster (docs/slurm.md)
 )
 missing=()

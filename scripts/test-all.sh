@@ -14,5 +14,5 @@ for preset in release sanitize; do
   [ "$preset" = sanitize ] && exclude=(-LE slurm)   # the slurm test (docs/slurm.md) runs once, in release
   ctest --preset "$preset" -j "$jobs" "${exclude[@]}"
 done
-echo "=== fuzz: libFuzzer smoke run of the loader and the result reader (60 s each)"
-bash scripts/fuzz-smoke.sh 60
+echo "=== fuzz: libFuzzer smoke run of the loader and the result reader (fixed seed and runs: deterministic)"
+bash scripts/fuzz-smoke.sh

@@ -28,10 +28,11 @@ class Attribute:
     """One attribute of a group."""
 
     name: str
-    on: str  # the group, "/" for the root
+    on: str  # the group ("/" for the root) or dataset it belongs to
     dtype: str  # "float64", "int64", "string"
     units: str | None
     when: tuple[str, ...] = ()
+    dims: tuple[str, ...] = ()  # () for a scalar
 
 
 FORMAT = "egress"
@@ -75,6 +76,8 @@ COMPLETE_ATTRIBUTE = "complete"
 INTERRUPTED_ATTRIBUTE = "interrupted"
 REPLICATES_FINISHED_ATTRIBUTE = "replicates_finished"
 EVENT_COUNT_ATTRIBUTE = "count"
+NEGATIVE_AREA_REPLICATES_ATTRIBUTE = "negative_replicates"
+LOWEST_AREA_ATTRIBUTE = "lowest_area"
 
 # Dataset paths inside the file.
 TIME = "time"
@@ -109,6 +112,17 @@ INPUT_MODEL = "input/model"
 INPUT_RESOLVED = "input/resolved"
 INPUT_OVERRIDES = "input/overrides"
 REPLICATE_FINISHED = "replicate_finished"
+
+# Dataset names inside their group (for a group opened on its own).
+PARAMETER_CELL_VALUE_NAME = "cell_value"
+PARAMETER_DISTRIBUTION_NAME = "distribution"
+PARAMETER_CV_NAME = "cv"
+
+# The meanings of a flag dataset's values 0, 1, ..., in order (its `flag_meanings`).
+EVENT_KINDS = ("bud", "fuse")
+
+# The format version that introduced a dataset's present layout (older files differ).
+EVENT_CARGO_SINCE_VERSION = 2
 
 #: What ``when`` names: the conditions under which an entry is in the file.
 CONDITIONS: dict[str, str] = {
@@ -163,26 +177,28 @@ VARIABLES: dict[str, Variable] = {
 
 #: Every attribute of a group (``on``; "/" is the root).
 ATTRIBUTES: tuple[Attribute, ...] = (
-    Attribute("format", "/", "string", None, ()),
-    Attribute("format_version", "/", "int64", None, ()),
-    Attribute("egress_version", "/", "string", None, ()),
-    Attribute("method", "/", "string", None, ()),
-    Attribute("seed", "/", "int64", None, ()),
-    Attribute("created", "/", "string", None, ()),
-    Attribute("command", "/", "string", None, ()),
-    Attribute("model", "/", "string", None, ()),
-    Attribute("t_end", "/", "float64", "s", ()),
-    Attribute("output_interval", "/", "float64", "s", ()),
-    Attribute("algorithm", "/", "string", None, ()),
-    Attribute("rtol", "/", "float64", None, ("tolerances",)),
-    Attribute("atol", "/", "float64", "molecules", ("tolerances",)),
-    Attribute("delay_stages", "/", "int64", None, ("ode",)),
-    Attribute("rng", "/", "string", None, ("stochastic",)),
-    Attribute("rng_key_scheme", "/", "string", None, ("stochastic",)),
-    Attribute("complete", "/", "int64", None, ()),
-    Attribute("interrupted", "/", "string", None, ("interrupted",)),
-    Attribute("replicates_finished", "/", "int64", None, ("interrupted",)),
-    Attribute("count", "events", "int64", None, ("events",)),
+    Attribute("format", "/", "string", None, (), ()),
+    Attribute("format_version", "/", "int64", None, (), ()),
+    Attribute("egress_version", "/", "string", None, (), ()),
+    Attribute("method", "/", "string", None, (), ()),
+    Attribute("seed", "/", "int64", None, (), ()),
+    Attribute("created", "/", "string", None, (), ()),
+    Attribute("command", "/", "string", None, (), ()),
+    Attribute("model", "/", "string", None, (), ()),
+    Attribute("t_end", "/", "float64", "s", (), ()),
+    Attribute("output_interval", "/", "float64", "s", (), ()),
+    Attribute("algorithm", "/", "string", None, (), ()),
+    Attribute("rtol", "/", "float64", None, ("tolerances",), ()),
+    Attribute("atol", "/", "float64", "molecules", ("tolerances",), ()),
+    Attribute("delay_stages", "/", "int64", None, ("ode",), ()),
+    Attribute("rng", "/", "string", None, ("stochastic",), ()),
+    Attribute("rng_key_scheme", "/", "string", None, ("stochastic",), ()),
+    Attribute("complete", "/", "int64", None, (), ()),
+    Attribute("interrupted", "/", "string", None, ("interrupted",), ()),
+    Attribute("replicates_finished", "/", "int64", None, ("interrupted",), ()),
+    Attribute("count", "events", "int64", None, ("events",), ()),
+    Attribute("negative_replicates", "membrane_area", "int64", None, (), ("compartment",)),
+    Attribute("lowest_area", "membrane_area", "float64", "um^2", (), ("compartment",)),
 )
 
 #: Root attributes every result file carries, besides ``complete`` (1 only once the run finished;
@@ -197,6 +213,7 @@ VESICLE_VARIABLES = ("budded", "fused", "in_transit", "cargo_in_transit")
 
 SWEEP_FORMAT = "egress-sweep"
 SWEEP_FORMAT_VERSION = 1
+OLDEST_SWEEP_FORMAT_VERSION = 1
 
 # Dimension names as xarray sees them (the names of the HDF5 dimension scales).
 SWEEP_POINT_DIM = "point"
@@ -206,6 +223,10 @@ SWEEP_SPECIES_DIM = "species"
 SWEEP_ROUTE_DIM = "route"
 SWEEP_METRIC_DIM = "metric"
 SWEEP_TIME_DIM = "time"
+# The same without the prefix, for the dimensions only these files have.
+POINT_DIM = SWEEP_POINT_DIM
+AXIS_DIM = SWEEP_AXIS_DIM
+METRIC_DIM = SWEEP_METRIC_DIM
 
 # Groups.
 SWEEP_INPUT_GROUP = "input"
@@ -293,22 +314,25 @@ SWEEP_VARIABLES: dict[str, Variable] = {
 
 #: Every attribute of a group (``on``; "/" is the root).
 SWEEP_ATTRIBUTES: tuple[Attribute, ...] = (
-    Attribute("format", "/", "string", None, ()),
-    Attribute("format_version", "/", "int64", None, ()),
-    Attribute("egress_version", "/", "string", None, ()),
-    Attribute("command", "/", "string", None, ()),
-    Attribute("created", "/", "string", None, ()),
-    Attribute("sweep_id", "/", "string", None, ()),
-    Attribute("points_total", "/", "int64", None, ()),
-    Attribute("replicates", "/", "int64", None, ()),
-    Attribute("design", "/", "string", None, ()),
-    Attribute("method", "/", "string", None, ()),
-    Attribute("streams", "/", "string", None, ()),
-    Attribute("seed", "/", "int64", None, ()),
-    Attribute("saltelli", "/", "int64", None, ()),
-    Attribute("shard", "/", "int64", None, ("shard",)),
-    Attribute("shard_count", "/", "int64", None, ("shard",)),
-    Attribute("merged_from_shards", "/", "int64", None, ("merged",)),
-    Attribute("points_failed", "/", "int64", None, ()),
-    Attribute("complete", "/", "int64", None, ()),
+    Attribute("format", "/", "string", None, (), ()),
+    Attribute("format_version", "/", "int64", None, (), ()),
+    Attribute("egress_version", "/", "string", None, (), ()),
+    Attribute("command", "/", "string", None, (), ()),
+    Attribute("created", "/", "string", None, (), ()),
+    Attribute("sweep_id", "/", "string", None, (), ()),
+    Attribute("points_total", "/", "int64", None, (), ()),
+    Attribute("replicates", "/", "int64", None, (), ()),
+    Attribute("design", "/", "string", None, (), ()),
+    Attribute("method", "/", "string", None, (), ()),
+    Attribute("streams", "/", "string", None, (), ()),
+    Attribute("seed", "/", "int64", None, (), ()),
+    Attribute("saltelli", "/", "int64", None, (), ()),
+    Attribute("shard", "/", "int64", None, ("shard",), ()),
+    Attribute("shard_count", "/", "int64", None, ("shard",), ()),
+    Attribute("merged_from_shards", "/", "int64", None, ("merged",), ()),
+    Attribute("points_failed", "/", "int64", None, (), ()),
+    Attribute("complete", "/", "int64", None, (), ()),
 )
+
+#: Root attributes every sweep file carries (``complete`` among them).
+SWEEP_ROOT_ATTRIBUTES = ("format", "format_version", "egress_version", "command", "created", "sweep_id", "points_total", "replicates", "design", "method", "streams", "seed", "saltelli", "points_failed", "complete")

@@ -15,11 +15,15 @@
 
 #include "core/Error.hpp"
 #include "core/Interrupt.hpp"
+#include "core/NameTable.hpp"
+#include "core/RandomStream.hpp"
+#include "driver/RunDriver.hpp"
 #include "driver/SweepRunner.hpp"
 #include "io/ConfigLoader.hpp"
 #include "io/Hdf5.hpp"
 #include "io/PathwayGraph.hpp"
 #include "io/ResultReader.hpp"
+#include "io/ResultSchema.hpp"
 #include "io/ResultWriter.hpp"
 #include "io/SweepFile.hpp"
 #include "io/SweepLoader.hpp"
@@ -33,6 +37,9 @@
 namespace {
 
 using namespace egress;
+
+/// Exit status of a run stopped by a signal: 128 + the signal's number, as shells report it.
+int signalExitStatus(int signal) { return 128 + (signal ? signal : SIGINT); }
 
 struct RunOptions {
     std::string params;
@@ -53,10 +60,8 @@ void printWarnings(const RunConfig& config) {
 
 void applyCommandLine(RunConfig& config, const RunOptions& o) {
     if (!o.method.empty()) {
-        if (o.method == "ode") config.simulation.method = Method::Ode;
-        else if (o.method == "ssa") config.simulation.method = Method::Ssa;
-        else if (o.method == "hybrid") config.simulation.method = Method::Hybrid;
-        else throw InputError("", 0, 0, "--method '" + o.method + "': expected ode, ssa or hybrid");
+        if (const auto method = methodFromName(o.method)) config.simulation.method = *method;
+        else throw InputError("", 0, 0, "--method '" + o.method + "': expected " + alternatives(methodNames()));
     }
     if (o.replicates) {
         if (*o.replicates < 1) throw InputError("", 0, 0, "--replicates must be at least 1");
@@ -75,8 +80,25 @@ void applyCommandLine(RunConfig& config, const RunOptions& o) {
     if (o.events && config.simulation.method == Method::Ode)
         config.warnings.push_back("warning: --events: the ode method has no discrete vesicle events; no event log is written");
     if (o.noEvents) config.output.events = false;
-    if (config.simulation.first_replicate + config.simulation.replicates > (std::size_t{1} << 32))
+    if (config.simulation.first_replicate + config.simulation.replicates > kReplicateIndexLimit)
         throw InputError("", 0, 0, "replicate indices must stay below 2^32");
+}
+
+/// Membrane areas are the vesicle counters' bookkeeping, not a constraint: a route can take more
+/// membrane from a compartment than it has. Said after every run that shows it, --quiet or not.
+void warnNegativeAreas(const RunConfig& config, const RunOutcome& outcome) {
+    const auto& negative = outcome.negativeAreaReplicates;
+    const auto& lowest = outcome.lowestArea;
+    for (std::size_t c = 0; c < negative.size() && c < config.model.compartments.size(); ++c) {
+        if (negative[c] == 0) continue;
+        std::fprintf(stderr,
+                     "warning: membrane area of compartment '%s' went negative in %lld of %zu replicate(s), lowest %.6g um^2: "
+                     "vesicles took more membrane from it than it had and received (the model does not limit budding by "
+                     "membrane; /membrane_area attributes %s, %s)\n",
+                     config.model.compartments[c].name.c_str(), static_cast<long long>(negative[c]),
+                     config.simulation.replicates, lowest[c], schema::kNegativeAreaReplicatesAttribute.name,
+                     schema::kLowestAreaAttribute.name);
+    }
 }
 
 std::string defaultOutputPath(const RunConfig& config, const RunOptions& o) {
@@ -92,7 +114,7 @@ public:
     void update(const EnsembleProgress& p) {
         if (!enabled_) return;
         const auto now = std::chrono::steady_clock::now();
-        if (p.done < p.total && now - lastDraw_ < std::chrono::milliseconds(100)) return;
+        if (p.done < p.total && now - lastDraw_ < kRedrawInterval) return;
         lastDraw_ = now;
         const double elapsed = std::chrono::duration<double>(now - start_).count();
         const double fraction = p.total ? static_cast<double>(p.done) / static_cast<double>(p.total) : 1.0;
@@ -110,6 +132,7 @@ public:
     }
 
 private:
+    static constexpr std::chrono::milliseconds kRedrawInterval{100};
     bool enabled_;
     const char* unit_;
     std::chrono::steady_clock::time_point start_, lastDraw_{};
@@ -120,62 +143,49 @@ int commandRun(const RunOptions& o, const std::string& commandLine) {
     RunConfig config = loadRunConfig(o.params, o.overrides);
     applyCommandLine(config, o);
     printWarnings(config);
-    const std::string out = defaultOutputPath(config, o);
-    const auto started = std::chrono::steady_clock::now();
-
-    const auto simulator = makeSimulator(config.model, config.simulation);
-    RunProvenance provenance{commandLine, EGRESS_VERSION, simulator->algorithm()};
-    ResultWriter writer(out, config, provenance);
-    EnsembleOptions options;
-    options.first = config.simulation.first_replicate;
-    options.count = config.simulation.replicates;
-    options.threads = o.threads;
-    options.seed = config.simulation.seed;
-    ProgressBar bar(!o.quiet && ::isatty(STDERR_FILENO), config.simulation.method == Method::Ode ? "steps" : "events");
-    const EnsembleProgress done = runEnsemble(
-        config.model, *simulator, options, [&](std::size_t r) { return writer.openReplicate(r); },
-        [&](const EnsembleProgress& p) { bar.update(p); });
+    RunJob job;
+    job.output = defaultOutputPath(config, o);
+    job.threads = o.threads;
+    job.command = commandLine;
+    job.egressVersion = EGRESS_VERSION;
+    const char* unit = config.simulation.method == Method::Ode ? "steps" : "events";
+    ProgressBar bar(!o.quiet && ::isatty(STDERR_FILENO), unit);
+    const RunOutcome outcome = runToFile(config, job, [&](const EnsembleProgress& p) { bar.update(p); });
     bar.finish();
-    if (done.done < done.total) {
-        const int signal = stopSignal().load();
-        const std::string reason = signal == SIGTERM ? "SIGTERM" : "SIGINT";
-        const std::string kept = writer.keepInterrupted(reason);
+    const EnsembleProgress& done = outcome.progress;
+    if (outcome.interrupted) {
         std::fprintf(stderr,
                      "egress: interrupted by %s: %zu of %zu replicates finished; they are kept in %s, which is marked "
                      "incomplete. Rerun the same command for the full result (replicates are reproducible).\n",
-                     reason.c_str(), done.done, done.total, kept.c_str());
-        return 128 + (signal ? signal : SIGINT);
+                     outcome.interruptedBy.c_str(), done.done, done.total, outcome.path.c_str());
+        return signalExitStatus(stopSignal().load());
     }
-    writer.commit();
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    warnNegativeAreas(config, outcome);
 
     if (!o.quiet) {
-        const ResultSummary s = readResultSummary(out);
+        const ResultSummary s = readResultSummary(outcome.path);
         std::printf("egress %s: model '%s', method %s (%s), %zu replicate(s), t = 0..%g s, %zu samples, %.3f s wall\n",
                     EGRESS_VERSION, config.model.name.c_str(), methodName(config.simulation.method),
-                    simulator->algorithm().c_str(), s.replicates,
-                    config.simulation.t_end, s.times.size(), seconds);
+                    outcome.algorithm.c_str(), s.replicates, config.simulation.t_end, s.times.size(), outcome.seconds);
         std::printf("%-24s %14s %14s%s\n", "species", "t = 0", "t = end", s.replicates > 1 ? "   (replicate 0)" : "");
         for (std::size_t i = 0; i < s.species.size(); ++i) {
             std::printf("%-24s %14.6g %14.6g\n", s.species[i].c_str(), s.initialAmounts[i], s.finalAmounts[i]);
         }
         // Say so when the output, not the simulation, set the pace: threads blocked on the writer.
         // Before the summary line, which stays the last line.
-        const double waited = writer.workersWaitedSeconds();
-        const int threads = resolveThreads(o.threads);
-        if (waited > 0.1 && waited > 0.1 * seconds * threads) {
+        const double waited = outcome.workersWaitedSeconds;
+        const int threads = outcome.threads;
+        const double seconds = outcome.seconds;
+        constexpr double kWaitWorthSaying = 0.1;  // s, and share of the threads' time
+        if (waited > kWaitWorthSaying && waited > kWaitWorthSaying * seconds * threads) {
             std::printf("the output limited this run: the %d thread(s) waited %.3g s in all (%.0f%%) for the file writer",
                         threads, waited, 100.0 * waited / (seconds * threads));
-            if (writer.writesEventLog())
-                std::printf("; the vesicle event log is %.3g MB (--no-events leaves it out)",
-                            static_cast<double>(writer.eventLogBytes()) / 1e6);
+            if (outcome.eventLog)
+                std::printf("; the vesicle event log is %.3g MB (--no-events leaves it out)", static_cast<double>(outcome.eventLogBytes) / 1e6);
             std::printf("\n");
         }
-        std::printf("wrote %s: %zu replicate(s) on %d thread(s), %llu %s, %.3g %s/s\n", out.c_str(), done.done,
-                    threads, static_cast<unsigned long long>(done.work),
-                    config.simulation.method == Method::Ode ? "steps" : "events",
-                    seconds > 0 ? static_cast<double>(done.work) / seconds : 0.0,
-                    config.simulation.method == Method::Ode ? "steps" : "events");
+        std::printf("wrote %s: %zu replicate(s) on %d thread(s), %llu %s, %.3g %s/s\n", outcome.path.c_str(), done.done, threads,
+                    static_cast<unsigned long long>(done.work), unit, seconds > 0 ? static_cast<double>(done.work) / seconds : 0.0, unit);
     }
     return 0;
 }
@@ -191,7 +201,7 @@ int commandCheckSweep(const std::string& path) {
                 static_cast<unsigned long long>(sim.seed));
     std::printf("design %s%s: %zu points, %s random streams\n", sweepDesignName(config.spec.design),
                 config.spec.saltelli ? " (Saltelli blocks)" : "", config.points.count,
-                config.spec.streams == SweepStreams::Common ? "common" : "independent");
+                sweepStreamsName(config.spec.streams));
     for (std::size_t a = 0; a < config.spec.axes.size(); ++a) {
         double lo = config.points.value(0, a), hi = lo;
         for (std::size_t p = 0; p < config.points.count; ++p) {
@@ -257,7 +267,7 @@ int commandInfo(const std::string& path) {
     std::printf("\n");
     if (s.hasEventLog && s.vesicleEvents >= 0) std::printf("  vesicle event log (/events): %lld events\n", static_cast<long long>(s.vesicleEvents));
     else if (s.hasEventLog) std::printf("  vesicle event log (/events): count not recorded\n");
-    else if (s.method == "ssa" || s.method == "hybrid") std::printf("  no vesicle event log (egress run --events writes one)\n");
+    else if (const auto m = methodFromName(s.method); m && *m != Method::Ode) std::printf("  no vesicle event log (egress run --events writes one)\n");
     if (!s.complete) {
         std::cerr << path << ": error: the result is incomplete: the run that wrote it did not finish\n";
         return 1;
@@ -311,7 +321,8 @@ int commandEmitSlurm(const SweepOptions& o, const std::string& commandLine) {
     namespace fs = std::filesystem;
     const std::size_t points = config.points.count;
     if (o.arraySize < 0) throw InputError("", 0, 0, "--array-size must be positive");
-    const std::size_t tasks = o.arraySize > 0 ? static_cast<std::size_t>(o.arraySize) : std::min<std::size_t>(points, 100);
+    constexpr std::size_t kDefaultArrayTasks = 100;  // --array-size's default: min(points, this)
+    const std::size_t tasks = o.arraySize > 0 ? static_cast<std::size_t>(o.arraySize) : std::min<std::size_t>(points, kDefaultArrayTasks);
     if (tasks > points)
         throw InputError("", 0, 0, "--array-size " + std::to_string(tasks) + " is more than the sweep's " + std::to_string(points) + " points");
     if (o.cpusPerTask < 0) throw InputError("", 0, 0, "--cpus-per-task must be positive");
@@ -429,7 +440,7 @@ int commandSweep(const SweepOptions& o, const std::string& commandLine) {
     if (outcome.interrupted) {
         const int signal = stopSignal().load();
         std::fprintf(stderr, "egress: interrupted: shard %zu of %zu not written; rerun the same command\n", options.shard, options.of);
-        return 128 + (signal ? signal : SIGINT);
+        return signalExitStatus(signal);
     }
     if (outcome.skipped) {
         if (!o.quiet) std::printf("shard %zu of %zu is already complete in %s (verified); nothing to run\n", options.shard, options.of, outcome.path.c_str());

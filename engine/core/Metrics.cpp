@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "core/NameTable.hpp"
+
 namespace egress {
 
 namespace {
@@ -60,7 +62,7 @@ double evaluateMetric(const MetricSpec& spec, const std::vector<double>& t, cons
 }
 
 namespace {
-constexpr std::pair<MetricKind, const char*> kMetricNames[] = {
+constexpr NamedValue<MetricKind> kMetricNames[] = {
     {MetricKind::Final, "final"},
     {MetricKind::Peak, "peak"},
     {MetricKind::TimeOfPeak, "time_of_peak"},
@@ -72,25 +74,8 @@ constexpr std::pair<MetricKind, const char*> kMetricNames[] = {
 };
 }  // namespace
 
-const char* metricKindName(MetricKind k) {
-    for (const auto& [kind, name] : kMetricNames)
-        if (kind == k) return name;
-    return "?";
-}
-
-bool metricKindFromName(const std::string& name, MetricKind& kind) {
-    for (const auto& [k, n] : kMetricNames)
-        if (name == n) {
-            kind = k;
-            return true;
-        }
-    return false;
-}
-
-std::vector<std::string> metricKindNames() {
-    std::vector<std::string> out;
-    for (const auto& [k, n] : kMetricNames) out.emplace_back(n);
-    return out;
-}
+const char* metricKindName(MetricKind k) { return nameOf(kMetricNames, k); }
+std::optional<MetricKind> metricKindFromName(std::string_view name) { return valueNamed(kMetricNames, name); }
+std::vector<std::string> metricKindNames() { return namesOf(kMetricNames); }
 
 }  // namespace egress

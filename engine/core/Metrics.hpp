@@ -3,7 +3,9 @@
 // the end. Each is computed from the samples on the output grid of a sum of species (a
 // compartment's cargo, say), with linear interpolation between samples where a time is asked.
 #include <cstddef>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace egress {
@@ -31,10 +33,9 @@ struct MetricSpec {
 /// where the metric does not exist (a half-time never reached, a rise to a final value of 0).
 double evaluateMetric(const MetricSpec& spec, const std::vector<double>& times, const std::vector<double>& series);
 
+// Names as written in sweep files and results (core/NameTable.hpp).
 const char* metricKindName(MetricKind k);
-/// The kind named `name` (as in sweep files); false when unknown.
-bool metricKindFromName(const std::string& name, MetricKind& kind);
-/// Every kind's name, for messages.
+std::optional<MetricKind> metricKindFromName(std::string_view name);
 std::vector<std::string> metricKindNames();
 
 }  // namespace egress

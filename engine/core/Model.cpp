@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "core/NameTable.hpp"
+
 namespace egress {
 
 namespace {
@@ -24,6 +26,33 @@ std::vector<double> Model::baseParameterValues() const {
     return v;
 }
 
+void Model::resolveRunConstants() {
+    for (auto& s : species)
+        if (s.initialParameter) s.initial = parameters[*s.initialParameter].value;
+    for (auto& r : routes) {
+        if (r.delayParameter) r.delay = parameters[*r.delayParameter].value;
+        if (r.areaParameter) r.vesicle_area_um2 = parameters[*r.areaParameter].value;
+    }
+    for (auto& e : events)
+        for (auto& c : e.changes)
+            if (c.amountParameter) c.amount = parameters[*c.amountParameter].value;
+}
+
+std::vector<std::pair<std::size_t, std::string>> Model::runConstantUses() const {
+    std::vector<std::pair<std::size_t, std::string>> uses;
+    for (const auto& s : species)
+        if (s.initialParameter) uses.emplace_back(*s.initialParameter, "the initial amount of species '" + s.name + "'");
+    for (const auto& r : routes) {
+        if (r.delayParameter) uses.emplace_back(*r.delayParameter, "the delay of route '" + r.name + "'");
+        if (r.areaParameter) uses.emplace_back(*r.areaParameter, "the vesicle area of route '" + r.name + "'");
+    }
+    for (std::size_t i = 0; i < events.size(); ++i)
+        for (const auto& c : events[i].changes)
+            if (c.amountParameter)
+                uses.emplace_back(*c.amountParameter, "an amount of event " + std::to_string(i) + " (of species '" + species[c.species].name + "')");
+    return uses;
+}
+
 std::size_t SimulationSettings::sampleCount() const {
     return static_cast<std::size_t>(std::llround(t_end / output_interval)) + 1;
 }
@@ -33,22 +62,29 @@ double SimulationSettings::sampleTime(std::size_t i) const {
     return i + 1 == sampleCount() ? t_end : static_cast<double>(i) * output_interval;
 }
 
-const char* methodName(Method m) {
-    switch (m) {
-        case Method::Ode: return "ode";
-        case Method::Ssa: return "ssa";
-        case Method::Hybrid: return "hybrid";
-    }
-    return "?";
-}
+namespace {
+constexpr NamedValue<Method> kMethodNames[] = {
+    {Method::Ode, "ode"}, {Method::Ssa, "ssa"}, {Method::Hybrid, "hybrid"}};
+constexpr NamedValue<OdeStepper> kStepperNames[] = {
+    {OdeStepper::Auto, "auto"}, {OdeStepper::Dopri5, "dopri5"}, {OdeStepper::Rosenbrock4, "rosenbrock4"}};
+constexpr NamedValue<RateLawKind> kRateLawNames[] = {
+    {RateLawKind::MassAction, "mass_action"}, {RateLawKind::MichaelisMenten, "michaelis_menten"}, {RateLawKind::Hill, "hill"}};
+constexpr NamedValue<PerturbationMode> kPerturbationModeKeys[] = {
+    {PerturbationMode::Scale, "scale"}, {PerturbationMode::Set, "value"}};
+}  // namespace
 
-const char* stepperName(OdeStepper s) {
-    switch (s) {
-        case OdeStepper::Auto: return "auto";
-        case OdeStepper::Dopri5: return "dopri5";
-        case OdeStepper::Rosenbrock4: return "rosenbrock4";
-    }
-    return "?";
-}
+const char* methodName(Method m) { return nameOf(kMethodNames, m); }
+std::optional<Method> methodFromName(std::string_view name) { return valueNamed(kMethodNames, name); }
+std::vector<std::string> methodNames() { return namesOf(kMethodNames); }
+
+const char* stepperName(OdeStepper s) { return nameOf(kStepperNames, s); }
+std::optional<OdeStepper> stepperFromName(std::string_view name) { return valueNamed(kStepperNames, name); }
+std::vector<std::string> stepperNames() { return namesOf(kStepperNames); }
+
+const char* rateLawName(RateLawKind k) { return nameOf(kRateLawNames, k); }
+std::optional<RateLawKind> rateLawFromName(std::string_view name) { return valueNamed(kRateLawNames, name); }
+std::vector<std::string> rateLawNames() { return namesOf(kRateLawNames); }
+
+const char* perturbationModeKey(PerturbationMode m) { return nameOf(kPerturbationModeKeys, m); }
 
 }  // namespace egress

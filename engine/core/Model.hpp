@@ -1,11 +1,12 @@
 #pragma once
 // The typed model: what a simulation needs to know, independent of any file format.
-// Built by io/ModelLoader from TOML, consumed by the solvers. Indices refer into the vectors
+// Built by io/ConfigLoader from TOML, consumed by the solvers. Indices refer into the vectors
 // of the same Model; the loader guarantees they are in range and that names are unique.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace egress {
@@ -29,6 +30,7 @@ struct Species {
     std::string name;
     std::size_t compartment = 0;
     double initial = 0.0;  ///< molecules
+    std::optional<std::size_t> initialParameter;  ///< the parameter that sets `initial` (Model::resolveRunConstants)
 };
 
 /// Cell-to-cell variability of a parameter: each replicate (cell) draws its own value.
@@ -86,6 +88,7 @@ struct VesicleRoute {
     ValueRef fusion_rate;  ///< 1/s per vesicle, once `delay` has passed
     double delay = 0.0;    ///< s, fixed minimum transit time
     double vesicle_area_um2 = 0.0;
+    std::optional<std::size_t> delayParameter, areaParameter;  ///< parameters that set them, if any
 };
 
 enum class PerturbationMode { Scale, Set };
@@ -106,6 +109,7 @@ struct SpeciesChange {
     std::size_t species = 0;
     EventMode mode = EventMode::Add;
     double amount = 0.0;  ///< molecules
+    std::optional<std::size_t> amountParameter;  ///< the parameter that sets `amount`, if any
 };
 
 /// A change of state at one time (a pulse of synthesis, a RUSH release).
@@ -132,11 +136,23 @@ struct Model {
         return ref.parameter ? parameterValues[*ref.parameter] : ref.literal;
     }
     std::vector<double> baseParameterValues() const;
+
+    /// Initial amounts, delays, vesicle areas and event amounts may be given as parameters, so
+    /// that --set and sweeps reach them. They are constants of a run (the methods read them once),
+    /// copied into place from the parameters' values here: call after changing parameter values.
+    /// Such parameters cannot be perturbed or vary from cell to cell (core/ModelValidator).
+    void resolveRunConstants();
+    /// What each run-constant parameter sets ("the delay of route 'COPII'"), by parameter index.
+    std::vector<std::pair<std::size_t, std::string>> runConstantUses() const;
 };
 
 enum class Method { Ode, Ssa, Hybrid };
 
 enum class OdeStepper { Auto, Dopri5, Rosenbrock4 };
+
+/// Output intervals of one run at most (10^8 + 1 samples): more is a mistake in the parameter
+/// file, and a result file that declares more is damaged.
+constexpr std::size_t kMaxOutputSteps = 100'000'000;
 
 /// How to run the model; everything except the model itself.
 struct SimulationSettings {
@@ -155,7 +171,17 @@ struct SimulationSettings {
     double sampleTime(std::size_t i) const;
 };
 
+// Names as written in parameter files and results (core/NameTable.hpp).
 const char* methodName(Method m);
+std::optional<Method> methodFromName(std::string_view name);
+std::vector<std::string> methodNames();  ///< "ode", "ssa", "hybrid"
 const char* stepperName(OdeStepper s);
+std::optional<OdeStepper> stepperFromName(std::string_view name);
+std::vector<std::string> stepperNames();  ///< "auto", "dopri5", "rosenbrock4"
+const char* rateLawName(RateLawKind k);
+std::optional<RateLawKind> rateLawFromName(std::string_view name);
+std::vector<std::string> rateLawNames();  ///< "mass_action", "michaelis_menten", "hill"
+/// The key that gives a perturbation's value in files: "scale" (Scale) or "value" (Set).
+const char* perturbationModeKey(PerturbationMode m);
 
 }  // namespace egress

@@ -88,7 +88,7 @@ std::vector<ValueProblem> checkModelValues(const Model& m, double t_end) {
             problems.push_back(p);
         };
         if (!std::isfinite(q.value) || q.value < 0.0)
-            problem("the perturbation's " + std::string(q.mode == PerturbationMode::Scale ? "scale" : "value") +
+            problem("the perturbation's " + std::string(perturbationModeKey(q.mode)) +
                     " must be a finite, non-negative number (is " + formatNumber(q.value) + ")");
         if (!(q.start >= 0.0) || q.start >= t_end)
             problem("the perturbation starts at " + formatNumber(q.start) + " s: it must start in [0, t_end = " +
@@ -97,6 +97,27 @@ std::vector<ValueProblem> checkModelValues(const Model& m, double t_end) {
             problem("the perturbation ends at " + formatNumber(*q.end) + " s, not after its start " + formatNumber(q.start) + " s");
     }
     if (!problems.empty()) return problems;  // the windows below assume sane values
+
+    // Run constants are read once by the methods: a perturbation or a per-cell draw of them would
+    // be silently ignored.
+    for (const auto& [parameter, use] : m.runConstantUses()) {
+        const Parameter& pp = m.parameters[parameter];
+        for (std::size_t i = 0; i < m.perturbations.size(); ++i) {
+            if (m.perturbations[i].parameter != parameter) continue;
+            ValueProblem p;
+            p.parameter = parameter;
+            p.perturbation = i;
+            p.message = "parameter '" + pp.name + "' sets " + use + ", a constant of the run: it cannot be perturbed";
+            problems.push_back(p);
+        }
+        if (pp.distribution != Distribution::Fixed && pp.cv > 0.0) {
+            ValueProblem p;
+            p.parameter = parameter;
+            p.message = "parameter '" + pp.name + "' sets " + use + ", a constant of the run: it cannot vary from cell to cell";
+            problems.push_back(p);
+        }
+    }
+    if (!problems.empty()) return problems;
 
     const auto base = m.baseParameterValues();
     const Timeline timeline(m, t_end);

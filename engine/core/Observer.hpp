@@ -41,8 +41,8 @@ public:
     virtual void sample(const Sample& s) = 0;
     virtual void vesicleEvent(const VesicleEvent&) {}
     /// False when vesicleEvent() would drop every event (no event log): the methods then skip
-    /// assembling them, about 6% of the instructions of an ssa event of the default model
-    /// (bench/ssa_instructions.sh). Asked once per replicate.
+    /// assembling them, a measurable share of an ssa event (bench/README.md, "Instructions per
+    /// event"). Asked once per replicate.
     virtual bool wantsVesicleEvents() const { return true; }
     virtual void replicateFinished(std::size_t /*replicate*/) {}
 };

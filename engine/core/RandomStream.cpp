@@ -3,13 +3,20 @@
 #include <Random123/philox.h>
 
 #include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
 
 namespace egress {
 
 RandomStream::RandomStream(std::uint64_t seed, std::uint64_t replicate, StreamPurpose purpose)
     : key_{{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}},
       counter_{{0, 0, static_cast<std::uint32_t>(replicate), static_cast<std::uint32_t>(purpose)}},
-      block_{{0, 0, 0, 0}} {}
+      block_{{0, 0, 0, 0}} {
+    // The counter has 32 bits for the replicate: replicate 2^32 would silently repeat replicate 0.
+    if (replicate > std::numeric_limits<std::uint32_t>::max())
+        throw std::out_of_range("replicate index " + std::to_string(replicate) + " does not fit the 32 bits of the random stream key");
+}
 
 double RandomStream::normal() {
     if (haveSpareNormal_) {
@@ -45,7 +52,7 @@ std::uint64_t RandomStream::binomialGeneral(std::uint64_t n, double p) {
     if (p >= 1.0) return n;
     if (p > 0.5) return n - binomial(n, 1.0 - p);
     const double nd = static_cast<double>(n);
-    if (nd * p < 16.0) return binomialSmallMean(n, p);
+    if (nd * p < kBinomialSmallMean) return binomialSmallMean(n, p);
     // Inversion in the order mode, mode+1, mode-1, mode+2, ...: an exact inversion of a fixed
     // ordering of the outcomes, taking O(sd) steps. The mode's probability comes from lgamma.
     const double q = 1.0 - p;

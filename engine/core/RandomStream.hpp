@@ -11,6 +11,10 @@
 
 namespace egress {
 
+/// Replicate indices stay below 2^32: a stream holds its replicate in one 32-bit word of the
+/// Philox counter, so larger indices would repeat streams.
+inline constexpr std::uint64_t kReplicateIndexLimit = std::uint64_t{1} << 32;
+
 /// What a stream is for: each purpose of one replicate gets an independent stream.
 /// Append new purposes at the end; never renumber (it would change every result).
 enum class StreamPurpose : std::uint32_t {
@@ -38,13 +42,16 @@ public:
     }
     /// Exp(1) by inversion.
     double exponential() { return -std::log(uniform()); }
-    /// Binomial(n, p), exact: inversion from 0 while n p < 16, else from the mode outwards
-    /// (O(sqrt(n p q)) steps). The small-mean case, a vesicle's load, is dispatched inline.
+    /// Binomial(n, p), exact: inversion from 0 while n p < kBinomialSmallMean, else from the mode
+    /// outwards (O(sqrt(n p q)) steps). The small-mean case, a vesicle's load, is dispatched inline.
     std::uint64_t binomial(std::uint64_t n, double p) {
         if (n == 0 || p <= 0.0) return 0;
-        if (p <= 0.5 && static_cast<double>(n) * p < 16.0) return binomialSmallMean(n, p);
+        if (p <= 0.5 && static_cast<double>(n) * p < kBinomialSmallMean) return binomialSmallMean(n, p);
         return binomialGeneral(n, p);
     }
+    /// Below this mean, inversion from 0 takes few steps; above, starting at the mode takes fewer.
+    /// Part of the results: changing it changes which uniforms map to which outcome.
+    static constexpr double kBinomialSmallMean = 16.0;
     /// Standard normal (Box-Muller, both values used).
     double normal();
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "core/NameTable.hpp"
 #include "core/RandomStream.hpp"
 #include "core/SweepDesign.hpp"
 
@@ -88,6 +89,7 @@ void applySweepPoint(Model& model, const SweepSpec& spec, const SweepPoints& poi
             case AxisTarget::PerturbationEnd: model.perturbations[axis.index].end = v; break;
         }
     }
+    model.resolveRunConstants();
 }
 
 std::uint64_t sweepPointSeed(std::uint64_t baseSeed, std::size_t point, SweepStreams streams) {
@@ -108,25 +110,28 @@ std::vector<std::size_t> shardPoints(std::size_t totalPoints, std::size_t shard,
     return out;
 }
 
-const char* sweepDesignName(SweepDesignKind d) {
-    switch (d) {
-        case SweepDesignKind::Grid: return "grid";
-        case SweepDesignKind::List: return "list";
-        case SweepDesignKind::LatinHypercube: return "latin_hypercube";
-        case SweepDesignKind::Sobol: return "sobol";
-    }
-    return "?";
-}
+namespace {
+constexpr NamedValue<SweepDesignKind> kDesignNames[] = {
+    {SweepDesignKind::Grid, "grid"}, {SweepDesignKind::List, "list"},
+    {SweepDesignKind::LatinHypercube, "latin_hypercube"}, {SweepDesignKind::Sobol, "sobol"}};
+constexpr NamedValue<SweepStreams> kStreamsNames[] = {
+    {SweepStreams::Independent, "independent"}, {SweepStreams::Common, "common"}};
+constexpr NamedValue<AxisTarget> kAxisTargetNames[] = {
+    {AxisTarget::Parameter, "parameter"},
+    {AxisTarget::InitialAmount, "initial"},
+    {AxisTarget::PerturbationStrength, "perturbation strength"},
+    {AxisTarget::PerturbationStart, "perturbation start"},
+    {AxisTarget::PerturbationEnd, "perturbation end"}};
+}  // namespace
 
-const char* axisTargetName(AxisTarget t) {
-    switch (t) {
-        case AxisTarget::Parameter: return "parameter";
-        case AxisTarget::InitialAmount: return "initial";
-        case AxisTarget::PerturbationStrength: return "perturbation strength";
-        case AxisTarget::PerturbationStart: return "perturbation start";
-        case AxisTarget::PerturbationEnd: return "perturbation end";
-    }
-    return "?";
-}
+const char* sweepDesignName(SweepDesignKind d) { return nameOf(kDesignNames, d); }
+std::optional<SweepDesignKind> sweepDesignFromName(std::string_view name) { return valueNamed(kDesignNames, name); }
+std::vector<std::string> sweepDesignNames() { return namesOf(kDesignNames); }
+
+const char* sweepStreamsName(SweepStreams s) { return nameOf(kStreamsNames, s); }
+std::optional<SweepStreams> sweepStreamsFromName(std::string_view name) { return valueNamed(kStreamsNames, name); }
+std::vector<std::string> sweepStreamsNames() { return namesOf(kStreamsNames); }
+
+const char* axisTargetName(AxisTarget t) { return nameOf(kAxisTargetNames, t); }
 
 }  // namespace egress

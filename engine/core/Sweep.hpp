@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/Model.hpp"
@@ -68,7 +69,14 @@ std::uint64_t sweepPointSeed(std::uint64_t baseSeed, std::size_t point, SweepStr
 /// shards of a grid whose cost grows along an axis get a fair share of cheap and dear points).
 std::vector<std::size_t> shardPoints(std::size_t totalPoints, std::size_t shard, std::size_t of);
 
+// Names as written in sweep files and results (core/NameTable.hpp).
 const char* sweepDesignName(SweepDesignKind d);
+std::optional<SweepDesignKind> sweepDesignFromName(std::string_view name);
+std::vector<std::string> sweepDesignNames();  ///< "grid", "list", "latin_hypercube", "sobol"
+const char* sweepStreamsName(SweepStreams s);
+std::optional<SweepStreams> sweepStreamsFromName(std::string_view name);
+std::vector<std::string> sweepStreamsNames();  ///< "independent", "common"
+/// For messages and results only ("perturbation strength"); axes are not named this way in files.
 const char* axisTargetName(AxisTarget t);
 
 }  // namespace egress

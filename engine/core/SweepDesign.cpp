@@ -83,9 +83,9 @@ UnitDesign sobolDesign(std::size_t count, std::size_t dimensions) {
 }
 
 UnitDesign latinHypercubeDesign(std::size_t count, std::size_t dimensions, std::uint64_t seed) {
-    constexpr std::uint64_t kMax = std::uint64_t{1} << 32;  // replicate indices are 32-bit
     if (dimensions == 0) throw std::invalid_argument("latinHypercubeDesign: 0 dimensions");
-    if (dimensions > kMax || count > kMax)
+    // Each dimension draws from a stream whose replicate word is the dimension.
+    if (dimensions > kReplicateIndexLimit || count > kReplicateIndexLimit)
         throw std::invalid_argument("latinHypercubeDesign: count and dimensions are limited to 2^32");
 
     UnitDesign design{count, dimensions, std::vector<double>(checkedProduct(count, dimensions, "latinHypercubeDesign"))};

@@ -2,19 +2,20 @@
 
 #include <cmath>
 
+#include "core/NameTable.hpp"
 #include "core/RandomStream.hpp"
 
 namespace egress {
 
-const char* distributionName(Distribution d) {
-    switch (d) {
-        case Distribution::Fixed: return "fixed";
-        case Distribution::Normal: return "normal";
-        case Distribution::LogNormal: return "lognormal";
-        case Distribution::Uniform: return "uniform";
-    }
-    return "?";
-}
+namespace {
+constexpr NamedValue<Distribution> kDistributionNames[] = {
+    {Distribution::Fixed, "fixed"}, {Distribution::Normal, "normal"},
+    {Distribution::LogNormal, "lognormal"}, {Distribution::Uniform, "uniform"}};
+}  // namespace
+
+const char* distributionName(Distribution d) { return nameOf(kDistributionNames, d); }
+std::optional<Distribution> distributionFromName(std::string_view name) { return valueNamed(kDistributionNames, name); }
+std::vector<std::string> distributionNames() { return namesOf(kDistributionNames); }
 
 bool hasVariability(const Model& model) {
     for (const auto& p : model.parameters)

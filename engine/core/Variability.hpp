@@ -6,13 +6,19 @@
 //   lognormal  exp(N(mu, s^2)) with s^2 = ln(1 + cv^2), mu = ln(value) - s^2/2
 //   uniform    U(value (1 - sqrt(3) cv), value (1 + sqrt(3) cv)), needs cv <= 1/sqrt(3)
 #include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/Model.hpp"
 
 namespace egress {
 
+// Names as written in parameter files and results (core/NameTable.hpp).
 const char* distributionName(Distribution d);
+std::optional<Distribution> distributionFromName(std::string_view name);
+std::vector<std::string> distributionNames();  ///< "fixed", "normal", "lognormal", "uniform"
 
 /// True when any parameter varies from cell to cell.
 bool hasVariability(const Model& model);

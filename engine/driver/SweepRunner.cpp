@@ -48,7 +48,7 @@ SweepLayout layoutOf(const SweepConfig& c) {
     l.saltelli = c.spec.saltelli;
     l.design = sweepDesignName(c.spec.design);
     l.method = methodName(c.base.simulation.method);
-    l.streams = c.spec.streams == SweepStreams::Common ? "common" : "independent";
+    l.streams = sweepStreamsName(c.spec.streams);
     l.seed = static_cast<std::int64_t>(c.base.simulation.seed);
     l.sweepText = c.sweepText;
     l.baseText = c.baseResolved;
@@ -159,8 +159,9 @@ std::string whyRedo(const std::string& path, const SweepLayout& layout, const Sw
                                                            [](std::size_t a, std::int64_t b) { return static_cast<std::int64_t>(a) == b; }))
         return "its points differ";
     try {  // every row must read back: a damaged file is redone, not merged
-        for (std::size_t first = 0; first < info.points.size(); first += 1024)
-            readSweepRows(info, first, std::min<std::size_t>(1024, info.points.size() - first));
+        constexpr std::size_t kRowsPerRead = 1024;  // bounds memory, whatever the shard's size
+        for (std::size_t first = 0; first < info.points.size(); first += kRowsPerRead)
+            readSweepRows(info, first, std::min<std::size_t>(kRowsPerRead, info.points.size() - first));
     } catch (const IoError& e) {
         return e.what();
     }
@@ -219,8 +220,11 @@ SweepShardOutcome runSweepShard(const SweepConfig& config, const SweepShardOptio
 
     const int threads = resolveThreads(o.threads);
     const std::size_t R = config.base.simulation.replicates;
-    // Points prepared and held at once: enough items for every thread, bounded memory.
-    const std::size_t blockPoints = std::max<std::size_t>(4 * static_cast<std::size_t>(threads), (64 * static_cast<std::size_t>(threads) + R - 1) / R);
+    // Points prepared and held at once: enough items for every thread, bounded memory. At least
+    // kPointsPerThread points, and at least kReplicatesPerThread replicates, per thread.
+    constexpr std::size_t kPointsPerThread = 4, kReplicatesPerThread = 64;
+    const auto T = static_cast<std::size_t>(threads);
+    const std::size_t blockPoints = std::max<std::size_t>(kPointsPerThread * T, (kReplicatesPerThread * T + R - 1) / R);
     SweepProgress state;
     state.points = points.size();
     std::mutex mutex;

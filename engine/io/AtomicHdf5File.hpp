@@ -23,7 +23,6 @@ public:
     /// The open file (the temporary one), for creating groups, datasets and attributes.
     hid_t id() const { return file_.get(); }
     const std::string& path() const { return path_; }
-    const std::string& temporaryPath() const { return temporaryPath_; }
 
     /// Marks the file complete, closes it and moves it to path(). Close every handle into the
     /// file first: HDF5 closes a file only with its last open object.

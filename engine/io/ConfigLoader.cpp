@@ -12,12 +12,11 @@
 #include <toml++/toml.h>
 
 #include "core/Error.hpp"
-#include "io/TomlDocument.hpp"
 #include "core/ModelValidator.hpp"
-
-#ifndef EGRESS_MODELS_DIR
-#define EGRESS_MODELS_DIR ""
-#endif
+#include "core/NameTable.hpp"
+#include "core/Variability.hpp"
+#include "io/ModelSearchPath.hpp"
+#include "io/TomlDocument.hpp"
 
 namespace egress {
 
@@ -117,11 +116,14 @@ public:
         mergeParamsFileParameters(root);
         sortParametersByName();
         applyOverrides(overrides);
+        for (const auto& p : pendingInitials_)
+            runConstant(*p.document, *p.node, p.field, config_.model.species[p.species].initial, config_.model.species[p.species].initialParameter);
         readModelProcesses(*modelDoc, *modelTable, modelWhere);
         readSimulation(root);
         readPerturbations(root);
         readEvents(root);
         readOutput(root);
+        config_.model.resolveRunConstants();
         checkValues();
         checkUnits();
         checkUnused();
@@ -186,7 +188,11 @@ private:
             const auto ci = m.findCompartment(comp);
             if (!ci) doc.fail(cn, field + ".compartment", "unknown compartment '" + comp + "'" + didYouMean(comp, names(m.compartments)));
             s.compartment = *ci;
-            if (const auto* in = st.get("initial")) s.initial = doc.nonNegative(*in, field + ".initial");
+            if (const auto* in = st.get("initial")) {
+                // A parameter name is resolved once every parameter is known (model, file, --set).
+                if (in->is_string()) pendingInitials_.push_back({m.species.size(), &doc, in, field + ".initial"});
+                else s.initial = doc.nonNegative(*in, field + ".initial");
+            }
             if (m.findSpecies(name)) doc.fail(key.source(), field, "duplicate species name");
             m.species.push_back(s);
         }
@@ -273,12 +279,8 @@ private:
         if (!dn && !cn) return;
         if (!dn) doc.fail(*cn, field + ".cv", "give a 'distribution' (normal, lognormal, uniform or fixed) with 'cv'");
         const std::string name = doc.string(*dn, field + ".distribution");
-        const std::vector<std::string> known{"fixed", "normal", "lognormal", "uniform"};
-        if (name == "fixed") p.distribution = Distribution::Fixed;
-        else if (name == "normal") p.distribution = Distribution::Normal;
-        else if (name == "lognormal") p.distribution = Distribution::LogNormal;
-        else if (name == "uniform") p.distribution = Distribution::Uniform;
-        else doc.fail(*dn, field + ".distribution", "unknown distribution '" + name + "'" + didYouMean(name, known) + "; expected fixed, normal, lognormal or uniform");
+        if (const auto d = distributionFromName(name)) p.distribution = *d;
+        else doc.fail(*dn, field + ".distribution", "unknown distribution '" + name + "'" + didYouMean(name, distributionNames()) + "; expected " + alternatives(distributionNames()));
         if (p.distribution == Distribution::Fixed) {
             if (cn && doc.nonNegative(*cn, field + ".cv") != 0.0) doc.fail(*cn, field + ".cv", "a fixed parameter has cv = 0");
             return;
@@ -347,6 +349,23 @@ private:
         target = ValueRef::constant(doc.nonNegative(n, field));
     }
 
+    /// A constant of the run (an initial amount, a delay, a vesicle area, an event amount): a
+    /// number, or the name of a parameter whose value Model::resolveRunConstants copies in.
+    void runConstant(const Document& doc, const toml::node& n, const std::string& field, double& value,
+                     std::optional<std::size_t>& parameter) {
+        if (const auto* str = n.as_string()) {
+            const Model& m = config_.model;
+            const std::string name = str->get();
+            const auto pi = m.findParameter(name);
+            if (!pi) doc.fail(n, field, "unknown parameter '" + name + "'" + didYouMean(name, names(m.parameters)));
+            parameter = *pi;
+            value = m.parameters[*pi].value;
+            used_.insert(*pi);
+            return;
+        }
+        value = doc.nonNegative(n, field);
+    }
+
     std::size_t speciesRef(const Document& doc, const toml::source_region& at, const std::string& field, const std::string& name) {
         const auto si = config_.model.findSpecies(name);
         if (!si) doc.fail(at, field, "unknown species '" + name + "'" + didYouMean(name, names(config_.model.species)));
@@ -401,15 +420,15 @@ private:
     /// Reads law = ... and its keys from `t` into `law`; `ownKeys` are the table's other keys.
     void readLaw(const Document& doc, const toml::table& t, const std::string& field, RateLaw& law,
                  std::vector<std::string> ownKeys, const std::string& useKey) {
-        std::string lawName = "mass_action";
+        std::string lawName = rateLawName(RateLawKind::MassAction);
         if (const auto* ln = t.get("law")) lawName = doc.string(*ln, field + ".law");
         const std::map<std::string, std::vector<std::string>> lawKeys{
-            {"mass_action", {"k"}}, {"michaelis_menten", {"vmax", "km"}}, {"hill", {"vmax", "km", "n"}}};
+            {rateLawName(RateLawKind::MassAction), {"k"}}, {rateLawName(RateLawKind::MichaelisMenten), {"vmax", "km"}},
+            {rateLawName(RateLawKind::Hill), {"vmax", "km", "n"}}};
         const auto it = lawKeys.find(lawName);
         if (it == lawKeys.end()) {
-            std::vector<std::string> known{"mass_action", "michaelis_menten", "hill"};
-            doc.fail(*t.get("law"), field + ".law", "unknown law '" + lawName + "'" + didYouMean(lawName, known) +
-                                                       "; expected mass_action, michaelis_menten or hill");
+            doc.fail(*t.get("law"), field + ".law", "unknown law '" + lawName + "'" + didYouMean(lawName, rateLawNames()) +
+                                                       "; expected " + alternatives(rateLawNames()));
         }
         std::vector<std::string> allowed = ownKeys;
         allowed.push_back("law");
@@ -423,11 +442,10 @@ private:
                     doc.fail(key.source(), field + "." + name, "key '" + name + "' does not belong to law '" + lawName + "'");
             doc.fail(key.source(), field + "." + name, "unknown key '" + name + "'" + didYouMean(name, allowed));
         }
-        if (lawName == "mass_action") {
-            law.kind = RateLawKind::MassAction;
+        law.kind = *rateLawFromName(lawName);
+        if (law.kind == RateLawKind::MassAction) {
             refValue(doc, doc.require(t, "k", field), field + ".k", law.k);
         } else {
-            law.kind = lawName == "hill" ? RateLawKind::Hill : RateLawKind::MichaelisMenten;
             refValue(doc, doc.require(t, "vmax", field), field + ".vmax", law.vmax);
             refValue(doc, doc.require(t, "km", field), field + ".km", law.km, useKey + "km");
             if (law.kind == RateLawKind::Hill) refValue(doc, doc.require(t, "n", field), field + ".n", law.n);
@@ -509,8 +527,8 @@ private:
         if (const auto* c = t.get("capture")) refValue(doc, *c, field + ".capture", r.capture, routeKey + "capture");
         else if (!r.cargo.empty()) doc.fail(t.source(), field, "missing required key 'capture' (the route carries cargo)");
         refValue(doc, doc.require(t, "fusion_rate", field), field + ".fusion_rate", r.fusion_rate);
-        if (const auto* d = t.get("delay")) r.delay = doc.nonNegative(*d, field + ".delay");
-        if (const auto* a = t.get("vesicle_area")) r.vesicle_area_um2 = doc.nonNegative(*a, field + ".vesicle_area");
+        if (const auto* d = t.get("delay")) runConstant(doc, *d, field + ".delay", r.delay, r.delayParameter);
+        if (const auto* a = t.get("vesicle_area")) runConstant(doc, *a, field + ".vesicle_area", r.vesicle_area_um2, r.areaParameter);
         m.routes.push_back(r);
     }
 
@@ -521,14 +539,13 @@ private:
         const auto* sn = root.get("simulation");
         if (!sn) doc.fail(root.source(), "", "missing section [simulation] (t_end and output_interval are required)");
         const auto& t = doc.table(*sn, "simulation");
-        doc.checkKeys(t, "simulation", {"method", "t_end", "output_interval", "replicates", "seed", "stepper", "rtol", "atol", "delay_stages"});
+        doc.checkKeys(t, "simulation", {"method", "t_end", "output_interval", "replicates", "first_replicate", "seed", "stepper",
+                                        "rtol", "atol", "delay_stages"});
         SimulationSettings& s = config_.simulation;
         if (const auto* m = t.get("method")) {
             const std::string name = doc.string(*m, "simulation.method");
-            if (name == "ode") s.method = Method::Ode;
-            else if (name == "ssa") s.method = Method::Ssa;
-            else if (name == "hybrid") s.method = Method::Hybrid;
-            else doc.fail(*m, "simulation.method", "unknown method '" + name + "'" + didYouMean(name, {"ode", "ssa", "hybrid"}) + "; expected ode, ssa or hybrid");
+            if (const auto method = methodFromName(name)) s.method = *method;
+            else doc.fail(*m, "simulation.method", "unknown method '" + name + "'" + didYouMean(name, methodNames()) + "; expected " + alternatives(methodNames()));
         }
         s.t_end = doc.positive(doc.require(t, "t_end", "simulation"), "simulation.t_end");
         const auto& dn = doc.require(t, "output_interval", "simulation");
@@ -536,11 +553,16 @@ private:
         const double steps = s.t_end / s.output_interval;
         if (std::abs(steps - std::round(steps)) > 1e-9 * std::max(1.0, steps))
             doc.fail(dn, "simulation.output_interval", "must divide t_end = " + Document::formatNumber(s.t_end) + " into whole steps");
-        if (steps > 1e8) doc.fail(dn, "simulation.output_interval", "gives more than 10^8 samples");
+        if (steps > static_cast<double>(kMaxOutputSteps)) doc.fail(dn, "simulation.output_interval", "gives more than 10^8 samples");
         if (const auto* r = t.get("replicates")) {
             const auto v = doc.integer(*r, "simulation.replicates");
             if (v < 1) doc.fail(*r, "simulation.replicates", "must be at least 1");
             s.replicates = static_cast<std::size_t>(v);
+        }
+        if (const auto* r = t.get("first_replicate")) {
+            const auto v = doc.integer(*r, "simulation.first_replicate");
+            if (v < 0 || v >= (std::int64_t{1} << 32)) doc.fail(*r, "simulation.first_replicate", "must lie in [0, 2^32)");
+            s.first_replicate = static_cast<std::size_t>(v);
         }
         if (const auto* r = t.get("seed")) {
             const auto v = doc.integer(*r, "simulation.seed");
@@ -549,10 +571,8 @@ private:
         }
         if (const auto* st = t.get("stepper")) {
             const std::string name = doc.string(*st, "simulation.stepper");
-            if (name == "auto") s.stepper = OdeStepper::Auto;
-            else if (name == "dopri5") s.stepper = OdeStepper::Dopri5;
-            else if (name == "rosenbrock4") s.stepper = OdeStepper::Rosenbrock4;
-            else doc.fail(*st, "simulation.stepper", "unknown stepper '" + name + "'" + didYouMean(name, {"auto", "dopri5", "rosenbrock4"}) + "; expected auto, dopri5 or rosenbrock4");
+            if (const auto stepper = stepperFromName(name)) s.stepper = *stepper;
+            else doc.fail(*st, "simulation.stepper", "unknown stepper '" + name + "'" + didYouMean(name, stepperNames()) + "; expected " + alternatives(stepperNames()));
         }
         if (const auto* r = t.get("rtol")) {
             s.rtol = doc.positive(*r, "simulation.rtol");
@@ -613,7 +633,7 @@ private:
         const ValueProblem& p = problems.front();
         if (p.perturbation) {
             const auto& t = *perturbationNodes_[*p.perturbation];
-            const char* key = m.perturbations[*p.perturbation].mode == PerturbationMode::Scale ? "scale" : "value";
+            const char* key = perturbationModeKey(m.perturbations[*p.perturbation].mode);
             params_->fail(*t.get(key), "perturbations[" + std::to_string(*p.perturbation) + "]." + key, p.message);
         }
         std::string message = p.message;
@@ -651,7 +671,7 @@ private:
                     SpeciesChange c;
                     c.species = speciesRef(doc, key.source(), cf + "." + name, name);
                     c.mode = std::string(kind) == "add" ? EventMode::Add : EventMode::Set;
-                    c.amount = doc.nonNegative(node, cf + "." + name);
+                    runConstant(doc, node, cf + "." + name, c.amount, c.amountParameter);
                     e.changes.push_back(c);
                 }
             }
@@ -761,22 +781,17 @@ private:
         std::string field;
     };
     std::map<std::string, UseSite> useSites_;  ///< by ValueUse::key
+    struct PendingInitial {
+        std::size_t species;
+        const Document* document;
+        const toml::node* node;
+        std::string field;
+    };
+    std::vector<PendingInitial> pendingInitials_;  ///< initial amounts given as parameter names
     std::set<std::size_t> overridden_;     ///< parameters given by --set
 };
 
 }  // namespace
-
-std::vector<std::string> modelSearchPath() {
-    std::vector<std::string> dirs;
-    if (const char* env = std::getenv("EGRESS_MODEL_PATH")) {
-        std::stringstream s(env);
-        std::string dir;
-        while (std::getline(s, dir, ':'))
-            if (!dir.empty()) dirs.push_back(dir);
-    }
-    if (std::string(EGRESS_MODELS_DIR).size() > 0) dirs.emplace_back(EGRESS_MODELS_DIR);
-    return dirs;
-}
 
 RunConfig loadRunConfig(const std::string& paramsPath, const std::vector<std::string>& overrides) {
     Loader loader(paramsPath, readTextFile(paramsPath, "parameter file"), overrides);

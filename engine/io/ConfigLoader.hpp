@@ -16,10 +16,6 @@ RunConfig loadRunConfig(const std::string& paramsPath, const std::vector<std::st
 RunConfig loadRunConfigFromText(const std::string& text, const std::string& paramsPath,
                                 const std::vector<std::string>& overrides = {});
 
-/// The directories searched for a built-in model name (`model = "secretory_core"`):
-/// $EGRESS_MODEL_PATH (colon-separated), then the models/ directory of the source tree.
-std::vector<std::string> modelSearchPath();
-
 /// The parameter file of a run with its model inline and every override applied: running it
 /// again gives the same simulation. Written to /input/resolved in result files.
 std::string resolvedParamsToml(const RunConfig& config);

@@ -13,9 +13,13 @@ namespace egress {
 
 namespace {
 
-/// Rows per chunk of the columns (256 KiB of an int64 column; with 8,192 the writer reached 0.33
-/// of fwrite, with 32,768 0.41: bench/hdf5_write.cpp).
+/// Rows per chunk of the columns (256 KiB of an int64 column): smaller chunks made the writer
+/// measurably slower against fwrite (bench/README.md, History).
 constexpr std::size_t kEventBlock = 32768;
+/// Chunks of one column the chunk cache holds (compressed logs), and its hash slots (HDF5's
+/// default count, a prime).
+constexpr std::size_t kCachedEventChunks = 4;
+constexpr std::size_t kChunkCacheSlots = 521;
 constexpr bool kLittleEndianHost = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
 
 /// The NAME of a dimension scale that has no values: netCDF-4's marker and the length, "%10d".
@@ -61,7 +65,8 @@ EventLogWriter::EventLogWriter(hid_t file, const std::string& path, const Model&
         // whole chunk at a time (writePendingChunk) and need no cache.
         h5::Handle access(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose);
         if (compression_ > 0 || !kLittleEndianHost)
-            H5Pset_chunk_cache(access, 521, 4 * kEventBlock * 8 * std::max<std::size_t>(1, C), H5D_CHUNK_CACHE_W0_DEFAULT);
+            H5Pset_chunk_cache(access, kChunkCacheSlots, kCachedEventChunks * kEventBlock * 8 * std::max<std::size_t>(1, C),
+                               H5D_CHUNK_CACHE_W0_DEFAULT);
         return h5::createDataset(file, spec, space, f, false, create, access);
     };
     // The row number is the event's index: `event` is a dimension without values (the netCDF

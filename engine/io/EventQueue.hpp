@@ -53,8 +53,8 @@ public:
     std::map<std::size_t, EventRows> takeWaiting();
 
     /// Enough for replicates that finish out of order (about 90 of the default model's logs); when
-    /// the writer falls behind, a longer queue only raises the peak memory (256 MiB let a
-    /// 10,000-replicate run on a busy machine reach 252 MB), not the speed.
+    /// the writer falls behind, a longer queue only raises the peak memory, not the speed
+    /// (bench/README.md, Memory and History).
     static constexpr std::size_t kMaxQueuedBytes = std::size_t{64} << 20;
 
 private:

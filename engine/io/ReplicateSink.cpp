@@ -1,5 +1,7 @@
 #include "io/ReplicateSink.hpp"
 
+#include <algorithm>
+#include <limits>
 #include <string>
 
 #include "core/Error.hpp"
@@ -18,7 +20,8 @@ ReplicateSink::ReplicateSink(ResultWriter& writer, std::size_t replicate)
       replicatesPerChunk_(writer.layout_.replicatesPerChunk()),
       writeEvents_(writer.writesEventLog()),
       cargoSpecies_(writer.cargoSpecies()),
-      events_(writeEvents_ ? writer.eventQueue_->takeSpare() : EventRows()) {}
+      events_(writeEvents_ ? writer.eventQueue_->takeSpare() : EventRows()),
+      lowestArea_(compartments_, std::numeric_limits<double>::infinity()) {}
 
 ReplicateSink::~ReplicateSink() {
     if (!finished_ && writeEvents_) writer_.eventQueue_->abandonTurn();
@@ -40,6 +43,7 @@ void ReplicateSink::sample(const Sample& s) {
     block_.fused.insert(block_.fused.end(), s.fused, s.fused + V);
     block_.inTransit.insert(block_.inTransit.end(), s.in_transit, s.in_transit + V);
     block_.area.insert(block_.area.end(), s.membrane_area, s.membrane_area + C);
+    for (std::size_t c = 0; c < C; ++c) lowestArea_[c] = std::min(lowestArea_[c], s.membrane_area[c]);
     if (++block_.rows == chunkRows_) flush();
 }
 
@@ -56,7 +60,7 @@ __attribute__((flatten)) void ReplicateSink::vesicleEvent(const VesicleEvent& e)
 void ReplicateSink::replicateFinished(std::size_t) {
     flush();
     finished_ = true;
-    writer_.finishReplicate(replicate_, std::move(events_), parameters_, drawn_);
+    writer_.finishReplicate(replicate_, std::move(events_), parameters_, drawn_, lowestArea_);
 }
 
 void ReplicateSink::flush() {

@@ -2,8 +2,8 @@
 // The observer of one replicate (ResultWriter::openReplicate). Buffers one chunk of samples at a
 // time and hands it to the writer, which writes it at its fixed place (in short runs, where a chunk
 // holds several replicates, the whole replicate, written with its batch); keeps the replicate's
-// vesicle events until the replicate finishes, then hands them to the writer's event queue. Used
-// by one thread at a time.
+// vesicle events until the replicate finishes, then hands them to the writer's event queue; notes
+// the lowest membrane area of each compartment. Used by one thread at a time.
 #include <cstddef>
 #include <vector>
 
@@ -40,6 +40,7 @@ private:
     SampleBlock block_;
     EventRows events_;
     std::vector<double> parameters_;
+    std::vector<double> lowestArea_;  ///< per compartment, over this replicate's samples
     bool drawn_ = false;
     bool finished_ = false;
 };

@@ -15,6 +15,12 @@ void putValue(toml::table& t, const std::string& key, const ValueRef& v, const M
     else t.insert_or_assign(key, v.literal);
 }
 
+/// A run constant as its parameter's name when it has one, so the resolved file keeps the link.
+void putRunConstant(toml::table& t, const std::string& key, double value, const std::optional<std::size_t>& parameter, const Model& m) {
+    if (parameter) t.insert_or_assign(key, m.parameters[*parameter].name);
+    else t.insert_or_assign(key, value);
+}
+
 std::string side(const std::vector<SpeciesCount>& terms, const Model& m) {
     std::string s;
     for (const auto& term : terms) {
@@ -26,14 +32,13 @@ std::string side(const std::vector<SpeciesCount>& terms, const Model& m) {
 }
 
 void putLaw(toml::table& t, const RateLaw& law, const Model& m, bool writeSubstrate) {
+    t.insert_or_assign("law", rateLawName(law.kind));
     switch (law.kind) {
         case RateLawKind::MassAction:
-            t.insert_or_assign("law", "mass_action");
             putValue(t, "k", law.k, m);
             break;
         case RateLawKind::MichaelisMenten:
         case RateLawKind::Hill:
-            t.insert_or_assign("law", law.kind == RateLawKind::Hill ? "hill" : "michaelis_menten");
             putValue(t, "vmax", law.vmax, m);
             putValue(t, "km", law.km, m);
             if (law.kind == RateLawKind::Hill) putValue(t, "n", law.n, m);
@@ -56,8 +61,11 @@ std::string resolvedParamsToml(const RunConfig& c) {
     }
     model.insert_or_assign("compartments", compartments);
     toml::table species;
-    for (const auto& s : m.species)
-        species.insert_or_assign(s.name, toml::table{{"compartment", m.compartments[s.compartment].name}, {"initial", s.initial}});
+    for (const auto& s : m.species) {
+        toml::table st{{"compartment", m.compartments[s.compartment].name}};
+        putRunConstant(st, "initial", s.initial, s.initialParameter, m);
+        species.insert_or_assign(s.name, st);
+    }
     model.insert_or_assign("species", species);
     toml::table parameters;
     for (const auto& p : m.parameters) {
@@ -87,7 +95,9 @@ std::string resolvedParamsToml(const RunConfig& c) {
         toml::table cargo;
         for (const auto& p : v.cargo) cargo.insert_or_assign(m.species[p.donor].name, m.species[p.acceptor].name);
         toml::table vt{{"name", v.name}, {"from", m.compartments[v.from].name}, {"to", m.compartments[v.to].name},
-                       {"budding", budding}, {"cargo", cargo}, {"delay", v.delay}, {"vesicle_area", v.vesicle_area_um2}};
+                       {"budding", budding}, {"cargo", cargo}};
+        putRunConstant(vt, "delay", v.delay, v.delayParameter, m);
+        putRunConstant(vt, "vesicle_area", v.vesicle_area_um2, v.areaParameter, m);
         putValue(vt, "capture", v.capture, m);
         putValue(vt, "fusion_rate", v.fusion_rate, m);
         vesicles.push_back(vt);
@@ -101,6 +111,7 @@ std::string resolvedParamsToml(const RunConfig& c) {
                                                     {"t_end", s.t_end},
                                                     {"output_interval", s.output_interval},
                                                     {"replicates", static_cast<std::int64_t>(s.replicates)},
+                                                    {"first_replicate", static_cast<std::int64_t>(s.first_replicate)},
                                                     {"seed", static_cast<std::int64_t>(s.seed)},
                                                     {"stepper", stepperName(s.stepper)},
                                                     {"rtol", s.rtol},
@@ -109,7 +120,7 @@ std::string resolvedParamsToml(const RunConfig& c) {
     toml::array perturbations;
     for (const auto& p : m.perturbations) {
         toml::table pt{{"name", p.name}, {"target", m.parameters[p.parameter].name}, {"start", p.start}};
-        pt.insert_or_assign(p.mode == PerturbationMode::Scale ? "scale" : "value", p.value);
+        pt.insert_or_assign(perturbationModeKey(p.mode), p.value);
         if (p.end) pt.insert_or_assign("end", *p.end);
         perturbations.push_back(pt);
     }
@@ -117,7 +128,7 @@ std::string resolvedParamsToml(const RunConfig& c) {
     toml::array events;
     for (const auto& e : m.events) {
         toml::table add, set;
-        for (const auto& ch : e.changes) (ch.mode == EventMode::Add ? add : set).insert_or_assign(m.species[ch.species].name, ch.amount);
+        for (const auto& ch : e.changes) putRunConstant(ch.mode == EventMode::Add ? add : set, m.species[ch.species].name, ch.amount, ch.amountParameter, m);
         toml::table et{{"at", e.at}};
         if (!add.empty()) et.insert_or_assign("add", add);
         if (!set.empty()) et.insert_or_assign("set", set);

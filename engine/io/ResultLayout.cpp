@@ -3,6 +3,7 @@
 #include <hdf5_hl.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "core/RandomStream.hpp"
@@ -18,6 +19,8 @@ namespace {
 
 /// Target size of one chunk of a trajectory dataset, bytes.
 constexpr std::size_t kChunkBytes = 256 * 1024;
+/// Most replicates that share one trajectory chunk (short runs).
+constexpr std::size_t kMaxReplicatesPerChunk = 1024;
 
 }  // namespace
 
@@ -37,7 +40,7 @@ ResultLayout::ResultLayout(hid_t file, const std::string& path, const RunConfig&
     if (chunkRows_ == samples_) {
         // Short runs: a chunk holds several whole replicates, written together.
         const std::size_t width = std::max({species_, routes_, compartments_, std::size_t{1}});
-        replicatesPerChunk_ = std::clamp<std::size_t>(kChunkBytes / (8 * samples_ * width), 1, 1024);
+        replicatesPerChunk_ = std::clamp<std::size_t>(kChunkBytes / (8 * samples_ * width), 1, kMaxReplicatesPerChunk);
         replicatesPerChunk_ = std::min(replicatesPerChunk_, std::max<std::size_t>(1, sim.replicates));
     }
     const std::string& f = path_;
@@ -213,6 +216,16 @@ void ResultLayout::markInterrupted(const std::vector<std::int8_t>& finished, std
     h5::attachScales(mask, kReplicateFinished, {{kReplicateDim, replicate.get()}}, path_);
     h5::writeStringAttribute(file_, kInterruptedAttribute, reason, path_);
     h5::writeInt64Attribute(file_, kReplicatesFinishedAttribute, static_cast<std::int64_t>(finishedCount), path_);
+}
+
+void ResultLayout::writeAreaSummary(const std::vector<std::int64_t>& negativeReplicates, const std::vector<double>& lowestArea) {
+    // Areas are bookkeeping of the vesicle counters (core/Membrane.hpp), not a constraint of the
+    // model: a route may take more membrane from a compartment than it has. Say so in the file.
+    std::vector<double> lowest(lowestArea);
+    for (double& a : lowest)
+        if (!std::isfinite(a)) a = 0.0;  // no finished replicate: nothing was seen
+    h5::writeInt64Attribute(membraneArea_, schema::kNegativeAreaReplicatesAttribute, negativeReplicates, path_);
+    h5::writeDoubleAttribute(membraneArea_, schema::kLowestAreaAttribute, lowest, path_);
 }
 
 void ResultLayout::close() {

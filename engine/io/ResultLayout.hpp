@@ -46,6 +46,9 @@ public:
     /// An interrupted run's marks: /replicate_finished (1 where the replicate finished, by row) and
     /// the root attributes `interrupted` (why) and `replicates_finished`.
     void markInterrupted(const std::vector<std::int8_t>& finished, std::size_t finishedCount, const std::string& reason);
+    /// The attributes of /membrane_area, per compartment: how many replicates had a negative area,
+    /// and the lowest area (infinite, i.e. no finished replicate, is written as 0).
+    void writeAreaSummary(const std::vector<std::int64_t>& negativeReplicates, const std::vector<double>& lowestArea);
     /// Closes every dataset (before the file is closed).
     void close();
 

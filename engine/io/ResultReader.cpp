@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "core/Error.hpp"
+#include "core/Model.hpp"
 #include "io/Hdf5.hpp"
 #include "io/ResultSchema.hpp"
 #include "io/SchemaHdf5.hpp"
@@ -48,8 +49,8 @@ ResultSummary readResultSummary(const std::string& path) {
         h5::Handle timeSpace(H5Dget_space(time), H5Sclose);
         if (H5Sget_simple_extent_ndims(timeSpace) != 1) throw IoError(path + ": /time is not one-dimensional");
         const auto samples = static_cast<std::size_t>(H5Sget_simple_extent_npoints(timeSpace));
-        // egress refuses runs of more than 1e8 samples; a larger extent is a damaged file.
-        if (samples > 100'000'001) throw IoError(path + ": /time declares " + std::to_string(samples) + " samples");
+        // egress refuses longer runs; a larger extent is a damaged file.
+        if (samples > kMaxOutputSteps + 1) throw IoError(path + ": /time declares " + std::to_string(samples) + " samples");
         s.times.resize(samples);
         if (!s.times.empty())
             h5::check(H5Dread(time, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, s.times.data()), path, "read /time");

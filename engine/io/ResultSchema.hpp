@@ -29,45 +29,49 @@ inline constexpr const char* kInputGroup = "input";
 
 // Attributes.
 /// string: `"egress"`
-inline constexpr AttributeSpec kFormatAttribute{"/", "format", ValueType::String};
+inline constexpr AttributeSpec kFormatAttribute{"/", "format", ValueType::String, 0, {}};
 /// int64: 2 (this one); readers accept 1 and 2
-inline constexpr AttributeSpec kFormatVersionAttribute{"/", "format_version", ValueType::Int64};
+inline constexpr AttributeSpec kFormatVersionAttribute{"/", "format_version", ValueType::Int64, 0, {}};
 /// string: the version of egress that wrote the file
-inline constexpr AttributeSpec kEgressVersionAttribute{"/", "egress_version", ValueType::String};
+inline constexpr AttributeSpec kEgressVersionAttribute{"/", "egress_version", ValueType::String, 0, {}};
 /// string: `ode`, `ssa` or `hybrid`
-inline constexpr AttributeSpec kMethodAttribute{"/", "method", ValueType::String};
+inline constexpr AttributeSpec kMethodAttribute{"/", "method", ValueType::String, 0, {}};
 /// int64: the random seed
-inline constexpr AttributeSpec kSeedAttribute{"/", "seed", ValueType::Int64};
+inline constexpr AttributeSpec kSeedAttribute{"/", "seed", ValueType::Int64, 0, {}};
 /// string: when the file was created (UTC, ISO 8601)
-inline constexpr AttributeSpec kCreatedAttribute{"/", "created", ValueType::String};
+inline constexpr AttributeSpec kCreatedAttribute{"/", "created", ValueType::String, 0, {}};
 /// string: the command line, as typed
-inline constexpr AttributeSpec kCommandAttribute{"/", "command", ValueType::String};
+inline constexpr AttributeSpec kCommandAttribute{"/", "command", ValueType::String, 0, {}};
 /// string: the model's name
-inline constexpr AttributeSpec kModelAttribute{"/", "model", ValueType::String};
+inline constexpr AttributeSpec kModelAttribute{"/", "model", ValueType::String, 0, {}};
 /// float64, units s: the end of the run
-inline constexpr AttributeSpec kTEndAttribute{"/", "t_end", ValueType::Float64};
+inline constexpr AttributeSpec kTEndAttribute{"/", "t_end", ValueType::Float64, 0, {}};
 /// float64, units s: the time between samples
-inline constexpr AttributeSpec kOutputIntervalAttribute{"/", "output_interval", ValueType::Float64};
+inline constexpr AttributeSpec kOutputIntervalAttribute{"/", "output_interval", ValueType::Float64, 0, {}};
 /// string: what the method ran: stepper, SSA variant, ...
-inline constexpr AttributeSpec kAlgorithmAttribute{"/", "algorithm", ValueType::String};
+inline constexpr AttributeSpec kAlgorithmAttribute{"/", "algorithm", ValueType::String, 0, {}};
 /// float64 (tolerances): relative tolerance of the integrator
-inline constexpr AttributeSpec kRtolAttribute{"/", "rtol", ValueType::Float64};
+inline constexpr AttributeSpec kRtolAttribute{"/", "rtol", ValueType::Float64, 0, {}};
 /// float64, units molecules (tolerances): absolute tolerance of the integrator
-inline constexpr AttributeSpec kAtolAttribute{"/", "atol", ValueType::Float64};
+inline constexpr AttributeSpec kAtolAttribute{"/", "atol", ValueType::Float64, 0, {}};
 /// int64 (ode): stages of the Erlang chain that delays a vesicle's fusion (docs/methods.md)
-inline constexpr AttributeSpec kDelayStagesAttribute{"/", "delay_stages", ValueType::Int64};
+inline constexpr AttributeSpec kDelayStagesAttribute{"/", "delay_stages", ValueType::Int64, 0, {}};
 /// string (stochastic): the random number generator
-inline constexpr AttributeSpec kRngAttribute{"/", "rng", ValueType::String};
+inline constexpr AttributeSpec kRngAttribute{"/", "rng", ValueType::String, 0, {}};
 /// string (stochastic): how its streams are keyed (docs/methods.md)
-inline constexpr AttributeSpec kRngKeySchemeAttribute{"/", "rng_key_scheme", ValueType::String};
+inline constexpr AttributeSpec kRngKeySchemeAttribute{"/", "rng_key_scheme", ValueType::String, 0, {}};
 /// int64: 1 only once the run finished and the file was closed; 0 in a partial or interrupted file
-inline constexpr AttributeSpec kCompleteAttribute{"/", "complete", ValueType::Int64};
+inline constexpr AttributeSpec kCompleteAttribute{"/", "complete", ValueType::Int64, 0, {}};
 /// string (interrupted): the signal that stopped the run
-inline constexpr AttributeSpec kInterruptedAttribute{"/", "interrupted", ValueType::String};
+inline constexpr AttributeSpec kInterruptedAttribute{"/", "interrupted", ValueType::String, 0, {}};
 /// int64 (interrupted): how many replicates finished before the stop
-inline constexpr AttributeSpec kReplicatesFinishedAttribute{"/", "replicates_finished", ValueType::Int64};
+inline constexpr AttributeSpec kReplicatesFinishedAttribute{"/", "replicates_finished", ValueType::Int64, 0, {}};
 /// int64 (events): the number of events E
-inline constexpr AttributeSpec kEventCountAttribute{"events", "count", ValueType::Int64};
+inline constexpr AttributeSpec kEventCountAttribute{"events", "count", ValueType::Int64, 0, {}};
+/// int64 [compartment]: how many replicates had a negative area in that compartment at some sample, over the finished replicates (see *Negative membrane areas* in docs/file-format.md)
+inline constexpr AttributeSpec kNegativeAreaReplicatesAttribute{"membrane_area", "negative_replicates", ValueType::Int64, 1, {"compartment"}};
+/// float64 [compartment], units um^2: the lowest area of any finished replicate at any sample (0 when none finished); negative exactly when `negative_replicates` > 0
+inline constexpr AttributeSpec kLowestAreaAttribute{"membrane_area", "lowest_area", ValueType::Float64, 1, {"compartment"}};
 
 // Datasets.
 /// float64 [time], s: sample times
@@ -135,6 +139,9 @@ inline constexpr DatasetSpec kInputOverrides{"input/overrides", ValueType::Strin
 /// int8 [replicate] (interrupted): 1 where the replicate finished before the stop
 inline constexpr DatasetSpec kReplicateFinished{"replicate_finished", ValueType::Int8, 1, {"replicate"}, "", {TextAttribute{"description", "1 where the replicate finished before the run was interrupted"}}};
 
+// The format version that introduced a dataset's present layout (readers of older files differ).
+inline constexpr int kEventCargoSinceVersion = 2;
+
 namespace sweep {
 
 inline constexpr const char* kFormat = "egress-sweep";
@@ -155,41 +162,41 @@ inline constexpr const char* kInputGroup = "input";
 
 // Attributes.
 /// string: `"egress-sweep"`
-inline constexpr AttributeSpec kFormatAttribute{"/", "format", ValueType::String};
+inline constexpr AttributeSpec kFormatAttribute{"/", "format", ValueType::String, 0, {}};
 /// int64: 1
-inline constexpr AttributeSpec kFormatVersionAttribute{"/", "format_version", ValueType::Int64};
+inline constexpr AttributeSpec kFormatVersionAttribute{"/", "format_version", ValueType::Int64, 0, {}};
 /// string: the version of egress that wrote the file
-inline constexpr AttributeSpec kEgressVersionAttribute{"/", "egress_version", ValueType::String};
+inline constexpr AttributeSpec kEgressVersionAttribute{"/", "egress_version", ValueType::String, 0, {}};
 /// string: the command line that wrote the file
-inline constexpr AttributeSpec kCommandAttribute{"/", "command", ValueType::String};
+inline constexpr AttributeSpec kCommandAttribute{"/", "command", ValueType::String, 0, {}};
 /// string: when the file was created (UTC, ISO 8601)
-inline constexpr AttributeSpec kCreatedAttribute{"/", "created", ValueType::String};
+inline constexpr AttributeSpec kCreatedAttribute{"/", "created", ValueType::String, 0, {}};
 /// string: a hash of the sweep file and the resolved base run: the sweep's identity
-inline constexpr AttributeSpec kSweepIdAttribute{"/", "sweep_id", ValueType::String};
+inline constexpr AttributeSpec kSweepIdAttribute{"/", "sweep_id", ValueType::String, 0, {}};
 /// int64: points of the whole sweep
-inline constexpr AttributeSpec kPointsTotalAttribute{"/", "points_total", ValueType::Int64};
+inline constexpr AttributeSpec kPointsTotalAttribute{"/", "points_total", ValueType::Int64, 0, {}};
 /// int64: replicates per point
-inline constexpr AttributeSpec kReplicatesAttribute{"/", "replicates", ValueType::Int64};
+inline constexpr AttributeSpec kReplicatesAttribute{"/", "replicates", ValueType::Int64, 0, {}};
 /// string: `grid`, `list`, `latin_hypercube` or `sobol`
-inline constexpr AttributeSpec kDesignAttribute{"/", "design", ValueType::String};
+inline constexpr AttributeSpec kDesignAttribute{"/", "design", ValueType::String, 0, {}};
 /// string: the method every point ran
-inline constexpr AttributeSpec kMethodAttribute{"/", "method", ValueType::String};
+inline constexpr AttributeSpec kMethodAttribute{"/", "method", ValueType::String, 0, {}};
 /// string: `independent` or `common`
-inline constexpr AttributeSpec kStreamsAttribute{"/", "streams", ValueType::String};
+inline constexpr AttributeSpec kStreamsAttribute{"/", "streams", ValueType::String, 0, {}};
 /// int64: the base run's seed
-inline constexpr AttributeSpec kSeedAttribute{"/", "seed", ValueType::Int64};
+inline constexpr AttributeSpec kSeedAttribute{"/", "seed", ValueType::Int64, 0, {}};
 /// int64: 1 with Saltelli blocks, else 0
-inline constexpr AttributeSpec kSaltelliAttribute{"/", "saltelli", ValueType::Int64};
+inline constexpr AttributeSpec kSaltelliAttribute{"/", "saltelli", ValueType::Int64, 0, {}};
 /// int64 (shard): this shard's index I
-inline constexpr AttributeSpec kShardAttribute{"/", "shard", ValueType::Int64};
+inline constexpr AttributeSpec kShardAttribute{"/", "shard", ValueType::Int64, 0, {}};
 /// int64 (shard): the number of shards N
-inline constexpr AttributeSpec kShardCountAttribute{"/", "shard_count", ValueType::Int64};
+inline constexpr AttributeSpec kShardCountAttribute{"/", "shard_count", ValueType::Int64, 0, {}};
 /// int64 (merged): how many shards were merged
-inline constexpr AttributeSpec kMergedFromShardsAttribute{"/", "merged_from_shards", ValueType::Int64};
+inline constexpr AttributeSpec kMergedFromShardsAttribute{"/", "merged_from_shards", ValueType::Int64, 0, {}};
 /// int64: points whose run failed (see `/point_error`)
-inline constexpr AttributeSpec kPointsFailedAttribute{"/", "points_failed", ValueType::Int64};
+inline constexpr AttributeSpec kPointsFailedAttribute{"/", "points_failed", ValueType::Int64, 0, {}};
 /// int64: 1 only once every point was written and the file was closed
-inline constexpr AttributeSpec kCompleteAttribute{"/", "complete", ValueType::Int64};
+inline constexpr AttributeSpec kCompleteAttribute{"/", "complete", ValueType::Int64, 0, {}};
 
 // Datasets.
 /// string []: the sweep file

@@ -1,6 +1,7 @@
 #include "io/ResultWriter.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include "core/Error.hpp"
 #include "io/ReplicateSink.hpp"
@@ -10,6 +11,8 @@ namespace egress {
 ResultWriter::ResultWriter(std::string path, const RunConfig& config, const RunProvenance& provenance)
     : file_(std::move(path), "result file"), layout_(file_.id(), file_.path(), config, provenance) {
     replicateFinished_.assign(layout_.replicates(), 0);
+    negativeAreaReplicates_.assign(layout_.compartments(), 0);
+    lowestArea_.assign(layout_.compartments(), std::numeric_limits<double>::infinity());
     const SimulationSettings& sim = config.simulation;
     if (sim.method == Method::Ode || !config.output.events) return;
     eventLog_ = std::make_unique<EventLogWriter>(file_.id(), file_.path(), config.model, config.output.compression);
@@ -76,9 +79,13 @@ void ResultWriter::writeBatch(std::size_t firstOffset, const std::vector<SampleB
 }
 
 void ResultWriter::finishReplicate(std::size_t replicate, EventRows&& events, const std::vector<double>& parameters,
-                                   bool parametersDrawn) {
+                                   bool parametersDrawn, const std::vector<double>& lowestArea) {
     const std::size_t offset = replicate - layout_.firstReplicate();
     auto lock = lockFileForWorker();
+    for (std::size_t c = 0; c < lowestArea.size() && c < lowestArea_.size(); ++c) {
+        if (lowestArea[c] < 0.0) ++negativeAreaReplicates_[c];
+        lowestArea_[c] = std::min(lowestArea_[c], lowestArea[c]);
+    }
     h5::silenceLibraryErrors();
     if (layout_.hasCellParameters()) {
         if (!parametersDrawn || parameters.size() != layout_.parameters())
@@ -109,6 +116,7 @@ void ResultWriter::commit() {
         eventLog_->finish();
         eventLog_->close();
     }
+    layout_.writeAreaSummary(negativeAreaReplicates_, lowestArea_);
     layout_.close();
     file_.commit();
 }
@@ -130,6 +138,7 @@ std::string ResultWriter::keepInterrupted(const std::string& reason) {
         eventLog_->finish();
         eventLog_->close();
     }
+    layout_.writeAreaSummary(negativeAreaReplicates_, lowestArea_);
     layout_.markInterrupted(replicateFinished_, finished_, reason);
     layout_.close();
     return file_.keepInterrupted();

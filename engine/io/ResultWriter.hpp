@@ -7,7 +7,7 @@
 // not depend on which thread finished first. The file is an AtomicHdf5File: it gets its name only
 // from commit(), and a writer destroyed without commit() or keepInterrupted() removes it, so no
 // half-written file ever carries the final name. This class holds them together: the file's lock,
-// the batches of short runs, which replicates finished.
+// the batches of short runs, which replicates finished, and how low their membrane areas went.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -53,21 +53,24 @@ public:
     /// Bytes of event log appended so far.
     std::size_t eventLogBytes() const { return eventLog_ ? eventLog_->rowsWritten() * eventLog_->rowBytes() : 0; }
 
-    const std::string& path() const { return file_.path(); }
-    const std::string& temporaryPath() const { return file_.temporaryPath(); }
-    /// Rows of the sample block a sink buffers before writing (one chunk).
-    std::size_t chunkRows() const { return layout_.chunkRows(); }
+    /// Membrane areas over the finished replicates, per compartment: how many replicates had a
+    /// negative area at some sample, and the lowest area of any (um^2). Written as attributes of
+    /// /membrane_area by commit() and keepInterrupted(). Call after the ensemble has finished.
+    const std::vector<std::int64_t>& negativeAreaReplicates() const { return negativeAreaReplicates_; }
+    const std::vector<double>& lowestArea() const { return lowestArea_; }
 
 private:
     friend class ReplicateSink;
+    const std::string& path() const { return file_.path(); }
     const std::vector<std::size_t>& cargoSpecies() const;
     void writeSamples(std::size_t replicate, const SampleBlock& block);
     /// A whole replicate's samples, held until its batch of replicatesPerChunk() neighbours is
     /// complete and then written with one call per dataset (per-call cost dominates small runs).
     void stageReplicate(std::size_t replicate, SampleBlock&& block);
     void writeBatch(std::size_t firstOffset, const std::vector<SampleBlock>& blocks);
+    /// `lowestArea`: the replicate's lowest membrane area per compartment, over its samples.
     void finishReplicate(std::size_t replicate, EventRows&& events, const std::vector<double>& parameters,
-                         bool parametersDrawn);
+                         bool parametersDrawn, const std::vector<double>& lowestArea);
     /// The HDF5 lock, for a simulating thread: the time it waits for it is counted.
     std::unique_lock<std::mutex> lockFileForWorker();
     void countWorkerWait(std::chrono::nanoseconds waited);
@@ -79,6 +82,8 @@ private:
     std::unique_ptr<EventLogWriter> eventLog_;  ///< null without an event log
     std::size_t finished_ = 0;
     std::vector<std::int8_t> replicateFinished_;  ///< by replicate offset
+    std::vector<std::int64_t> negativeAreaReplicates_;  ///< per compartment, finished replicates
+    std::vector<double> lowestArea_;                    ///< per compartment, um^2
 
     std::mutex stagingMutex_;  ///< guards staged_
     std::map<std::size_t, SampleBlock> staged_;  ///< by replicate offset

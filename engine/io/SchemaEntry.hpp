@@ -16,11 +16,14 @@ struct TextAttribute {
     const char* value = nullptr;
 };
 
-/// An attribute of a group ("/" for the root).
+/// An attribute of a group ("/" for the root) or of a dataset: a scalar (rank 0), or a vector
+/// along one dimension (rank 1; its length is that of the dimension).
 struct AttributeSpec {
     const char* on;
     const char* name;
     ValueType type;
+    std::size_t rank;
+    std::array<const char*, 1> dims;
 };
 
 /// A dataset: its path below the root, type, dimensions (slowest first; each the name of a

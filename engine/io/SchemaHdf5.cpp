@@ -16,8 +16,20 @@ void expectType(const schema::DatasetSpec& spec, schema::ValueType type, const s
     if (spec.type != type) mismatch(path, std::string("the type written to /") + spec.path);
 }
 
-void expectType(const schema::AttributeSpec& spec, schema::ValueType type, const std::string& path) {
+void expectType(const schema::AttributeSpec& spec, schema::ValueType type, std::size_t rank, const std::string& path) {
     if (spec.type != type) mismatch(path, std::string("the type of attribute ") + spec.name);
+    if (spec.rank != rank) mismatch(path, std::string("the rank of attribute ") + spec.name);
+}
+
+template <typename T>
+void writeVectorAttribute(hid_t object, const schema::AttributeSpec& spec, const std::vector<T>& values, hid_t fileType,
+                          hid_t memoryType, const std::string& path) {
+    const hsize_t n = values.size();
+    const std::string what = std::string(" attribute ") + spec.name + " of " + (spec.on[0] == '/' ? "" : "/") + spec.on;
+    Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+    Handle attribute(check(H5Acreate2(object, spec.name, fileType, space, H5P_DEFAULT, H5P_DEFAULT), path, "create" + what),
+                     H5Aclose);
+    if (n > 0) check(H5Awrite(attribute, memoryType, values.data()), path, "write" + what);
 }
 
 }  // namespace
@@ -103,18 +115,30 @@ void attachScales(hid_t set, const schema::DatasetSpec& spec, const Scales& scal
 }
 
 void writeStringAttribute(hid_t object, const schema::AttributeSpec& spec, const std::string& value, const std::string& path) {
-    expectType(spec, schema::ValueType::String, path);
+    expectType(spec, schema::ValueType::String, 0, path);
     writeStringAttribute(object, spec.name, value, path);
 }
 
 void writeInt64Attribute(hid_t object, const schema::AttributeSpec& spec, std::int64_t value, const std::string& path) {
-    expectType(spec, schema::ValueType::Int64, path);
+    expectType(spec, schema::ValueType::Int64, 0, path);
     writeInt64Attribute(object, spec.name, value, path);
 }
 
 void writeDoubleAttribute(hid_t object, const schema::AttributeSpec& spec, double value, const std::string& path) {
-    expectType(spec, schema::ValueType::Float64, path);
+    expectType(spec, schema::ValueType::Float64, 0, path);
     writeDoubleAttribute(object, spec.name, value, path);
+}
+
+void writeInt64Attribute(hid_t object, const schema::AttributeSpec& spec, const std::vector<std::int64_t>& values,
+                         const std::string& path) {
+    expectType(spec, schema::ValueType::Int64, 1, path);
+    writeVectorAttribute(object, spec, values, H5T_STD_I64LE, H5T_NATIVE_INT64, path);
+}
+
+void writeDoubleAttribute(hid_t object, const schema::AttributeSpec& spec, const std::vector<double>& values,
+                          const std::string& path) {
+    expectType(spec, schema::ValueType::Float64, 1, path);
+    writeVectorAttribute(object, spec, values, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, path);
 }
 
 bool readStringAttribute(hid_t object, const schema::AttributeSpec& spec, std::string& value) {

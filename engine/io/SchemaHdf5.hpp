@@ -36,6 +36,11 @@ void attachScales(hid_t set, const schema::DatasetSpec& spec, const Scales& scal
 void writeStringAttribute(hid_t object, const schema::AttributeSpec& spec, const std::string& value, const std::string& path);
 void writeInt64Attribute(hid_t object, const schema::AttributeSpec& spec, std::int64_t value, const std::string& path);
 void writeDoubleAttribute(hid_t object, const schema::AttributeSpec& spec, double value, const std::string& path);
+/// A rank-1 attribute, one value per element of its dimension.
+void writeInt64Attribute(hid_t object, const schema::AttributeSpec& spec, const std::vector<std::int64_t>& values,
+                         const std::string& path);
+void writeDoubleAttribute(hid_t object, const schema::AttributeSpec& spec, const std::vector<double>& values,
+                          const std::string& path);
 /// Return false when the attribute is missing or of another type.
 bool readStringAttribute(hid_t object, const schema::AttributeSpec& spec, std::string& value);
 bool readInt64Attribute(hid_t object, const schema::AttributeSpec& spec, std::int64_t& value);

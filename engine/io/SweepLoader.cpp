@@ -6,6 +6,8 @@
 #include <stdexcept>
 
 #include "core/ModelValidator.hpp"
+#include "core/NameTable.hpp"
+#include "core/RandomStream.hpp"
 #include "io/ConfigLoader.hpp"
 #include "io/TomlDocument.hpp"
 
@@ -19,11 +21,13 @@ namespace {
 /// three CPU-years).
 constexpr std::size_t kMaxPoints = 100'000'000;
 
+/// FNV-1a, 64 bits (Fowler, Noll, Vo): its offset basis and prime.
 std::string fnv1a64Hex(const std::string& text) {
-    std::uint64_t h = 14695981039346656037ull;
+    constexpr std::uint64_t kOffsetBasis = 14695981039346656037ull, kPrime = 1099511628211ull;
+    std::uint64_t h = kOffsetBasis;
     for (unsigned char c : text) {
         h ^= c;
-        h *= 1099511628211ull;
+        h *= kPrime;
     }
     char out[17];
     std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
@@ -70,12 +74,8 @@ private:
         SweepSpec& s = config_.spec;
         if (const auto* n = t.get("design")) {
             const std::string name = doc_.string(*n, "sweep.design");
-            const std::vector<std::string> known{"grid", "list", "latin_hypercube", "sobol"};
-            if (name == "grid") s.design = SweepDesignKind::Grid;
-            else if (name == "list") s.design = SweepDesignKind::List;
-            else if (name == "latin_hypercube") s.design = SweepDesignKind::LatinHypercube;
-            else if (name == "sobol") s.design = SweepDesignKind::Sobol;
-            else doc_.fail(*n, "sweep.design", "unknown design '" + name + "'" + didYouMean(name, known) + "; expected grid, list, latin_hypercube or sobol");
+            if (const auto design = sweepDesignFromName(name)) s.design = *design;
+            else doc_.fail(*n, "sweep.design", "unknown design '" + name + "'" + didYouMean(name, sweepDesignNames()) + "; expected " + alternatives(sweepDesignNames()));
         }
         const bool sampling = s.design == SweepDesignKind::LatinHypercube || s.design == SweepDesignKind::Sobol;
         if (const auto* n = t.get("samples")) {
@@ -97,21 +97,18 @@ private:
         }
         if (const auto* n = t.get("streams")) {
             const std::string name = doc_.string(*n, "sweep.streams");
-            if (name == "independent") s.streams = SweepStreams::Independent;
-            else if (name == "common") s.streams = SweepStreams::Common;
-            else doc_.fail(*n, "sweep.streams", "unknown streams '" + name + "'" + didYouMean(name, {"independent", "common"}) + "; expected independent or common");
+            if (const auto streams = sweepStreamsFromName(name)) s.streams = *streams;
+            else doc_.fail(*n, "sweep.streams", "unknown streams '" + name + "'" + didYouMean(name, sweepStreamsNames()) + "; expected " + alternatives(sweepStreamsNames()));
         }
         SimulationSettings& sim = config_.base.simulation;
         if (const auto* n = t.get("method")) {
             const std::string name = doc_.string(*n, "sweep.method");
-            if (name == "ode") sim.method = Method::Ode;
-            else if (name == "ssa") sim.method = Method::Ssa;
-            else if (name == "hybrid") sim.method = Method::Hybrid;
-            else doc_.fail(*n, "sweep.method", "unknown method '" + name + "'" + didYouMean(name, {"ode", "ssa", "hybrid"}) + "; expected ode, ssa or hybrid");
+            if (const auto method = methodFromName(name)) sim.method = *method;
+            else doc_.fail(*n, "sweep.method", "unknown method '" + name + "'" + didYouMean(name, methodNames()) + "; expected " + alternatives(methodNames()));
         }
         if (const auto* n = t.get("replicates")) {
             const auto v = doc_.integer(*n, "sweep.replicates");
-            if (v < 1 || v > (std::int64_t{1} << 32)) doc_.fail(*n, "sweep.replicates", "must lie in [1, 2^32]");
+            if (v < 1 || static_cast<std::uint64_t>(v) > kReplicateIndexLimit) doc_.fail(*n, "sweep.replicates", "must lie in [1, 2^32]");
             sim.replicates = static_cast<std::size_t>(v);
         }
         if (sim.first_replicate != 0) doc_.fail(t.source(), "sweep", "the base run must start at replicate 0");
@@ -144,6 +141,9 @@ private:
                 const std::string name = doc_.string(*in, field + ".initial");
                 const auto si = m.findSpecies(name);
                 if (!si) doc_.fail(*in, field + ".initial", "unknown species '" + name + "'" + didYouMean(name, names(m.species)));
+                if (const auto set = m.species[*si].initialParameter)
+                    doc_.fail(*in, field + ".initial", "the initial amount of '" + name + "' is parameter '" + m.parameters[*set].name +
+                                                           "': sweep that parameter instead");
                 axis.target = AxisTarget::InitialAmount;
                 axis.index = *si;
                 axis.name = name + ".initial";
@@ -161,10 +161,10 @@ private:
                     if (!qi) doc_.fail(*qn, field + ".perturbation", "no perturbation named '" + name + "' in the base run" + didYouMean(name, known));
                 }
                 const Perturbation& q = m.perturbations[*qi];
-                std::string which = q.mode == PerturbationMode::Scale ? "scale" : "value";
+                const std::string strength = perturbationModeKey(q.mode);
+                std::string which = strength;
                 if (const auto* fn = at.get("field")) {
                     which = doc_.string(*fn, field + ".field");
-                    const std::string strength = q.mode == PerturbationMode::Scale ? "scale" : "value";
                     if (which != strength && which != "start" && which != "end")
                         doc_.fail(*fn, field + ".field", "expected '" + strength + "', 'start' or 'end' (this perturbation " +
                                                              (q.mode == PerturbationMode::Scale ? "scales" : "sets") + " its target)");
@@ -248,7 +248,8 @@ private:
                 if (other.name == spec.name) doc_.fail(nn, field + ".name", "duplicate metric name '" + spec.name + "'");
             const auto& kn = doc_.require(mt, "kind", field);
             const std::string kind = doc_.string(kn, field + ".kind");
-            if (!metricKindFromName(kind, spec.kind)) doc_.fail(kn, field + ".kind", "unknown metric kind '" + kind + "'" + didYouMean(kind, metricKindNames()));
+            if (const auto k = metricKindFromName(kind)) spec.kind = *k;
+            else doc_.fail(kn, field + ".kind", "unknown metric kind '" + kind + "'" + didYouMean(kind, metricKindNames()));
             const auto* sn = mt.get("species");
             const auto* cn = mt.get("compartment");
             if ((sn != nullptr) == (cn != nullptr)) doc_.fail(mt.source(), field, "give exactly one of 'species' (a name or a list, summed) or 'compartment' (all its species)");

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/Error.hpp"
+#include "io/TomlPrecheck.hpp"
 
 namespace egress {
 
@@ -28,6 +29,7 @@ const char* tomlTypeName(const toml::node& n);
 class Document {
 public:
     Document(std::string path, std::string text) : path_(std::move(path)), text_(std::move(text)) {
+        precheckTomlText(path_, text_);  // what toml++ 3.3.0 cannot read safely (io/TomlPrecheck.hpp)
         try {
             root_ = toml::parse(text_, path_);
         } catch (const toml::parse_error& e) {

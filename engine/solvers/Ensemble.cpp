@@ -21,7 +21,10 @@ EnsembleProgress runEnsemble(const Model& model, const Simulator& simulator, con
                              const StopRequested& stop) {
     const int threads = resolveThreads(options.threads);
     const auto count = static_cast<std::int64_t>(options.count);
-    const std::size_t window = 4 * static_cast<std::size_t>(threads) + 16;
+    // Replicates that may run ahead of the oldest unfinished one: enough that no thread waits on
+    // a slow replicate, few enough that the writer's reorder buffer stays small.
+    constexpr std::size_t kWindowPerThread = 4, kWindowSlack = 16;
+    const std::size_t window = kWindowPerThread * static_cast<std::size_t>(threads) + kWindowSlack;
 
     std::mutex mutex;  // guards everything below
     EnsembleProgress state;

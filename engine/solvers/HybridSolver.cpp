@@ -197,7 +197,7 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
 
     std::vector<double> ends = timeline.breakpoints();
     ends.push_back(settings_.t_end);
-    const double dt0 = settings_.output_interval * 1e-3;
+    const double dt0 = settings_.output_interval * kFirstStepFraction;
     std::uint64_t events = 0;  // buds since the start, to poll for a stop request now and then
     double scale = 1.0;        // the largest amount seen, for the drift allowed below 0
     for (double segmentEnd : ends) {
@@ -248,7 +248,7 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
                 const double below = g(t0);
                 double root = t0;
                 if (below < 0.0) {
-                    std::uintmax_t iterations = 200;
+                    std::uintmax_t iterations = kRootIterations;
                     const auto bracket = boost::math::tools::toms748_solve(
                         g, t0, end, below, above,
                         [](double a, double b) { return std::abs(b - a) <= kRootTolerance * std::max(1.0, std::abs(b)); },

@@ -23,9 +23,7 @@ public:
     MeanFluxSystem(const Model& model, int delayStages);
 
     std::size_t size() const { return size_; }
-    std::size_t routeCount() const { return routes_.size(); }
     void setParameters(std::vector<double> values) { parameters_ = std::move(values); }
-    const std::vector<double>& parameters() const { return parameters_; }
 
     /// Species initial amounts, empty transit pools, zero counters.
     std::vector<double> initialState() const;

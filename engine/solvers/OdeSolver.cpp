@@ -93,7 +93,7 @@ std::uint64_t OdeSolver::run(std::size_t replicate, const std::vector<double>& b
         for (std::size_t i = grid.nextIndex(); i < samples && settings_.sampleTime(i) < segmentEnd; ++i)
             times.push_back(settings_.sampleTime(i));
         times.push_back(segmentEnd);
-        const double dt0 = std::min(settings_.output_interval, segmentEnd - segmentStart) * 1e-3;
+        const double dt0 = std::min(settings_.output_interval, segmentEnd - segmentStart) * kFirstStepFraction;
         // Emit interior samples; the start was emitted before and the end is handled after events.
         const double last = times.back();
         try {

@@ -6,6 +6,10 @@
 
 namespace egress {
 
+/// The first trial step of an integration, as a fraction of the output interval: small enough
+/// that the error controller only ever has to grow it.
+constexpr double kFirstStepFraction = 1e-3;
+
 using UblasVector = boost::numeric::ublas::vector<double>;
 using UblasMatrix = boost::numeric::ublas::matrix<double>;
 

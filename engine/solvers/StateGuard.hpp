@@ -26,7 +26,12 @@ inline void checkAmounts(const Model& model, const double* amounts, double time,
     }
 }
 
-/// How far below 0 an integrated amount may drift from integration error alone.
-inline double negativeTolerance(const SimulationSettings& s, double scale) { return 1e3 * s.atol + 1e-6 * scale; }
+/// How far below 0 an integrated amount may drift from integration error alone: many steps'
+/// absolute error, plus a relative part of the largest amount seen (`scale`, molecules).
+inline double negativeTolerance(const SimulationSettings& s, double scale) {
+    constexpr double kAbsoluteErrorSteps = 1e3;  ///< atol accumulated over this many steps
+    constexpr double kRelativeDrift = 1e-6;      ///< of the largest amount
+    return kAbsoluteErrorSteps * s.atol + kRelativeDrift * scale;
+}
 
 }  // namespace egress

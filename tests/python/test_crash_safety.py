@@ -6,8 +6,11 @@ property checked holds at every moment, so the test has no false-failure rate.
 """
 import os
 import pathlib
+import pty
 import random
+import re
 import resource
+import select
 import signal
 import subprocess
 import time
@@ -71,21 +74,65 @@ def test_sigkill_at_random_moments_never_leaves_a_complete_looking_file(tmp_path
         assert all(np.array_equal(v, reference[k]) for k, v in rerun.items())
 
 
+def start_and_wait_for_progress(cmd, finished, timeout=120):
+    """Start `cmd` with stderr on a pseudo-terminal, so that egress draws its progress line
+    ("N/M replicates"), and return once that line says at least `finished` replicates are done:
+    the test waits for a state of the run, not for a time, so it does not depend on the machine's
+    speed. Returns the process, the terminal's master end and the text read so far."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    text, deadline = "", time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.5)
+        if ready:
+            try:
+                text += os.read(master, 4096).decode(errors="replace")
+            except OSError:  # EIO: the program closed the terminal (it ended)
+                break
+            done = re.findall(r"(\d+)/\d+ replicates", text)
+            if done and int(done[-1]) >= finished:
+                return proc, master, text
+        elif proc.poll() is not None:
+            break
+    proc.kill()
+    proc.wait()
+    os.close(master)
+    pytest.fail(f"the run never reported {finished} finished replicates; its stderr:\n{text}")
+
+
+def read_until_closed(master, proc, timeout=120):
+    """The rest of the program's terminal output, once it has exited."""
+    text, deadline = "", time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            text += chunk.decode(errors="replace")
+        elif proc.poll() is not None:
+            break
+    proc.wait(timeout=timeout)
+    os.close(master)
+    return text
+
+
 @pytest.mark.parametrize("log", [True, False], ids=["event-log", "no-event-log"])
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_stop_signals_keep_finished_replicates_marked_incomplete(tmp_path, sig, log):
-    # hybrid replicates take milliseconds each, so the signal lands mid-run
-    full = tmp_path / "full.h5"
-    subprocess.run(command(full, replicates=400, method="hybrid", log=log), check=True)
-    reference = datasets(full)
+    # Far more replicates than can finish before the signal, which is sent once the progress line
+    # shows WAIT_FOR finished: the signal lands mid-run on a fast machine and on a slow one.
+    replicates, wait_for = 100_000, 10
     out = tmp_path / "stopped.h5"
-    proc = subprocess.Popen(command(out, replicates=400, method="hybrid", log=log), stderr=subprocess.PIPE, text=True)
-    time.sleep(0.5)
+    cmd = [arg for arg in command(out, replicates=replicates, method="hybrid", log=log) if arg != "--quiet"]
+    proc, master, err = start_and_wait_for_progress(cmd, wait_for)
     proc.send_signal(sig)
-    _, err = proc.communicate(timeout=120)
-    if proc.returncode == 0:
-        pytest.fail("the run finished before the signal; make it longer")
-    assert proc.returncode == 128 + sig
+    err += read_until_closed(master, proc)
+    assert proc.returncode == 128 + sig, err
     assert "interrupted by" in err and "kept in" in err
     assert not out.exists()
     kept = pathlib.Path(str(out) + ".interrupted")
@@ -94,12 +141,18 @@ def test_stop_signals_keep_finished_replicates_marked_incomplete(tmp_path, sig, 
     assert info.returncode == 1 and "interrupted by" in info.stdout
     with h5py.File(kept) as f:
         finished = f["replicate_finished"][:].astype(bool)
-        assert f.attrs["replicates_finished"] == finished.sum() < len(finished)
+        assert f.attrs["replicates_finished"] == finished.sum()
+        assert wait_for <= finished.sum() < len(finished)
+        kept_rows = np.flatnonzero(finished)
+        # Replicates are reproducible by index: the first max + 1 of them, run in full, are the reference.
+        full = tmp_path / "full.h5"
+        subprocess.run(command(full, replicates=int(kept_rows[-1]) + 1, method="hybrid", log=log), check=True)
+        reference = datasets(full)
         for name in ("amounts", "vesicles/budded", "vesicles/fused", "membrane_area"):
-            assert np.array_equal(f[name][:][finished], reference[name][finished]), name
+            assert np.array_equal(f[name][kept_rows], reference[name][kept_rows]), name
         assert ("events" in f) == log
         if log:  # the events kept are exactly the finished replicates' events
-            keep = np.isin(reference["events/replicate"], np.flatnonzero(finished))
+            keep = np.isin(reference["events/replicate"], kept_rows)
             assert np.array_equal(f["events/time"][:], reference["events/time"][keep])
 
 

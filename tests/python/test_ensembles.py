@@ -88,3 +88,31 @@ def test_cell_parameters_are_written_per_replicate(tmp_path):
         er = names and [s.decode() for s in f["species"][:]].index("cargo_ER")
         final = f["amounts"][:, -1, er]
         assert np.argsort(final).tolist() == np.argsort(-drawn[:, i]).tolist()
+
+
+def test_analysis_reads_parameters_of_a_file_with_variability(tmp_path):
+    """egress_analysis.parameters() reads a file with /parameters/cell_value [replicate, parameter]
+    (it raised on every such file: issue 15, bug 3), and cell_values() gives the draws."""
+    import sys
+    sys.path.insert(0, str(ROOT / "analysis"))
+    import egress_analysis
+
+    out = tmp_path / "cells.h5"
+    run(ROOT / "examples/cell_variability.toml", "--replicates", 3, "--first-replicate", 5, "-o", out, log=False)
+    frame = egress_analysis.parameters(out)
+    assert list(frame.columns) == ["value", "units", "source", "distribution", "cv"]
+    assert frame.loc["k_copii", "value"] == 0.467
+    assert frame.loc["k_copii", "distribution"] == "lognormal" and frame.loc["k_copii", "cv"] == 0.3
+    assert frame.loc["k_pgc", "distribution"] == "fixed" and frame.loc["k_pgc", "cv"] == 0.0
+    cells = egress_analysis.cell_values(out)
+    assert list(cells.index) == [5, 6, 7]
+    with h5py.File(out) as f:
+        assert np.array_equal(cells.to_numpy(), f["parameters/cell_value"][:])
+    assert cells["k_copii"].nunique() == 3
+    assert (cells["k_pgc"] == 0.5).all()
+    # A file without variability: the three columns of old, and no cell values.
+    plain = tmp_path / "plain.h5"
+    run(DEFAULT, "--replicates", 1, "-o", plain, log=False)
+    assert list(egress_analysis.parameters(plain).columns) == ["value", "units", "source"]
+    with pytest.raises(ValueError, match="no cell-to-cell variability"):
+        egress_analysis.cell_values(plain)

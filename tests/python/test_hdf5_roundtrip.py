@@ -190,8 +190,8 @@ def test_known_answer_er_exit_and_conservation(default_result):
     relative = np.abs(er - expected) / expected
     assert relative.max() <= 1e-5, f"cargo_ER off exp(-k t) by {relative.max():.3g} (k = {k})"
 
-    chain = [species.index(s) for s in ("cargo_ER", "cargo_Golgi", "cargo_secreted")]
-    total = amounts[:, :, chain].sum(axis=2) + in_transit_cargo.sum(axis=2)
+    # Every species is cargo somewhere (cargo_degraded stays 0 with ERAD off).
+    total = amounts.sum(axis=2) + in_transit_cargo.sum(axis=2)
     drift = np.abs(total - RELEASED) / RELEASED
     assert drift.max() <= 1e-6, f"total cargo not conserved: relative drift {drift.max():.3g}"
 
@@ -205,6 +205,25 @@ def test_resolved_input_reruns_identically(default_result, tmp_path):
     rerun = tmp_path / "rerun.h5"
     egress("run", params, "-o", rerun, "--quiet")
     with h5py.File(rerun, "r") as f:
+        assert np.array_equal(f[schema.AMOUNTS][()], first)
+
+
+def test_resolved_input_keeps_first_replicate(tmp_path):
+    """A part of an ensemble (--first-replicate K) re-runs as the same part: the resolved input
+    names its first replicate (issue 15, bug 1)."""
+    part = run_default(tmp_path / "part.h5", "--method", "ssa", "--first-replicate", "4", "--replicates", "2")
+    with h5py.File(part, "r") as f:
+        resolved = f[schema.INPUT_RESOLVED][()]
+        replicates = f[schema.REPLICATE][()]
+        first = f[schema.AMOUNTS][()]
+    assert list(replicates) == [4, 5]
+    params = tmp_path / "resolved.toml"
+    params.write_bytes(resolved)
+    assert tomllib.loads(resolved.decode())["simulation"]["first_replicate"] == 4
+    rerun = tmp_path / "rerun.h5"
+    egress("run", params, "-o", rerun, "--quiet")
+    with h5py.File(rerun, "r") as f:
+        assert list(f[schema.REPLICATE][()]) == [4, 5]
         assert np.array_equal(f[schema.AMOUNTS][()], first)
 
 
@@ -238,21 +257,57 @@ def test_incomplete_file_is_refused(default_result, tmp_path):
         assert ds.attrs[schema.COMPLETE_ATTRIBUTE] == 0
 
 
-def test_format_versions_read_and_refused(default_result, tmp_path):
-    """Version 1 files (the event log laid out differently, trajectories the same) still open;
-    a version newer than the reader knows is refused by egress info and the analysis package."""
-    for version, readable in ((schema.OLDEST_FORMAT_VERSION, True), (schema.FORMAT_VERSION + 1, False)):
-        copy = tmp_path / f"v{version}.h5"
-        shutil.copyfile(default_result, copy)
-        with h5py.File(copy, "r+") as f:
-            f.attrs["format_version"] = np.int64(version)
-        assert (egress("info", copy, check=False).returncode == 0) == readable, f"egress info, version {version}"
-        if readable:
-            with egress_analysis.open_result(copy) as ds:
-                assert "amounts" in ds
-        else:
-            with pytest.raises(ValueError, match="format version"):
-                egress_analysis.open_result(copy)
+DATA_DIR = SOURCE_DIR / "tests" / "data"
+
+
+@pytest.mark.parametrize("version", range(schema.OLDEST_FORMAT_VERSION, schema.FORMAT_VERSION + 1))
+def test_committed_files_of_every_format_version_read(version):
+    """Files written by the writer of each format version (tests/data/README.md says how) still
+    read with egress info, egress_analysis and xarray."""
+    path = DATA_DIR / f"format_v{version}.h5"
+    assert path.is_file(), f"no committed file of format version {version}: add one (tests/data/README.md)"
+    with h5py.File(path, "r") as f:
+        assert f.attrs["format_version"] == version
+    info = egress("info", path)
+    assert f"format version {version}" in info.stdout and "vesicle event log (/events): 11 events" in info.stdout
+    with egress_analysis.open_result(path) as ds:
+        assert ds[schema.AMOUNTS].dims == (schema.REPLICATE_DIM, schema.TIME_DIM, schema.SPECIES_DIM)
+        assert ds[schema.AMOUNTS].shape == (2, 3, 2)
+        assert [str(s) for s in ds[schema.SPECIES_DIM].values] == ["A", "B"]
+        assert ds["budded"].sel(route="COPII").isel(time=-1).values.tolist() == [3, 3]
+    assert egress_analysis.parameters(path).loc["capture", "value"] == 0.3
+    with xr.open_dataset(path, engine="h5netcdf", group="events") as events:
+        assert events.sizes["event"] == 11
+
+
+def test_committed_files_of_both_versions_hold_the_same_run():
+    """format_v1.h5 and format_v2.h5 are one run (same model and seed) in the two layouts: the
+    trajectories and event rows are equal, and the loads agree for the delivered species."""
+    with h5py.File(DATA_DIR / "format_v1.h5", "r") as v1, h5py.File(DATA_DIR / "format_v2.h5", "r") as v2:
+        for name in (schema.AMOUNTS, schema.BUDDED, schema.FUSED, schema.CARGO_IN_TRANSIT, "membrane_area",
+                     "events/time", "events/replicate", "events/route", "events/kind", "events/vesicle"):
+            assert np.array_equal(v1[name][()], v2[name][()]), name
+        species = decoded(v1[schema.SPECIES])
+        # Version 1: /events/event holds the row numbers and /events/load is [E, S] over /species.
+        assert list(v1["events/event"][()]) == list(range(11))
+        assert v1["events/load"].shape == (11, len(species))
+        # Version 2: /events/load is [E, C] over /events/cargo, the delivered species only.
+        cargo = decoded(v2["events/cargo"])
+        assert cargo == ["B"]
+        assert np.array_equal(v2["events/load"][:, 0], v1["events/load"][:, species.index("B")])
+        assert not v1["events/load"][:, species.index("A")].any()
+
+
+def test_newer_format_version_is_refused(tmp_path):
+    """A version newer than the reader knows is refused by egress info and the analysis package.
+    (No such file can exist yet: a copy of the newest committed file claims the next version.)"""
+    newer = tmp_path / "newer.h5"
+    shutil.copyfile(DATA_DIR / f"format_v{schema.FORMAT_VERSION}.h5", newer)
+    with h5py.File(newer, "r+") as f:
+        f.attrs["format_version"] = np.int64(schema.FORMAT_VERSION + 1)
+    assert egress("info", newer, check=False).returncode != 0
+    with pytest.raises(ValueError, match="format version"):
+        egress_analysis.open_result(newer)
 
 
 def test_foreign_hdf5_file_is_refused(tmp_path):

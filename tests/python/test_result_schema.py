@@ -148,18 +148,35 @@ def schema_problems(path, kind, conditions):
 
         for name, ds in sorted(found_datasets.items()):
             if name in datasets:
-                problems += dataset_problems(ds, datasets[name], scales, conditions)
+                own = {n: a for (on, n), a in attributes.items() if on == name}
+                problems += dataset_problems(ds, datasets[name], scales, conditions, own, f)
     return problems
 
 
-def attribute_type_problems(obj, name, entry, what):
-    dtype = obj.attrs.get_id(name).dtype
+def attribute_type_problems(obj, name, entry, what, f=None):
+    """Type and shape: a scalar, or one value per element of its dimension (the length of its scale)."""
+    attribute = obj.attrs.get_id(name)
+    dtype, shape = attribute.dtype, attribute.shape
+    problems = []
     if entry["type"] == "string":
-        return [] if h5py.check_string_dtype(dtype) is not None else [f"{what}: {dtype}, not a string"]
-    return [] if dtype == DTYPES[entry["type"]] else [f"{what}: {dtype}, not {entry['type']}"]
+        if h5py.check_string_dtype(dtype) is None:
+            problems.append(f"{what}: {dtype}, not a string")
+    elif dtype != DTYPES[entry["type"]]:
+        problems.append(f"{what}: {dtype}, not {entry['type']}")
+    dims = entry.get("dims", [])
+    if f is not None and dims:
+        scales = {d["dims"][0]: d["path"] for kind in ("result", "sweep") for d in TABLE[kind]["dataset"] if d.get("scale")}
+        expected = tuple(f[scales[dim]].shape[0] for dim in dims)
+    else:
+        expected = () if not dims else None
+    if expected is not None and shape != expected:
+        problems.append(f"{what}: shape {shape}, not {expected} ({dims})")
+    return problems
 
 
-def dataset_problems(ds, entry, scales, conditions):
+def dataset_problems(ds, entry, scales, conditions, attributes=None, f=None):
+    """`attributes`: the table's attributes of this dataset by name, besides its fixed text ones."""
+    attributes = attributes or {}
     where = ds.name
     problems = []
     wanted = entry["type"]
@@ -189,11 +206,18 @@ def dataset_problems(ds, entry, scales, conditions):
             if attached != ["/" + scales[dim]]:
                 problems.append(f"{where}: dimension {i} has scales {attached}, not /{scales[dim]} ({dim})")
 
-    allowed = set(entry.get("attributes", {})) | ({"units"} if entry.get("units") else set())
+    allowed = set(entry.get("attributes", {})) | ({"units"} if entry.get("units") else set()) | set(attributes)
     allowed |= SCALE_ATTRIBUTES if is_scale else ({"DIMENSION_LIST"} if dims else set())
     for name in ds.attrs:
         if name not in allowed:
             problems.append(f"{where}: attribute {name} is not in the table")
+    for name, a in attributes.items():
+        if holds(a, conditions) and name not in ds.attrs:
+            problems.append(f"{where}: attribute {name} is missing (when {a.get('when', [])} holds)")
+        elif not holds(a, conditions) and name in ds.attrs:
+            problems.append(f"{where}: attribute {name} is present, but its conditions {a['when']} do not hold")
+        elif name in ds.attrs:
+            problems += attribute_type_problems(ds, name, a, f"{where}: attribute {name}", f)
     fixed = dict(entry.get("attributes", {}))
     if entry.get("units"):
         fixed["units"] = entry["units"]
@@ -229,7 +253,8 @@ def test_python_schema_names_only_what_the_table_has():
     names = {TABLE["result"]["format"], TABLE["sweep"]["format"]}
     for kind in ("result", "sweep"):
         t = TABLE[kind]
-        names |= {d["path"] for d in t["dataset"]} | {g["path"] for g in t["group"]}
+        names |= {d["path"] for d in t["dataset"]} | {basename(d["path"]) for d in t["dataset"]}
+        names |= {g["path"] for g in t["group"]}
         names |= {a["name"] for a in t["attribute"]} | {d for entry in t["dataset"] for d in entry["dims"]}
     for name, value in vars(schema).items():
         if name.isupper() and isinstance(value, str):
@@ -244,6 +269,12 @@ def test_python_schema_names_only_what_the_table_has():
             d = table[path]
             assert (v.dims, v.dtype, v.units or "", v.when) == (tuple(d["dims"]), d["type"], d.get("units", ""),
                                                                  tuple(d.get("when", []))), path
+    for attributes, kind in ((schema.ATTRIBUTES, "result"), (schema.SWEEP_ATTRIBUTES, "sweep")):
+        table = [(a["name"], a.get("on", "/"), a["type"], a.get("units", ""), tuple(a.get("when", [])),
+                  tuple(a.get("dims", []))) for a in TABLE[kind]["attribute"]]
+        assert [(a.name, a.on, a.dtype, a.units or "", a.when, a.dims) for a in attributes] == table
+    kind = next(d for d in TABLE["result"]["dataset"] if d["path"] == schema.EVENT_KIND)
+    assert schema.EVENT_KINDS == tuple(kind["attributes"]["flag_meanings"].split())
     assert (schema.FORMAT, schema.FORMAT_VERSION) == (TABLE["result"]["format"], TABLE["result"]["format_version"])
 
 

@@ -1,10 +1,10 @@
-// DSMTS (Evans, Gillespie, Wilkinson 2008; validation.md A) for the `ssa` method: birth-death
+// DSMTS (Evans, Gillespie, Wilkinson 2008; docs/validation.md A) for the `ssa` method: birth-death
 // 001-01 and 001-04, immigration-death 002-01, 002-09 (X := 50 at t = 25, on the grid) and
 // 002-10 (X := 20 at t = 22.5, between grid points), dimerisation 003-01 and 003-03 (P := 100,
 // P2 := 0 at t = 25), batch immigration-death 004-01.
 //
 // Every case: n = 10^4 replicates, one fixed seed, samples t = 0, 1, ..., 50. The exact mean,
-// variance and fourth central moment are computed here (validation.md A.4: closed forms and
+// variance and fourth central moment are computed here (docs/validation.md A.4: closed forms and
 // cumulants for 001/002/004, the chemical master equation by matrix exponential for 003), not
 // read from the suite's files. At each point with sd > 0:
 //   Z  = sqrt(n) (mean - mu) / sigma                     (mean family)
@@ -152,7 +152,7 @@ void expectClose(double actual, double expected, double rel, const std::string& 
 
 }  // namespace
 
-// The exact formulas reproduce the values quoted from the suite's results files (validation.md A.4),
+// The exact formulas reproduce the values quoted from the suite's results files (docs/validation.md A.4),
 // so the statistical tests below compare against the suite's truth.
 TEST(DsmtsReference, ExactMomentsMatchTheSuiteValues) {
     expectClose(birthDeathMoments(0.1, 0.11, 100, 1).mean, 99.00498, 1e-6, "001-01 mean(1)");

@@ -1,5 +1,5 @@
 // Known-answer statistical tests of the `hybrid` method (piecewise-deterministic Markov process),
-// following validation.md C.4 (time rescaling), C.5 (T1-T4) and E (thresholds, multiplicity).
+// following docs/validation.md C.4 (time rescaling), C.5 (T1-T4) and E (thresholds, multiplicity).
 //
 // Every check is deterministic in CI (fixed seed) but its threshold is set for a planned
 // false-failure rate below kAlpha = 1e-4 per check, i.e. the probability that a correct
@@ -11,7 +11,7 @@
 //   - Poisson variance tests: Z = (s^2 - lambda) / sd(s^2) with Var(s^2) = mu4/n -
 //     sigma^4 (n-3)/(n(n-1)), mu4 = lambda + 3 lambda^2 (normal approximation of s^2, n >= 1e4).
 // Each test prints its seed, n, statistic and the largest |Z| (or sqrt(n) D) it saw, so that a
-// marginal drift is visible in the log (validation.md E, "regression hygiene").
+// marginal drift is visible in the log (docs/validation.md E, "regression hygiene").
 #include <gtest/gtest.h>
 #include <unsupported/Eigen/MatrixFunctions>
 
@@ -32,7 +32,7 @@ using namespace egress::testing;
 namespace {
 
 constexpr double kAlpha = 1e-4;          ///< planned false-failure rate of each check
-constexpr double kKsCritical = 2.225;    ///< sqrt(n) D_n at alpha = 1e-4 (validation.md E)
+constexpr double kKsCritical = 2.225;    ///< sqrt(n) D_n at alpha = 1e-4 (docs/validation.md E)
 
 /// P(Z > z) for a standard normal Z.
 double normalUpperTail(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
@@ -164,7 +164,7 @@ method = "hybrid"
 
 }  // namespace
 
-// T1 (validation.md C.5): y' = -gamma y, y(0) = y0, bud hazard kappa y(t), buds fuse at mu.
+// T1 (docs/validation.md C.5): y' = -gamma y, y(0) = y0, bud hazard kappa y(t), buds fuse at mu.
 // N(t) ~ Poisson(Lambda(t)), Lambda(t) = kappa y0 (1 - e^{-gamma t}) / gamma; vesicles in transit
 // V(t) ~ Poisson(kappa y0 (e^{-gamma t} - e^{-mu t}) / (mu - gamma)) (Jahnke-Huisinga with
 // time-dependent input); first bud time T: P(T > t) = e^{-Lambda(t)}, so on runs that budded
@@ -239,7 +239,7 @@ TEST(HybridExact, T1InhomogeneousPoisson) {
     printKs("KS Lambda(T_k)/Lambda(t_end), all buds", ksAll, allU.size());
 }
 
-// T2 (validation.md C.5, selection rule): route 1 with hazard kappa y(t) (kappa = 2, y0 = 1,
+// T2 (docs/validation.md C.5, selection rule): route 1 with hazard kappa y(t) (kappa = 2, y0 = 1,
 // gamma = 1), route 2 with constant hazard c = 0.2, T = 5. The counts are independent Poisson
 // with means kappa y0 (1 - e^{-gamma t}) / gamma and c t. A rule that selects the channel by the
 // integrated propensities shows Z ~ +27 / -38 at n = 2e4.
@@ -306,7 +306,7 @@ atol = 1e-10
     corr.print();
 }
 
-// T3 (validation.md C.4/C.5, time rescaling with feedback): budding consumes y (cargo y ->
+// T3 (docs/validation.md C.4/C.5, time rescaling with feedback): budding consumes y (cargo y ->
 // y_golgi with capture p, hazard kappa y), and y decays at gamma. No closed form for N(t). From
 // the event log alone we rebuild y(t) analytically: y(t) = y(t_k+) e^{-gamma (t - t_k)} between
 // buds and y(t_k+) = y(t_k-) - load_k. The k-th threshold increment E_k ~ Exp(1) is independent
@@ -453,7 +453,7 @@ seed = )" + std::to_string(seed) + "\n";
 
 }  // namespace
 
-// T4 (validation.md C.5 T4 / E "comparing two simulators"): hybrid vs ssa on the chain above,
+// T4 (docs/validation.md C.5 T4 / E "comparing two simulators"): hybrid vs ssa on the chain above,
 // two independent ensembles (hybrid seed 20261204, ssa seed 20261205), n = 5000 each.
 // Statistic: Welch Z of the means of A, B, C, budded and in-transit counts of both routes and
 // cargo in transit in B and C, at t = 10, 20, 30, 40 s: m = 9 x 4 = 36 points, Bonferroni.

@@ -1,5 +1,5 @@
 // The `ssa` method on monomolecular networks started empty, where the exact law is known
-// (validation.md B, Jahnke & Huisinga 2007): the species are independent Poisson variables whose
+// (docs/validation.md B, Jahnke & Huisinga 2007): the species are independent Poisson variables whose
 // means solve the reaction-rate ODE, also when a rate constant changes in time.
 //   1. Linear chain 0 -> A -> B -> C -> 0 (k0 = 5, k1 = 0.3, k2 = 0.12, k3 = 0.05): mean = Bateman,
 //      variance = mean, Poisson goodness of fit, zero correlation.
@@ -50,7 +50,7 @@ double correlation(const std::vector<double>& a, const std::vector<double>& b) {
 //    (C, lambda = 89.85); each at alpha = 1e-4 / 3 (Bonferroni over the three), critical values
 //    66.64, 87.39 and 113.92; family rate 1e-4;
 //  - independence at t = 60: sqrt(n) r for the pairs (A,B), (A,C), (B,C) ~ N(0,1), m = 3,
-//    z* = 4.149, rate 1e-4 (the A-B check of validation.md B is one of them).
+//    z* = 4.149, rate 1e-4 (the A-B check of docs/validation.md B is one of them).
 TEST(PoissonChainSsa, MeanIsBatemanVarianceIsMeanAndMarginalsArePoisson) {
     const RunConfig config = loadText(R"(
 [model]

@@ -1,4 +1,4 @@
-// Random streams of the `ssa` method (validation.md D; engine/core/RandomStream.hpp): a replicate's
+// Random streams of the `ssa` method (docs/validation.md D; engine/core/RandomStream.hpp): a replicate's
 // trajectory is a function of (seed, replicate index) only. The same seed gives bit-identical
 // amounts, counters and vesicle events; replicate i is the same whether it runs alone, after
 // other replicates, in reverse order or concurrently with them on other threads; other replicate

@@ -1,10 +1,10 @@
 #pragma once
-// Shared machinery of the statistical tests of the stochastic methods (validation.md A.5, E).
+// Shared machinery of the statistical tests of the stochastic methods (docs/validation.md A.5, E).
 //
 // Every check is a *family* of test points (one statistic per species and grid time) with a
 // family-wise false-failure rate alpha = 1e-4: each point must satisfy |stat| < z* with the
 // Bonferroni threshold z* = Phi^-1(1 - alpha / (2 m)) for the m points of the family
-// (validation.md E: m = 50 -> 4.75, m = 100 -> 4.89, m = 300 -> 5.10). Seeds are fixed, so the
+// (docs/validation.md E: m = 50 -> 4.75, m = 100 -> 4.89, m = 300 -> 5.10). Seeds are fixed, so the
 // tests are deterministic; alpha is the chance that a correct engine would have failed had the
 // seed been chosen at random, which is what keeps a re-seed from turning them red.
 //
@@ -13,7 +13,7 @@
 //   mean:     Z  = sqrt(n) (mean(X) - mu) / sigma                              ~ N(0, 1)
 //   variance: Y' = (S^2 - sigma^2) / sqrt((mu4 - sigma^4) / n),
 //             S^2 = (1/n) sum (X_i - mu)^2 about the *exact* mean               ~ N(0, 1)
-// Y' is the kurtosis-corrected variance statistic of validation.md A.5. Where mu4 is known
+// Y' is the kurtosis-corrected variance statistic of docs/validation.md A.5. Where mu4 is known
 // exactly (Poisson: mu4 = lambda + 3 lambda^2; compound Poisson, binomial, CME: from cumulants or
 // the distribution) it is used; otherwise the sample fourth moment about mu (A.5 as written).
 // Both are normal approximations of a sum of n iid terms. The skewness of (X - mu)^2 moves mass

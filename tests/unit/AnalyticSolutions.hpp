@@ -1,5 +1,5 @@
 #pragma once
-// Known answers shared by the numeric and the statistical tests (validation.md B).
+// Known answers shared by the numeric and the statistical tests (docs/validation.md B).
 #include <array>
 #include <cmath>
 

@@ -17,8 +17,12 @@ TEST(Loader, ReadsTheDefaultModel) {
     const RunConfig c = loadRunConfig(sourceFile("params/default.toml"));
     const Model& m = c.model;
     EXPECT_EQ(m.name, "secretory_core");
-    EXPECT_EQ(m.compartments.size(), 4u);
+    EXPECT_EQ(m.compartments.size(), 5u);
     ASSERT_TRUE(m.findSpecies("cargo_ER"));
+    // ERAD's product is a sink species, so degraded cargo stays on the books (issue 15, bug 5).
+    const auto degraded = m.findSpecies("cargo_degraded");
+    ASSERT_TRUE(degraded);
+    EXPECT_EQ(m.compartments[m.species[*degraded].compartment].name, "cytosol");
     ASSERT_EQ(m.routes.size(), 2u);
     const auto& copii = m.routes[0];
     EXPECT_EQ(copii.name, "COPII");
@@ -65,8 +69,20 @@ TEST(Loader, ResolvedFileLoadsToTheSameModel) {
     EXPECT_EQ(a.reactions.size(), b.reactions.size());
     EXPECT_EQ(a.events.size(), b.events.size());
     EXPECT_EQ(original.simulation.seed, again.simulation.seed);
+    EXPECT_EQ(original.simulation.first_replicate, again.simulation.first_replicate);
     const Trajectory x = runOde(original), y = runOde(again);
     EXPECT_EQ(x.amounts, y.amounts);
+}
+
+// Issue 15, bug 1: the resolved file dropped first_replicate, and the loader refused the key, so
+// a shard's resolved input re-ran replicates 0.. instead of its own.
+TEST(Loader, ResolvedFileKeepsTheFirstReplicate) {
+    RunConfig original = loadRunConfig(sourceFile("params/default.toml"));
+    original.simulation.first_replicate = 4;  // as --first-replicate 4 sets it
+    original.simulation.replicates = 2;
+    const RunConfig again = loadText(resolvedParamsToml(original), "resolved.toml");
+    EXPECT_EQ(again.simulation.first_replicate, 4u);
+    EXPECT_EQ(again.simulation.replicates, 2u);
 }
 
 TEST(Timeline, PerturbationsApplyInWindowsAndInFileOrder) {

@@ -46,13 +46,3 @@ TEST(Metrics, RateMeanAndValueAtATime) {
     EXPECT_DOUBLE_EQ(evaluateMetric(spec(MetricKind::At, 35.0), t, x), 40.0);
     EXPECT_DOUBLE_EQ(evaluateMetric(spec(MetricKind::At, 0.0), t, x), 0.0);
 }
-
-TEST(Metrics, KindNamesRoundTrip) {
-    for (const auto& name : metricKindNames()) {
-        MetricKind k;
-        ASSERT_TRUE(metricKindFromName(name, k));
-        EXPECT_EQ(name, metricKindName(k));
-    }
-    MetricKind k;
-    EXPECT_FALSE(metricKindFromName("half_life", k));
-}

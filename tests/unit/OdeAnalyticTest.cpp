@@ -1,4 +1,4 @@
-// The ode method against known answers: the Bateman chain (validation.md section B), a
+// The ode method against known answers: the Bateman chain (docs/validation.md section B), a
 // perturbation switching a rate at T0 (piecewise solution by matrix exponential), a stiff fast
 // equilibrium against its quasi-steady-state reduction, dimerisation, timed events, and the
 // mean flux of a vesicle route.

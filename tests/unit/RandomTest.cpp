@@ -15,7 +15,7 @@ using namespace egress;
 using egress::testing::loadText;
 
 TEST(RandomStream, PhiloxKnownAnswerVectors) {
-    // Random123 tests/kat_vectors, philox4x32 10 (validation.md D).
+    // Random123 tests/kat_vectors, philox4x32 10 (docs/validation.md D).
     r123::Philox4x32 philox;
     auto out = philox({{0, 0, 0, 0}}, {{0, 0}});
     EXPECT_EQ(out.v[0], 0x6627e8d5u);
@@ -167,4 +167,9 @@ output_interval = 1.0
     // A cell's draw depends on (seed, replicate) only.
     EXPECT_EQ(drawCellParameters(m, 99, 17), drawCellParameters(m, 99, 17));
     EXPECT_NE(drawCellParameters(m, 99, 17), drawCellParameters(m, 98, 17));
+}
+
+TEST(RandomStream, ReplicateIndicesBeyond32BitsAreRefusedNotWrapped) {
+    EXPECT_NO_THROW(egress::RandomStream(1, 0xFFFFFFFFull, egress::StreamPurpose::Trajectory));
+    EXPECT_THROW(egress::RandomStream(1, 0x100000000ull, egress::StreamPurpose::Trajectory), std::out_of_range);
 }

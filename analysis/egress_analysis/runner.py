@@ -1,0 +1,277 @@
+"""Running the ``egress`` program from Python (notebooks, scripts): a thin wrapper, not a second
+simulator. ``run`` builds the command line, streams the program's progress, turns a refusal into
+an exception that carries the program's ``FILE:LINE:COLUMN`` message, and opens the result.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import re
+import selectors
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Literal
+
+import xarray as xr
+
+Method = Literal["ode", "ssa", "hybrid"]
+
+#: Where a checkout's build puts the program, relative to the repository root.
+BUILD_TREE_PROGRAM = pathlib.Path("build/release/bin/egress")
+
+_LOCATED = re.compile(r"^(?P<file>.*?):(?P<line>\d+):(?P<column>\d+): error: (?P<message>.*)$")
+
+
+class EgressError(RuntimeError):
+    """``egress`` failed. ``returncode`` is its exit status (1: failure at run time), ``stderr``
+    what it printed, ``command`` the command line."""
+
+    def __init__(self, message: str, *, returncode: int, stderr: str, command: list[str]):
+        super().__init__(message)
+        self.returncode, self.stderr, self.command = returncode, stderr, command
+
+
+class EgressInputError(EgressError, ValueError):
+    """``egress`` refused its input (exit status 2). ``file``, ``line`` and ``column`` locate the
+    problem (None for a command-line problem such as an unknown ``--set`` name); the message is
+    the program's own, ``FILE:LINE:COLUMN: error: FIELD: ...``. For a ``scenario=`` file they
+    point into the scenario file."""
+
+    def __init__(self, message: str, *, file: str | None, line: int | None, column: int | None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.file, self.line, self.column = file, line, column
+
+
+def find_egress(program: str | os.PathLike | None = None) -> pathlib.Path:
+    """The ``egress`` program: ``program`` if given, else ``$EGRESS_BIN``, else ``egress`` on
+    ``PATH``, else the build tree of the checkout this package lies in (or of the current
+    directory): ``build/release/bin/egress``."""
+    candidates: list[pathlib.Path] = []
+    if program is not None:
+        candidates.append(pathlib.Path(program))
+    elif os.environ.get("EGRESS_BIN"):
+        candidates.append(pathlib.Path(os.environ["EGRESS_BIN"]))
+    else:
+        on_path = shutil.which("egress")
+        if on_path:
+            candidates.append(pathlib.Path(on_path))
+        here = pathlib.Path(__file__).resolve()
+        for root in [*here.parents[:4], pathlib.Path.cwd()]:
+            candidates.append(root / BUILD_TREE_PROGRAM)
+    for candidate in candidates:
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    raise FileNotFoundError("egress program not found (looked at " + ", ".join(map(str, candidates)) +
+                            "); build it (cmake --preset release && cmake --build --preset release), put it on "
+                            "PATH, set EGRESS_BIN, or pass egress=")
+
+
+_MODEL_LINE = re.compile(r"""^(\s*model\s*=\s*)("(?:[^"\\]|\\.)*"|'[^']*')(.*)$""")
+
+
+def _with_absolute_model(text: str, params: pathlib.Path) -> str | None:
+    """The parameter file's text with a relative model path made absolute, line for line; the
+    text unchanged for an inline or built-in model; None when the ``model = "..."`` line cannot
+    be found before the first table (then the copy must stay beside the original)."""
+    model = tomllib.loads(text).get("model")
+    looks_like_path = isinstance(model, str) and ("/" in model or model.endswith(".toml"))
+    if not looks_like_path or pathlib.Path(model).is_absolute():
+        return text
+    lines = text.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith("["):
+            break
+        match = _MODEL_LINE.match(line.rstrip("\n"))
+        if match:
+            absolute = str((params.parent / model).resolve())
+            quoted = '"' + absolute.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            lines[i] = match[1] + quoted + match[3] + ("\n" if line.endswith("\n") else "")
+            changed = "".join(lines)
+            return changed if tomllib.loads(changed).get("model") == absolute else None
+    return None
+
+
+def _scenario_file(params: pathlib.Path, scenario: pathlib.Path) -> tuple[pathlib.Path, int]:
+    """A parameter file made of the base's text followed by the scenario's ``[[perturbations]]``
+    (the loader takes more [[perturbations]] tables after the base's own). It is written to a
+    temporary directory, with a relative model path made absolute on its own line, so that line
+    numbers still match the base; if that line cannot be found it is written beside the base.
+    Returns its path and the number of lines before the scenario's first line."""
+    text = scenario.read_text()
+    try:
+        parsed = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"{scenario}: not a TOML file ({error})") from error
+    extra = sorted(set(parsed) - {"perturbations"})
+    if extra or not isinstance(parsed.get("perturbations"), list):
+        raise ValueError(f"{scenario}: a scenario holds only [[perturbations]] tables"
+                         + (f"; found {extra}" if extra else "; found none"))
+    base = params.read_text()
+    moved = _with_absolute_model(base, params)
+    head = (moved if moved is not None else base)
+    head += ("" if head.endswith("\n") else "\n") + f"\n# scenario: {scenario}\n"
+    name = f"{params.stem}+{scenario.stem}.toml"
+    if moved is not None:
+        path = pathlib.Path(tempfile.mkdtemp(prefix="egress-scenario-")) / name
+    else:
+        path = params.parent / f".{uuid.uuid4().hex[:8]}-{name}"
+    path.write_text(head + text)
+    return path, head.count("\n")
+
+
+def _command(program: pathlib.Path, params: pathlib.Path, output: pathlib.Path, method, replicates, seed, threads,
+             set, events, quiet) -> list[str]:
+    command = [str(program), "run", str(params), "-o", str(output)]
+    if method is not None:
+        command += ["--method", str(method)]
+    if replicates is not None:
+        command += ["--replicates", str(int(replicates))]
+    if seed is not None:
+        command += ["--seed", str(int(seed))]
+    if threads is not None:
+        command += ["--threads", str(int(threads))]
+    for name, value in (set or {}).items():
+        command += ["--set", f"{name}={float(value)!r}"]
+    if events is not None:
+        command.append("--events" if events else "--no-events")
+    if quiet:
+        command.append("--quiet")
+    return command
+
+
+def _stream(command: list[str], show: Callable[[str], None] | None, timeout: float | None) -> tuple[int, str]:
+    """Run ``command``; its stderr goes to a pseudo-terminal, so that the program draws its
+    progress line (it does only on a terminal). Both streams are passed to ``show`` as they come;
+    returns the exit status and everything written to stderr."""
+    import pty
+
+    controller, terminal = pty.openpty()
+    try:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=terminal, stdin=subprocess.DEVNULL)
+    finally:
+        os.close(terminal)
+    errors: list[str] = []
+    selector = selectors.DefaultSelector()
+    selector.register(controller, selectors.EVENT_READ, "stderr")
+    selector.register(process.stdout, selectors.EVENT_READ, "stdout")
+    open_streams = 2
+    try:
+        while open_streams:
+            ready = selector.select(timeout)
+            if not ready:
+                process.kill()
+                raise TimeoutError(f"egress ran longer than {timeout} s: {' '.join(command)}")
+            for key, _ in ready:
+                try:
+                    data = os.read(key.fd, 65536)
+                except OSError:  # the terminal's other end closed: the program exited
+                    data = b""
+                if not data:
+                    selector.unregister(key.fileobj)
+                    open_streams -= 1
+                    continue
+                text = data.decode(errors="replace")
+                if key.data == "stderr":
+                    text = text.replace("\r\n", "\n")
+                    errors.append(text)
+                if show is not None:
+                    show(text)
+        returncode = process.wait(timeout=timeout)
+    finally:
+        selector.close()
+        os.close(controller)
+        if process.stdout:
+            process.stdout.close()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    return returncode, "".join(errors)
+
+
+def run(params: str | os.PathLike, *, method: Method | None = None, replicates: int | None = None,
+        seed: int | None = None, set: Mapping[str, float] | None = None, scenario: str | os.PathLike | None = None,
+        output: str | os.PathLike | None = None, threads: int | None = None, events: bool | None = None,
+        progress: bool | Callable[[str], None] = True, egress: str | os.PathLike | None = None,
+        timeout: float | None = None) -> xr.Dataset:
+    """Run ``egress run PARAMS`` and return the result opened with
+    :func:`~egress_analysis.open_result` (lazy; close it when done).
+
+    ``method``, ``replicates``, ``seed``, ``threads``, ``set`` (``{name: value}``, one ``--set``
+    each) and ``events`` (``--events`` / ``--no-events``) override the parameter file, as on the
+    command line. ``scenario`` is a TOML file of ``[[perturbations]]`` tables only: they are
+    added to the parameter file's own (``egress`` has no scenario option yet: a temporary copy of
+    the parameter file with the scenario appended is run and removed; the result's
+    ``/input/params`` holds that text, and an error in the scenario is reported at its line). ``output`` is the result file (default: a new
+    file in a fresh temporary directory; ``ds.attrs["path"]`` says where). ``progress``: True
+    shows the program's progress line and summary on ``sys.stderr``, a callable receives them as
+    text, False runs it ``--quiet``. ``egress``: the program (see :func:`find_egress`).
+
+    Raises :class:`EgressInputError` when the program refuses the input (exit status 2; the
+    message is the program's ``FILE:LINE:COLUMN: error: ...``), :class:`EgressError` when the
+    run fails (exit status 1, or a signal), ``FileNotFoundError`` for a missing parameter file or
+    program.
+    """
+    from .io import open_result
+
+    params = pathlib.Path(params)
+    if not params.is_file():
+        raise FileNotFoundError(f"parameter file {params} does not exist")
+    program = find_egress(egress)
+    if output is None:
+        output = pathlib.Path(tempfile.mkdtemp(prefix="egress-run-")) / f"{params.stem}.h5"
+    output = pathlib.Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+
+    scenario_path = pathlib.Path(scenario) if scenario is not None else None
+    run_params, offset = (_scenario_file(params, scenario_path) if scenario_path is not None else (params, 0))
+    show = None
+    if callable(progress):
+        show = progress
+    elif progress:
+        def show(text: str) -> None:
+            sys.stderr.write(text)
+            sys.stderr.flush()
+    command = _command(program, run_params, output, method, replicates, seed, threads, set, events, quiet=not progress)
+    try:
+        returncode, stderr = _stream(command, show, timeout)
+    finally:
+        if scenario_path is not None:
+            run_params.unlink(missing_ok=True)
+            if run_params.parent.name.startswith("egress-scenario-"):
+                shutil.rmtree(run_params.parent, ignore_errors=True)
+
+    if returncode == 2:
+        raise _input_error(stderr, returncode, command, params, run_params, scenario_path, offset)
+    if returncode != 0:
+        reason = f"signal {-returncode}" if returncode < 0 else f"exit status {returncode}"
+        last = [line for line in stderr.splitlines() if line.strip()]
+        raise EgressError(f"egress failed ({reason}): {last[-1] if last else 'no message'}", returncode=returncode,
+                          stderr=stderr, command=command)
+    return open_result(output)
+
+
+def _input_error(stderr: str, returncode: int, command: list[str], params: pathlib.Path, run_params: pathlib.Path,
+                 scenario: pathlib.Path | None, offset: int) -> EgressInputError:
+    """The program's first located error line as an exception; with a scenario, the temporary
+    file's lines are mapped back to the base parameter file (its text comes first, line for
+    line) or to the scenario file (after ``offset`` lines)."""
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    for line in lines:
+        match = _LOCATED.match(line.strip())
+        if not match:
+            continue
+        file, row, column = match["file"], int(match["line"]), int(match["column"])
+        if scenario is not None and pathlib.Path(file).name == run_params.name:
+            file, row = (str(scenario), row - offset) if row > offset else (str(params), row)
+            line = f"{file}:{row}:{column}: error: {match['message']}"
+        return EgressInputError(line.strip(), file=file, line=row, column=column, returncode=returncode,
+                                stderr=stderr, command=command)
+    message = lines[-1] if lines else "egress refused its input"
+    return EgressInputError(message, file=None, line=None, column=None, returncode=returncode, stderr=stderr,
+                            command=command)
