@@ -396,6 +396,11 @@ def test_the_check_finds_what_the_table_lacks(tmp_path):
         "missing dataset": lambda f: f.__delitem__("input/overrides"),
         "wrong type": lambda f: (f.__delitem__("events/vesicle"),
                                  f["events"].create_dataset("vesicle", data=np.zeros(1, dtype=np.int32))),
+        "missing dataset attribute": lambda f: f["membrane_area"].attrs.__delitem__("lowest_area"),
+        "dataset attribute of the wrong shape": lambda f: f["membrane_area"].attrs.__setitem__(
+            "negative_replicates", np.zeros(1, dtype=np.int64)),
+        "dataset attribute of the wrong type": lambda f: f["membrane_area"].attrs.__setitem__(
+            "lowest_area", np.zeros(f["compartment"].shape[0], dtype=np.float32)),
     }
     for what, damage in damages.items():
         path = tmp_path / f"{what.replace(' ', '_')}.h5"
