@@ -57,6 +57,13 @@ public:
         readAxes(sweep);
         readOutputs(sweep);
         readMetrics(sweep);
+        if (config_.spec.design == SweepDesignKind::Grid) {
+            std::size_t count = 1;
+            for (const auto& a : config_.spec.axes) {
+                count *= a.values.size();
+                if (count > kMaxPoints) doc_.fail(sweep.source(), "sweep", "the grid has more than 10^8 points");
+            }
+        }
         try {
             config_.points = sweepPoints(config_.spec);
         } catch (const std::invalid_argument& e) {
