@@ -337,3 +337,12 @@ def test_a_grid_too_large_to_run_is_refused(sweep_dir):
     (d / "huge.toml").write_text('base = "base.toml"\n[sweep]\n' + "".join(axis.format(p) for p in ("k", "k2", "km")))
     proc = egress("check", "huge.toml", cwd=d, check=2)
     assert "10^8 points" in proc.stderr, proc.stderr
+
+
+def test_thread_count_does_not_change_a_shard(sweep_dir):
+    d = sweep_dir
+    for threads in (1, 2, 3):
+        egress("sweep", d / "sweep.toml", "-o", d / f"t{threads}", "--threads", threads, "-q", check=0)
+        egress("merge", d / f"t{threads}", "-o", d / f"t{threads}.h5", "-q", check=0)
+    assert_same_datasets(d / "t1.h5", d / "t2.h5")
+    assert_same_datasets(d / "t1.h5", d / "t3.h5")
