@@ -9,6 +9,7 @@
 #include "core/NameTable.hpp"
 #include "core/RandomStream.hpp"
 #include "io/ConfigLoader.hpp"
+#include "io/InputNames.hpp"
 #include "io/TomlDocument.hpp"
 
 namespace egress {
@@ -57,6 +58,13 @@ public:
         readAxes(sweep);
         readOutputs(sweep);
         readMetrics(sweep);
+        if (config_.spec.design == SweepDesignKind::Grid) {
+            std::size_t count = 1;
+            for (const auto& a : config_.spec.axes) {
+                count *= a.values.size();
+                if (count > kMaxPoints) doc_.fail(sweep.source(), "sweep", "the grid has more than 10^8 points");
+            }
+        }
         try {
             config_.points = sweepPoints(config_.spec);
         } catch (const std::invalid_argument& e) {
@@ -72,11 +80,7 @@ public:
 private:
     void readSettings(const toml::table& t) {
         SweepSpec& s = config_.spec;
-        if (const auto* n = t.get("design")) {
-            const std::string name = doc_.string(*n, "sweep.design");
-            if (const auto design = sweepDesignFromName(name)) s.design = *design;
-            else doc_.fail(*n, "sweep.design", "unknown design '" + name + "'" + didYouMean(name, sweepDesignNames()) + "; expected " + alternatives(sweepDesignNames()));
-        }
+        if (const auto* n = t.get("design")) s.design = namedValue(doc_, *n, "sweep.design", "design", sweepDesignFromName, sweepDesignNames());
         const bool sampling = s.design == SweepDesignKind::LatinHypercube || s.design == SweepDesignKind::Sobol;
         if (const auto* n = t.get("samples")) {
             if (!sampling) doc_.fail(*n, "sweep.samples", "only the latin_hypercube and sobol designs take 'samples'");
@@ -95,17 +99,9 @@ private:
             s.saltelli = doc_.boolean(*n, "sweep.saltelli");
             if (s.saltelli && s.design != SweepDesignKind::Sobol) doc_.fail(*n, "sweep.saltelli", "only the sobol design has Saltelli blocks");
         }
-        if (const auto* n = t.get("streams")) {
-            const std::string name = doc_.string(*n, "sweep.streams");
-            if (const auto streams = sweepStreamsFromName(name)) s.streams = *streams;
-            else doc_.fail(*n, "sweep.streams", "unknown streams '" + name + "'" + didYouMean(name, sweepStreamsNames()) + "; expected " + alternatives(sweepStreamsNames()));
-        }
+        if (const auto* n = t.get("streams")) s.streams = namedValue(doc_, *n, "sweep.streams", "streams", sweepStreamsFromName, sweepStreamsNames());
         SimulationSettings& sim = config_.base.simulation;
-        if (const auto* n = t.get("method")) {
-            const std::string name = doc_.string(*n, "sweep.method");
-            if (const auto method = methodFromName(name)) sim.method = *method;
-            else doc_.fail(*n, "sweep.method", "unknown method '" + name + "'" + didYouMean(name, methodNames()) + "; expected " + alternatives(methodNames()));
-        }
+        if (const auto* n = t.get("method")) sim.method = namedValue(doc_, *n, "sweep.method", "method", methodFromName, methodNames());
         if (const auto* n = t.get("replicates")) {
             const auto v = doc_.integer(*n, "sweep.replicates");
             if (v < 1 || static_cast<std::uint64_t>(v) > kReplicateIndexLimit) doc_.fail(*n, "sweep.replicates", "must lie in [1, 2^32]");
@@ -132,20 +128,17 @@ private:
                 doc_.fail(at.source(), field, "give exactly one of 'parameter', 'initial' (a species) or 'perturbation'");
             if (pn) {
                 const std::string name = doc_.string(*pn, field + ".parameter");
-                const auto pi = m.findParameter(name);
-                if (!pi) doc_.fail(*pn, field + ".parameter", "unknown parameter '" + name + "'" + didYouMean(name, names(m.parameters)));
                 axis.target = AxisTarget::Parameter;
-                axis.index = *pi;
+                axis.index = parameterNamed(doc_, m, pn->source(), field + ".parameter", name);
                 axis.name = name;
             } else if (in) {
                 const std::string name = doc_.string(*in, field + ".initial");
-                const auto si = m.findSpecies(name);
-                if (!si) doc_.fail(*in, field + ".initial", "unknown species '" + name + "'" + didYouMean(name, names(m.species)));
-                if (const auto set = m.species[*si].initialParameter)
+                const std::size_t si = speciesNamed(doc_, m, in->source(), field + ".initial", name);
+                if (const auto set = m.species[si].initialParameter)
                     doc_.fail(*in, field + ".initial", "the initial amount of '" + name + "' is parameter '" + m.parameters[*set].name +
                                                            "': sweep that parameter instead");
                 axis.target = AxisTarget::InitialAmount;
-                axis.index = *si;
+                axis.index = si;
                 axis.name = name + ".initial";
             } else {
                 std::optional<std::size_t> qi;
@@ -243,7 +236,7 @@ private:
             MetricSpec spec;
             const auto& nn = doc_.require(mt, "name", field);
             spec.name = doc_.string(nn, field + ".name");
-            if (!isIdentifierName(spec.name)) doc_.fail(nn, field + ".name", "metric names must start with a letter or '_' and contain only letters, digits and '_'");
+            if (!isIdentifier(spec.name)) doc_.fail(nn, field + ".name", std::string("metric ") + kIdentifierRule);
             for (const auto& other : config_.metrics)
                 if (other.name == spec.name) doc_.fail(nn, field + ".name", "duplicate metric name '" + spec.name + "'");
             const auto& kn = doc_.require(mt, "kind", field);
@@ -261,17 +254,14 @@ private:
                 if (items.empty()) doc_.fail(*sn, field + ".species", "name at least one species");
                 for (const auto* x : items) {
                     const std::string name = doc_.string(*x, field + ".species");
-                    const auto si = m.findSpecies(name);
-                    if (!si) doc_.fail(*x, field + ".species", "unknown species '" + name + "'" + didYouMean(name, names(m.species)));
-                    spec.species.push_back(*si);
+                    spec.species.push_back(speciesNamed(doc_, m, x->source(), field + ".species", name));
                     of += (of.empty() ? "" : " + ") + name;
                 }
             } else {
                 const std::string name = doc_.string(*cn, field + ".compartment");
-                const auto ci = m.findCompartment(name);
-                if (!ci) doc_.fail(*cn, field + ".compartment", "unknown compartment '" + name + "'" + didYouMean(name, names(m.compartments)));
+                const std::size_t ci = compartmentNamed(doc_, m, cn->source(), field + ".compartment", name);
                 for (std::size_t s = 0; s < m.species.size(); ++s)
-                    if (m.species[s].compartment == *ci) spec.species.push_back(s);
+                    if (m.species[s].compartment == ci) spec.species.push_back(s);
                 if (spec.species.empty()) doc_.fail(*cn, field + ".compartment", "compartment '" + name + "' holds no species");
                 of = "compartment " + name;
             }
@@ -315,20 +305,6 @@ private:
             doc_.fail(axisNodes_[axis]->source(), "sweep.axes[" + std::to_string(axis) + "]",
                       "point " + std::to_string(p) + " (" + at + "): " + problem.message);
         }
-    }
-
-    static bool isIdentifierName(const std::string& s) {
-        if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
-        for (unsigned char c : s)
-            if (!(std::isalnum(c) || c == '_')) return false;
-        return true;
-    }
-
-    template <class T>
-    static std::vector<std::string> names(const std::vector<T>& items) {
-        std::vector<std::string> out;
-        for (const auto& i : items) out.push_back(i.name);
-        return out;
     }
 
     Document doc_;

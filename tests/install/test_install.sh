@@ -26,6 +26,8 @@ for f in bin/egress share/egress/models/secretory_core.toml include/egress/core/
   [ -e "$prefix/$f" ] || fail "not installed: $f"
 done
 [ ! -e "$prefix/include/egress/io/TomlDocument.hpp" ] || fail "the private io/TomlDocument.hpp was installed"
+private=$(grep -rlE '#include [<"](toml\+\+/|io/TomlDocument\.hpp|io/LoadState\.hpp)' "$prefix/include/egress" || true)
+[ -z "$private" ] || fail "installed headers reach the loaders' private parts (toml++): $private"
 
 work=$tmp/work
 mkdir "$work"

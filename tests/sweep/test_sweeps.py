@@ -291,3 +291,58 @@ def test_merge_refuses_mixed_missing_and_damaged_shards(sweep_dir):
     assert "shard-0001-of-0003.h5" in damaged.stderr
     assert not (d / "m.h5").exists(), "a refused merge left an output file"
     assert not list(d.glob("m.h5*")), "a refused merge left a temporary file"
+
+
+def test_a_point_that_fails_at_run_time_is_kept_as_nan_with_its_reason(tmp_path):
+    """A stiff point on the explicit stepper (kf = 1e8 /s, dopri5) fails numerically; the sweep goes
+    on, exits 0 with a warning, and the merged file says which point failed and why."""
+    (tmp_path / "stiff.toml").write_text("""[simulation]
+t_end = 1000.0
+output_interval = 1000.0
+stepper = "dopri5"
+[model]
+name = "stiff"
+[model.compartments]
+ER = {}
+[model.parameters]
+kf = 1.0
+[model.species]
+A = { compartment = "ER", initial = 100 }
+B = { compartment = "ER", initial = 0 }
+[[model.reactions]]
+name = "forward"
+equation = "A -> B"
+k = "kf"
+[[model.reactions]]
+name = "back"
+equation = "B -> A"
+k = 1.0
+""")
+    (tmp_path / "s.toml").write_text('base = "stiff.toml"\n[sweep]\ndesign = "list"\n[[sweep.axes]]\nparameter = "kf"\nvalues = [1.0, 1.0e8, 2.0]\n')
+    out = egress("sweep", tmp_path / "s.toml", "-o", tmp_path / "d", check=0)
+    assert "1 of 3 points failed" in out.stderr
+    egress("merge", tmp_path / "d", "-o", tmp_path / "m.h5", "-q", check=0)
+    with h5py.File(tmp_path / "m.h5") as f:
+        errors = [e.decode() for e in f["point_error"][()]]
+        final = f["final_amounts"][()]
+        assert f.attrs["points_failed"] == 1
+    assert errors[0] == "" and errors[2] == "" and "too many steps" in errors[1]
+    assert np.all(np.isnan(final[1])) and not np.any(np.isnan(final[[0, 2]]))
+    np.testing.assert_allclose(final[0, 0].sum(), 100.0)
+
+
+def test_a_grid_too_large_to_run_is_refused(sweep_dir):
+    d = sweep_dir
+    axis = '[[sweep.axes]]\nparameter = "{}"\nmin = 0.1\nmax = 1.0\npoints = 1000000\n'
+    (d / "huge.toml").write_text('base = "base.toml"\n[sweep]\n' + "".join(axis.format(p) for p in ("k", "k2", "km")))
+    proc = egress("check", "huge.toml", cwd=d, check=2)
+    assert "10^8 points" in proc.stderr, proc.stderr
+
+
+def test_thread_count_does_not_change_a_shard(sweep_dir):
+    d = sweep_dir
+    for threads in (1, 2, 3):
+        egress("sweep", d / "sweep.toml", "-o", d / f"t{threads}", "--threads", threads, "-q", check=0)
+        egress("merge", d / f"t{threads}", "-o", d / f"t{threads}.h5", "-q", check=0)
+    assert_same_datasets(d / "t1.h5", d / "t2.h5")
+    assert_same_datasets(d / "t1.h5", d / "t3.h5")

@@ -1,0 +1,61 @@
+#pragma once
+// Reads a model (a model file, or the [model] table of a parameter file) into a Model:
+// compartments, species, parameters with their cell-to-cell variability, reactions with their
+// rate laws, and vesicle routes. In two passes, so that every parameter value is known (model,
+// parameter file, --set) before a law or a run constant refers to one. io/ only; includes toml++.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "core/Model.hpp"
+#include "io/LoadState.hpp"
+#include "io/TomlDocument.hpp"
+
+namespace egress {
+
+class ModelReader {
+public:
+    ModelReader(Model& model, LoadState& state) : model_(model), state_(state) {}
+
+    /// Pass one: the model's name, compartments, species and own [parameters]. `where` is the
+    /// field path of the model table ("model" when inline, "" for a model file). Initial amounts
+    /// given as parameter names wait for resolveInitials.
+    void readStructure(const Document& doc, const toml::table& t, const std::string& where);
+
+    /// A [parameters] table at `where`: the model's own (a second definition is an error) or the
+    /// parameter file's (`fromParamsFile`: it overrides the model's value, and its units, cv,
+    /// distribution and source where given).
+    void readParameters(const Document& doc, const toml::node& n, const std::string& where, bool fromParamsFile);
+
+    /// Orders parameters by name, like species and compartments, so that a model and its
+    /// resolved file (one sorted table) index them alike: cell draws follow this order.
+    void sortParametersByName();
+
+    /// The initial amounts given as parameter names, once every parameter value is final.
+    void resolveInitials();
+
+    /// Pass two: [[reactions]] and [[vesicles]] of the model table read by readStructure.
+    void readProcesses(const Document& doc, const toml::table& t, const std::string& where);
+
+private:
+    void readVariability(const Document& doc, const toml::table& t, const std::string& field, Parameter& p);
+    void readLaw(const Document& doc, const toml::table& t, const std::string& field, RateLaw& law,
+                 std::vector<std::string> ownKeys, const std::string& useKey);
+    void readReaction(const Document& doc, const toml::node& n, const std::string& field);
+    void readRoute(const Document& doc, const toml::node& n, const std::string& field);
+    void refValue(const Document& doc, const toml::node& n, const std::string& field, ValueRef& target,
+                  const std::string& useKey = "");
+
+    struct PendingInitial {
+        std::size_t species;
+        const Document* document;
+        const toml::node* node;
+        std::string field;
+    };
+
+    Model& model_;
+    LoadState& state_;
+    std::vector<PendingInitial> pendingInitials_;  ///< initial amounts given as parameter names
+};
+
+}  // namespace egress
