@@ -13,7 +13,7 @@
 #include "core/RandomStream.hpp"
 #include "core/Timeline.hpp"
 #include "solvers/SampleGrid.hpp"
-#include "solvers/VesiclePool.hpp"
+#include "solvers/VesicleRoutes.hpp"
 
 namespace egress {
 
@@ -53,7 +53,7 @@ inline double sumOfPropensities(const double* a, std::size_t paddedCount) {
 }  // namespace
 
 SsaSolver::SsaSolver(const Model& model, const SimulationSettings& settings)
-    : model_(model), settings_(settings), reactions_(model.reactions.size()), routes_(model.routes.size()), cargo_(model) {
+    : model_(model), settings_(settings), reactions_(model.reactions.size()), routes_(model.routes.size()) {
     // Counts are whole molecules: a fractional amount in the input has no exact meaning here.
     auto requireWhole = [](double amount, const std::string& what) {
         if (amount != std::floor(amount))
@@ -126,12 +126,12 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
     std::vector<double> x(S + 1, 1.0);
     for (std::size_t i = 0; i < S; ++i) x[i] = model_.species[i].initial;
     const std::size_t one = S;
-    VesiclePool pool(model_);
+    VesicleRoutes routes(model_, replicate, observer);
+    VesiclePool& pool = routes.pool();
     SampleGrid grid(model_, settings_, replicate);
     std::vector<double> parameters = timeline.parametersAt(0.0, baseParameters);
     const std::size_t paddedChannels = (channels + 3) / 4 * 4;
     std::vector<double> propensity(paddedChannels, 0.0);  // the padding stays 0
-    std::vector<double> loads(cargo_.mostPairs);
     double t = 0.0;
     std::uint64_t fired = 0;
 
@@ -169,12 +169,11 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
         channel[reactions_ + routes_ + r].form = Form::Fusion;
         channel[reactions_ + routes_ + r].a = r;
     }
-    std::vector<double> captureOf(routes_);  ///< each route's capture probability in this segment
     auto resolveConstants = [&] {
-        for (std::size_t r = 0; r < routes_; ++r) captureOf[r] = model_.valueOf(model_.routes[r].capture, parameters);
+        routes.setParameters(model_, parameters);
         for (std::size_t c = 0; c < channels; ++c) {
             Channel& ch = channel[c];
-            if (ch.form == Form::Fusion) ch.k = model_.valueOf(model_.routes[ch.a].fusion_rate, parameters);
+            if (ch.form == Form::Fusion) ch.k = routes.fusionRate(ch.a);
             else if (ch.form != Form::General) ch.k = model_.valueOf(ch.law->k, parameters);
             // With k in [0, max] and amounts >= 0, a product is >= 0; an overflow to +inf shows
             // in the total, checked at every event (the per-channel check was a tenth of the loop).
@@ -192,7 +191,7 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
             return;
         }
         if (ch.form == Form::Fusion) {  // >= 0 like a product; an overflow shows in the total
-            prop[c] = ch.k * static_cast<double>(pool.competent(ch.a));
+            prop[c] = routes.fusionPropensity(ch.a);
             return;
         }
         const double a = ch.form == Form::Dimer ? (xs[ch.a] > 1.0 ? ch.k * xs[ch.a] * (xs[ch.a] - 1.0) * 0.5 : 0.0)
@@ -214,16 +213,12 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
             grid.emit(observer, x.data(), pool.budded().data(), pool.fused().data(), pool.inTransit().data(),
                       pool.cargoInTransit().data());
     };
-    VesicleEventReporter reporter(model_, replicate, observer);
     // The tables of the loop in locals: members are reloaded through `this` after every call.
     const std::size_t* const netBegin = netBegin_.data();
     const NetChange* const netChange = netChange_.data();
     const std::size_t* const dependentBegin = dependentBegin_.data();
     const std::size_t* const dependent = dependents_.data();
-    const std::size_t reactions = reactions_, routes = routes_;
-    const std::size_t* const cargoBegin = cargo_.begin.data();
-    const std::size_t* const cargoDonor = cargo_.donor.data();
-    const std::size_t* const cargoAcceptor = cargo_.acceptor.data();
+    const std::size_t reactions = reactions_, routeCount = routes_;
     auto fire = [&](std::size_t c) __attribute__((always_inline)) {
         if (c < reactions) {
             for (std::size_t i = netBegin[c]; i < netBegin[c + 1]; ++i) {
@@ -233,26 +228,10 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
                     fail("reaction '" + model_.reactions[c].name + "' fired with too few molecules of '" +
                          model_.species[netChange_[i].species].name + "' (its rate does not fall to 0 with that species)");
             }
-        } else if (c < reactions + routes) {
-            const std::size_t r = c - reactions;
-            const double capture = captureOf[r];
-            const std::size_t* const donors = cargoDonor + cargoBegin[r];
-            for (std::size_t k = 0, pairs = cargoBegin[r + 1] - cargoBegin[r]; k < pairs; ++k) {
-                double& donor = xs[donors[k]];
-                loads[k] = static_cast<double>(rng.binomial(static_cast<std::uint64_t>(donor), capture));
-                donor -= loads[k];
-            }
-            const auto id = pool.bud(r, t, loads.data());
-            reporter.report(t, r, VesicleEventKind::Bud, id, loads.data());
+        } else if (c < reactions + routeCount) {
+            routes.bud<Amounts::Whole>(c - reactions, t, xs, rng);
         } else {
-            const std::size_t r = c - reactions - routes;
-            const auto n = pool.competent(r);
-            const auto index = std::min<std::size_t>(static_cast<std::size_t>(rng.uniform() * static_cast<double>(n)), n - 1);
-            const auto fused = pool.fuse(r, index);
-            const std::size_t* const acceptors = cargoAcceptor + cargoBegin[r];
-            for (std::size_t k = 0, pairs = cargoBegin[r + 1] - cargoBegin[r]; k < pairs; ++k)
-                xs[acceptors[k]] += fused.loads[k];
-            reporter.report(t, r, VesicleEventKind::Fuse, fused.id, fused.loads);
+            routes.fuse(c - reactions - routeCount, t, xs, rng);
         }
         for (std::size_t i = dependentBegin[c]; i < dependentBegin[c + 1]; ++i) compute(dependent[i]);
     };
