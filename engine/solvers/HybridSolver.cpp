@@ -16,6 +16,7 @@
 #include "solvers/OdeintSupport.hpp"
 #include "solvers/OdeSolver.hpp"
 #include "solvers/SampleGrid.hpp"
+#include "solvers/SegmentWalk.hpp"
 #include "solvers/StateGuard.hpp"
 #include "solvers/VesicleRoutes.hpp"
 
@@ -129,7 +130,6 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
     for (std::size_t i = 0; i < n; ++i) y[i] = i < S ? model_.species[i].initial : 0.0;
     std::vector<double> threshold(V);
     for (auto& p : threshold) p = rng.exponential();
-    std::vector<double> parameters;
     double t = 0.0;
 
     auto fail = [&](const std::string& what) {
@@ -149,18 +149,11 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
         }
     };
 
-    for (const TimedEvent* e : timeline.eventsAt(0.0)) Timeline::apply(*e, raw(y));
-    emit(y);
-
-    std::vector<double> ends = timeline.breakpoints();
-    ends.push_back(settings_.t_end);
     const double dt0 = settings_.output_interval * 1e-3;
     std::uint64_t events = 0;  // buds since the start, to poll for a stop request now and then
     double scale = 1.0;        // the largest amount seen, for the drift allowed below 0
-    for (double segmentEnd : ends) {
-        parameters = timeline.parametersAt(t, baseParameters);
-        system.setParameters(parameters);
-        routes.setParameters(model_, parameters);
+    // One segment: the stepper starts afresh at its start and after every event.
+    auto advanceTo = [&](double segmentEnd) {
         bool restart = true;
         double fusionTime = 0.0;
         std::size_t steps = 0;
@@ -245,9 +238,14 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
             pool.matureUntil(t);
             restart = true;
         }
-        for (const TimedEvent* e : timeline.eventsAt(segmentEnd)) Timeline::apply(*e, raw(y));
-        while (!grid.done() && grid.nextTime() <= segmentEnd) emit(y);
-    }
+    };
+    walkSegments(
+        timeline, settings_.t_end, baseParameters, grid, [&] { return raw(y); },
+        [&](const std::vector<double>& parameters) {
+            system.setParameters(parameters);
+            routes.setParameters(model_, parameters);
+        },
+        advanceTo, [&] { emit(y); });
     observer.replicateFinished(replicate);
     return pool.budded().empty() ? 0
                                  : static_cast<std::uint64_t>(std::accumulate(pool.budded().begin(), pool.budded().end(), 0.0) +

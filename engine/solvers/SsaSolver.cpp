@@ -13,6 +13,7 @@
 #include "core/RandomStream.hpp"
 #include "core/Timeline.hpp"
 #include "solvers/SampleGrid.hpp"
+#include "solvers/SegmentWalk.hpp"
 #include "solvers/VesicleRoutes.hpp"
 
 namespace egress {
@@ -129,7 +130,7 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
     VesicleRoutes routes(model_, replicate, observer);
     VesiclePool& pool = routes.pool();
     SampleGrid grid(model_, settings_, replicate);
-    std::vector<double> parameters = timeline.parametersAt(0.0, baseParameters);
+    std::vector<double> parameters;  ///< in force in the current segment
     const std::size_t paddedChannels = (channels + 3) / 4 * 4;
     std::vector<double> propensity(paddedChannels, 0.0);  // the padding stays 0
     double t = 0.0;
@@ -208,10 +209,12 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
         resolveConstants();
         for (std::size_t c = 0; c < channels; ++c) compute(c);
     };
-    auto emitBefore = [&](double limit, bool inclusive) {
-        while (!grid.done() && (grid.nextTime() < limit || (inclusive && grid.nextTime() == limit)))
-            grid.emit(observer, x.data(), pool.budded().data(), pool.fused().data(), pool.inTransit().data(),
-                      pool.cargoInTransit().data());
+    auto emitSample = [&] {
+        grid.emit(observer, x.data(), pool.budded().data(), pool.fused().data(), pool.inTransit().data(),
+                  pool.cargoInTransit().data());
+    };
+    auto emitBefore = [&](double limit) {
+        while (!grid.done() && grid.nextTime() < limit) emitSample();
     };
     // The tables of the loop in locals: members are reloaded through `this` after every call.
     const std::size_t* const netBegin = netBegin_.data();
@@ -236,27 +239,22 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
         for (std::size_t i = dependentBegin[c]; i < dependentBegin[c + 1]; ++i) compute(dependent[i]);
     };
 
-    for (const TimedEvent* e : timeline.eventsAt(0.0)) Timeline::apply(*e, x.data());
-    emitBefore(0.0, true);
-    computeAll();
-
-    std::vector<double> ends = timeline.breakpoints();
-    ends.push_back(settings_.t_end);
-    for (double segmentEnd : ends) {
+    // One segment: events one by one until segmentEnd; the next event is drawn afresh after every stop.
+    auto advanceTo = [&](double segmentEnd) __attribute__((always_inline)) {
         for (;;) {
             const double total = sumOfPropensities(prop, paddedChannels);
             if (!(total <= std::numeric_limits<double>::max())) badTotal();
             const double horizon = std::min(segmentEnd, pool.nextMaturation());
             const double next = total > 0.0 ? t + rng.exponential() / total : std::numeric_limits<double>::infinity();
             if (next >= horizon) {
-                emitBefore(horizon, false);
+                emitBefore(horizon);
                 t = horizon;
                 pool.matureUntil(t);
                 for (std::size_t r = 0; r < routes_; ++r) compute(reactions_ + routes_ + r);
-                if (t >= segmentEnd) break;
+                if (t >= segmentEnd) return;
                 continue;
             }
-            if (next > grid.nextTime()) emitBefore(next, false);
+            if (next > grid.nextTime()) emitBefore(next);
             t = next;
             // Select channel c with probability propensity[c] / total.
             const double target = rng.uniform() * total;
@@ -271,11 +269,14 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
             fire(chosen);  // a rounding miss keeps the last channel with positive propensity
             if ((++fired & 0xfff) == 0) throwIfStopRequested();
         }
-        for (const TimedEvent* e : timeline.eventsAt(segmentEnd)) Timeline::apply(*e, x.data());
-        parameters = timeline.parametersAt(segmentEnd, baseParameters);
-        computeAll();
-        emitBefore(segmentEnd, true);
-    }
+    };
+    walkSegments(
+        timeline, settings_.t_end, baseParameters, grid, [&] { return xs; },
+        [&](std::vector<double> values) {
+            parameters = std::move(values);
+            computeAll();
+        },
+        advanceTo, emitSample);
     observer.replicateFinished(replicate);
     return fired;
 }
