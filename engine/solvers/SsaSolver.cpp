@@ -174,7 +174,7 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
         routes.setParameters(model_, parameters);
         for (std::size_t c = 0; c < channels; ++c) {
             Channel& ch = channel[c];
-            if (ch.form == Form::Fusion) ch.k = routes.fusionRate(ch.a);
+            if (ch.form == Form::Fusion) ch.k = routes.fusionRate(ch.a);  // checked here; compute() asks routes
             else if (ch.form != Form::General) ch.k = model_.valueOf(ch.law->k, parameters);
             // With k in [0, max] and amounts >= 0, a product is >= 0; an overflow to +inf shows
             // in the total, checked at every event (the per-channel check was a tenth of the loop).
