@@ -16,8 +16,9 @@
 #include "solvers/OdeintSupport.hpp"
 #include "solvers/OdeSolver.hpp"
 #include "solvers/SampleGrid.hpp"
+#include "solvers/SegmentWalk.hpp"
 #include "solvers/StateGuard.hpp"
-#include "solvers/VesiclePool.hpp"
+#include "solvers/VesicleRoutes.hpp"
 
 namespace egress {
 
@@ -108,7 +109,8 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
     HybridSystem system(model_, reactionsOnly_);
     const std::size_t S = system.species(), V = model_.routes.size(), n = system.size();
     RandomStream rng(settings_.seed, replicate, StreamPurpose::Trajectory);
-    VesiclePool pool(model_);
+    VesicleRoutes routes(model_, replicate, observer);
+    VesiclePool& pool = routes.pool();
     SampleGrid grid(model_, settings_, replicate);
 
     // Both the plain and the stiff system: odeint picks what its stepper needs.
@@ -128,8 +130,6 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
     for (std::size_t i = 0; i < n; ++i) y[i] = i < S ? model_.species[i].initial : 0.0;
     std::vector<double> threshold(V);
     for (auto& p : threshold) p = rng.exponential();
-    std::vector<double> parameters;
-    std::vector<double> loads;
     double t = 0.0;
 
     auto fail = [&](const std::string& what) {
@@ -148,61 +148,12 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
             emit(atSample);
         }
     };
-    VesicleEventReporter reporter(model_, replicate, observer);
-    auto bud = [&](std::size_t r) {
-        const auto& route = model_.routes[r];
-        const double capture = model_.valueOf(route.capture, parameters);
-        loads.resize(route.cargo.size());
-        for (std::size_t k = 0; k < route.cargo.size(); ++k) {
-            // Whole molecules by binomial capture, the fractional remainder with probability
-            // `capture`: the mean load is capture * donor, as in the ode flux, and never exceeds it.
-            double& donor = y[route.cargo[k].donor];
-            const double amount = std::max(0.0, donor);
-            const double whole = std::floor(amount);
-            loads[k] = static_cast<double>(rng.binomial(static_cast<std::uint64_t>(whole), capture));
-            if (rng.uniform() < capture) loads[k] += amount - whole;
-            donor -= loads[k];
-        }
-        reporter.report(t, r, VesicleEventKind::Bud, pool.bud(r, t, loads.data()), loads.data());
-    };
-    std::vector<double> fusionRates(V);
-    auto totalFusionRate = [&] {
-        double total = 0.0;
-        for (std::size_t r = 0; r < V; ++r) {
-            fusionRates[r] = model_.valueOf(model_.routes[r].fusion_rate, parameters) * static_cast<double>(pool.competent(r));
-            total += fusionRates[r];
-        }
-        return total;
-    };
-    auto fuse = [&] {
-        const double total = totalFusionRate();
-        double target = rng.uniform() * total;
-        std::size_t r = V;
-        for (std::size_t i = 0; i < V; ++i) {
-            if (fusionRates[i] <= 0.0) continue;
-            r = i;  // a rounding miss at the top keeps the last route that can fuse
-            if (target < fusionRates[i]) break;
-            target -= fusionRates[i];
-        }
-        const auto count = pool.competent(r);
-        const auto index = std::min<std::size_t>(static_cast<std::size_t>(rng.uniform() * static_cast<double>(count)), count - 1);
-        const auto fused = pool.fuse(r, index);
-        const auto& cargo = model_.routes[r].cargo;
-        for (std::size_t k = 0; k < cargo.size(); ++k) y[cargo[k].acceptor] += fused.loads[k];
-        reporter.report(t, r, VesicleEventKind::Fuse, fused.id, fused.loads);
-    };
 
-    for (const TimedEvent* e : timeline.eventsAt(0.0)) Timeline::apply(*e, raw(y));
-    emit(y);
-
-    std::vector<double> ends = timeline.breakpoints();
-    ends.push_back(settings_.t_end);
     const double dt0 = settings_.output_interval * kFirstStepFraction;
     std::uint64_t events = 0;  // buds since the start, to poll for a stop request now and then
     double scale = 1.0;        // the largest amount seen, for the drift allowed below 0
-    for (double segmentEnd : ends) {
-        parameters = timeline.parametersAt(t, baseParameters);
-        system.setParameters(parameters);
+    // One segment: the stepper starts afresh at its start and after every event.
+    auto advanceTo = [&](double segmentEnd) {
         bool restart = true;
         double fusionTime = 0.0;
         std::size_t steps = 0;
@@ -212,7 +163,7 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
                 // smoothness of the solution, and starting from a tiny step again cost ~16 steps per event.
                 const double last = steps > 0 ? stepper.current_time_step() : dt0;
                 stepper.initialize(y, t, std::min(last > 0.0 ? last : dt0, segmentEnd - t));
-                const double fusionRate = totalFusionRate();
+                const double fusionRate = routes.totalFusionPropensity();
                 fusionTime = fusionRate > 0.0 ? t + rng.exponential() / fusionRate : std::numeric_limits<double>::infinity();
                 restart = false;
                 steps = 0;
@@ -265,7 +216,7 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
                 emitWithin(budTime, false);
                 stepper.calc_state(budTime, y);
                 t = budTime;
-                bud(budRoute);
+                routes.bud<Amounts::Continuous>(budRoute, t, raw(y), rng);
                 if ((++events & 0xfff) == 0) throwIfStopRequested();
                 threshold[budRoute] += rng.exponential();
                 restart = true;
@@ -280,13 +231,21 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
             emitWithin(stop, false);
             y = probe;
             t = stop;
-            if (stop == fusionTime && stop < segmentEnd) fuse();
+            if (stop == fusionTime && stop < segmentEnd) {
+                const std::size_t r = routes.chooseFusionRoute(rng);
+                routes.fuse(r, t, raw(y), rng);
+            }
             pool.matureUntil(t);
             restart = true;
         }
-        for (const TimedEvent* e : timeline.eventsAt(segmentEnd)) Timeline::apply(*e, raw(y));
-        while (!grid.done() && grid.nextTime() <= segmentEnd) emit(y);
-    }
+    };
+    walkSegments(
+        timeline, settings_.t_end, baseParameters, grid, [&] { return raw(y); },
+        [&](const std::vector<double>& parameters) {
+            system.setParameters(parameters);
+            routes.setParameters(model_, parameters);
+        },
+        advanceTo, [&] { emit(y); });
     observer.replicateFinished(replicate);
     return pool.budded().empty() ? 0
                                  : static_cast<std::uint64_t>(std::accumulate(pool.budded().begin(), pool.budded().end(), 0.0) +

@@ -12,6 +12,7 @@
 #include "solvers/MeanFluxSystem.hpp"
 #include "solvers/OdeintSupport.hpp"
 #include "solvers/SampleGrid.hpp"
+#include "solvers/SegmentWalk.hpp"
 #include "solvers/StateGuard.hpp"
 
 namespace egress {
@@ -78,17 +79,11 @@ std::uint64_t OdeSolver::run(std::size_t replicate, const std::vector<double>& b
 
     std::uint64_t steps = 0;
     std::vector<double> x = system.initialState();
-    for (const TimedEvent* e : timeline.eventsAt(0.0)) Timeline::apply(*e, x.data());
-    emit(x.data());
-
-    // Segment ends: the breakpoints, then t_end.
-    std::vector<double> ends = timeline.breakpoints();
-    ends.push_back(settings_.t_end);
     double segmentStart = 0.0;
     UblasVector ux(n);
-    for (double segmentEnd : ends) {
+    // One segment: odeint from its start to its end, through the sample times in between.
+    auto advanceTo = [&](double segmentEnd) {
         throwIfStopRequested();
-        system.setParameters(timeline.parametersAt(segmentStart, baseParameters));
         std::vector<double> times{segmentStart};
         for (std::size_t i = grid.nextIndex(); i < samples && settings_.sampleTime(i) < segmentEnd; ++i)
             times.push_back(settings_.sampleTime(i));
@@ -138,10 +133,12 @@ std::uint64_t OdeSolver::run(std::size_t replicate, const std::vector<double>& b
                 << "); the model may be stiff: try stepper = \"rosenbrock4\"";
             throw SolverError(msg.str());
         }
-        for (const TimedEvent* e : timeline.eventsAt(segmentEnd)) Timeline::apply(*e, x.data());
-        if (grid.nextTime() == segmentEnd) emit(x.data());
         segmentStart = segmentEnd;
-    }
+    };
+    walkSegments(
+        timeline, settings_.t_end, baseParameters, grid, [&] { return x.data(); },
+        [&](std::vector<double> parameters) { system.setParameters(std::move(parameters)); }, advanceTo,
+        [&] { emit(x.data()); });
     observer.replicateFinished(replicate);
     return steps;
 }

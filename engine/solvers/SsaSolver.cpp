@@ -13,7 +13,8 @@
 #include "core/RandomStream.hpp"
 #include "core/Timeline.hpp"
 #include "solvers/SampleGrid.hpp"
-#include "solvers/VesiclePool.hpp"
+#include "solvers/SegmentWalk.hpp"
+#include "solvers/VesicleRoutes.hpp"
 
 namespace egress {
 
@@ -53,7 +54,7 @@ inline double sumOfPropensities(const double* a, std::size_t paddedCount) {
 }  // namespace
 
 SsaSolver::SsaSolver(const Model& model, const SimulationSettings& settings)
-    : model_(model), settings_(settings), reactions_(model.reactions.size()), routes_(model.routes.size()), cargo_(model) {
+    : model_(model), settings_(settings), reactions_(model.reactions.size()), routes_(model.routes.size()) {
     // Counts are whole molecules: a fractional amount in the input has no exact meaning here.
     auto requireWhole = [](double amount, const std::string& what) {
         if (amount != std::floor(amount))
@@ -126,12 +127,12 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
     std::vector<double> x(S + 1, 1.0);
     for (std::size_t i = 0; i < S; ++i) x[i] = model_.species[i].initial;
     const std::size_t one = S;
-    VesiclePool pool(model_);
+    VesicleRoutes routes(model_, replicate, observer);
+    VesiclePool& pool = routes.pool();
     SampleGrid grid(model_, settings_, replicate);
-    std::vector<double> parameters = timeline.parametersAt(0.0, baseParameters);
+    std::vector<double> parameters;  ///< in force in the current segment
     const std::size_t paddedChannels = (channels + 3) / 4 * 4;
     std::vector<double> propensity(paddedChannels, 0.0);  // the padding stays 0
-    std::vector<double> loads(cargo_.mostPairs);
     double t = 0.0;
     std::uint64_t fired = 0;
 
@@ -169,12 +170,11 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
         channel[reactions_ + routes_ + r].form = Form::Fusion;
         channel[reactions_ + routes_ + r].a = r;
     }
-    std::vector<double> captureOf(routes_);  ///< each route's capture probability in this segment
     auto resolveConstants = [&] {
-        for (std::size_t r = 0; r < routes_; ++r) captureOf[r] = model_.valueOf(model_.routes[r].capture, parameters);
+        routes.setParameters(model_, parameters);
         for (std::size_t c = 0; c < channels; ++c) {
             Channel& ch = channel[c];
-            if (ch.form == Form::Fusion) ch.k = model_.valueOf(model_.routes[ch.a].fusion_rate, parameters);
+            if (ch.form == Form::Fusion) ch.k = routes.fusionRate(ch.a);  // checked here; compute() asks routes
             else if (ch.form != Form::General) ch.k = model_.valueOf(ch.law->k, parameters);
             // With k in [0, max] and amounts >= 0, a product is >= 0; an overflow to +inf shows
             // in the total, checked at every event (the per-channel check was a tenth of the loop).
@@ -192,7 +192,7 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
             return;
         }
         if (ch.form == Form::Fusion) {  // >= 0 like a product; an overflow shows in the total
-            prop[c] = ch.k * static_cast<double>(pool.competent(ch.a));
+            prop[c] = routes.fusionPropensity(ch.a);
             return;
         }
         const double a = ch.form == Form::Dimer ? (xs[ch.a] > 1.0 ? ch.k * xs[ch.a] * (xs[ch.a] - 1.0) * 0.5 : 0.0)
@@ -209,21 +209,19 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
         resolveConstants();
         for (std::size_t c = 0; c < channels; ++c) compute(c);
     };
-    auto emitBefore = [&](double limit, bool inclusive) {
-        while (!grid.done() && (grid.nextTime() < limit || (inclusive && grid.nextTime() == limit)))
-            grid.emit(observer, x.data(), pool.budded().data(), pool.fused().data(), pool.inTransit().data(),
-                      pool.cargoInTransit().data());
+    auto emitSample = [&] {
+        grid.emit(observer, x.data(), pool.budded().data(), pool.fused().data(), pool.inTransit().data(),
+                  pool.cargoInTransit().data());
     };
-    VesicleEventReporter reporter(model_, replicate, observer);
+    auto emitBefore = [&](double limit) {
+        while (!grid.done() && grid.nextTime() < limit) emitSample();
+    };
     // The tables of the loop in locals: members are reloaded through `this` after every call.
     const std::size_t* const netBegin = netBegin_.data();
     const NetChange* const netChange = netChange_.data();
     const std::size_t* const dependentBegin = dependentBegin_.data();
     const std::size_t* const dependent = dependents_.data();
-    const std::size_t reactions = reactions_, routes = routes_;
-    const std::size_t* const cargoBegin = cargo_.begin.data();
-    const std::size_t* const cargoDonor = cargo_.donor.data();
-    const std::size_t* const cargoAcceptor = cargo_.acceptor.data();
+    const std::size_t reactions = reactions_, routeCount = routes_;
     auto fire = [&](std::size_t c) __attribute__((always_inline)) {
         if (c < reactions) {
             for (std::size_t i = netBegin[c]; i < netBegin[c + 1]; ++i) {
@@ -233,51 +231,30 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
                     fail("reaction '" + model_.reactions[c].name + "' fired with too few molecules of '" +
                          model_.species[netChange_[i].species].name + "' (its rate does not fall to 0 with that species)");
             }
-        } else if (c < reactions + routes) {
-            const std::size_t r = c - reactions;
-            const double capture = captureOf[r];
-            const std::size_t* const donors = cargoDonor + cargoBegin[r];
-            for (std::size_t k = 0, pairs = cargoBegin[r + 1] - cargoBegin[r]; k < pairs; ++k) {
-                double& donor = xs[donors[k]];
-                loads[k] = static_cast<double>(rng.binomial(static_cast<std::uint64_t>(donor), capture));
-                donor -= loads[k];
-            }
-            const auto id = pool.bud(r, t, loads.data());
-            reporter.report(t, r, VesicleEventKind::Bud, id, loads.data());
+        } else if (c < reactions + routeCount) {
+            routes.bud<Amounts::Whole>(c - reactions, t, xs, rng);
         } else {
-            const std::size_t r = c - reactions - routes;
-            const auto n = pool.competent(r);
-            const auto index = std::min<std::size_t>(static_cast<std::size_t>(rng.uniform() * static_cast<double>(n)), n - 1);
-            const auto fused = pool.fuse(r, index);
-            const std::size_t* const acceptors = cargoAcceptor + cargoBegin[r];
-            for (std::size_t k = 0, pairs = cargoBegin[r + 1] - cargoBegin[r]; k < pairs; ++k)
-                xs[acceptors[k]] += fused.loads[k];
-            reporter.report(t, r, VesicleEventKind::Fuse, fused.id, fused.loads);
+            routes.fuse(c - reactions - routeCount, t, xs, rng);
         }
         for (std::size_t i = dependentBegin[c]; i < dependentBegin[c + 1]; ++i) compute(dependent[i]);
     };
 
-    for (const TimedEvent* e : timeline.eventsAt(0.0)) Timeline::apply(*e, x.data());
-    emitBefore(0.0, true);
-    computeAll();
-
-    std::vector<double> ends = timeline.breakpoints();
-    ends.push_back(settings_.t_end);
-    for (double segmentEnd : ends) {
+    // One segment: events one by one until segmentEnd; the next event is drawn afresh after every stop.
+    auto advanceTo = [&](double segmentEnd) __attribute__((always_inline)) {
         for (;;) {
             const double total = sumOfPropensities(prop, paddedChannels);
             if (!(total <= std::numeric_limits<double>::max())) badTotal();
             const double horizon = std::min(segmentEnd, pool.nextMaturation());
             const double next = total > 0.0 ? t + rng.exponential() / total : std::numeric_limits<double>::infinity();
             if (next >= horizon) {
-                emitBefore(horizon, false);
+                emitBefore(horizon);
                 t = horizon;
                 pool.matureUntil(t);
                 for (std::size_t r = 0; r < routes_; ++r) compute(reactions_ + routes_ + r);
-                if (t >= segmentEnd) break;
+                if (t >= segmentEnd) return;
                 continue;
             }
-            if (next > grid.nextTime()) emitBefore(next, false);
+            if (next > grid.nextTime()) emitBefore(next);
             t = next;
             // Select channel c with probability propensity[c] / total.
             const double target = rng.uniform() * total;
@@ -292,11 +269,14 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
             fire(chosen);  // a rounding miss keeps the last channel with positive propensity
             if ((++fired & 0xfff) == 0) throwIfStopRequested();
         }
-        for (const TimedEvent* e : timeline.eventsAt(segmentEnd)) Timeline::apply(*e, x.data());
-        parameters = timeline.parametersAt(segmentEnd, baseParameters);
-        computeAll();
-        emitBefore(segmentEnd, true);
-    }
+    };
+    walkSegments(
+        timeline, settings_.t_end, baseParameters, grid, [&] { return xs; },
+        [&](std::vector<double> values) {
+            parameters = std::move(values);
+            computeAll();
+        },
+        advanceTo, emitSample);
     observer.replicateFinished(replicate);
     return fired;
 }

@@ -5,7 +5,6 @@
 // vesicle's delay, and sample times are stops: the next event is drawn afresh after each, which
 // is exact because waiting times are memoryless.
 #include "solvers/Simulator.hpp"
-#include "solvers/VesiclePool.hpp"
 
 namespace egress {
 
@@ -28,7 +27,6 @@ private:
     /// dependents_[dependentBegin_[c] .. dependentBegin_[c + 1]).
     std::vector<std::size_t> dependents_;
     std::vector<std::size_t> dependentBegin_;
-    CargoTable cargo_;
     /// Net change of each species a reaction changes, flattened: reaction j owns
     /// netChange_[netBegin_[j] .. netBegin_[j + 1]).
     struct NetChange {

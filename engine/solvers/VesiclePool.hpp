@@ -17,6 +17,7 @@ namespace egress {
 struct CargoTable {
     explicit CargoTable(const Model& model);
     std::size_t pairs(std::size_t route) const { return begin[route + 1] - begin[route]; }
+    const std::size_t* donorsOf(std::size_t route) const { return donor.data() + begin[route]; }
     const std::size_t* acceptorsOf(std::size_t route) const { return acceptor.data() + begin[route]; }
     std::vector<std::size_t> donor, acceptor, begin;
     std::size_t mostPairs = 0;  ///< of any one route

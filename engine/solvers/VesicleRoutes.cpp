@@ -1,0 +1,16 @@
+#include "solvers/VesicleRoutes.hpp"
+
+namespace egress {
+
+VesicleRoutes::VesicleRoutes(const Model& model, std::size_t replicate, TrajectoryObserver& observer)
+    : cargo_(model), pool_(model), reporter_(model, replicate, observer), capture_(model.routes.size(), 0.0),
+      fusionRate_(model.routes.size(), 0.0), fusionPropensityOf_(model.routes.size(), 0.0), loads_(cargo_.mostPairs) {}
+
+void VesicleRoutes::setParameters(const Model& model, const std::vector<double>& parameters) {
+    for (std::size_t r = 0; r < count(); ++r) {
+        capture_[r] = model.valueOf(model.routes[r].capture, parameters);
+        fusionRate_[r] = model.valueOf(model.routes[r].fusion_rate, parameters);
+    }
+}
+
+}  // namespace egress

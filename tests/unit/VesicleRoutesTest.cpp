@@ -1,0 +1,121 @@
+// VesicleRoutes (engine/solvers/VesicleRoutes.hpp), what a bud and a fusion do in ssa and hybrid:
+// loads come out of the donors and go into the acceptors, nothing is lost on the way (exactly, for
+// whole molecules), a continuous load never exceeds its donor, the fusion route follows
+// fusion_rate x competent carriers, and every event is reported with its load by acceptor species.
+#include <cmath>
+#include <numeric>
+#include <vector>
+
+#include "TestSupport.hpp"
+#include "core/RandomStream.hpp"
+#include "solvers/VesicleRoutes.hpp"
+
+using namespace egress;
+using egress::testing::loadText;
+using egress::testing::speciesIndex;
+
+namespace {
+
+// Route "two" carries A -> C and B -> D; route "one" carries A -> C only; no delays.
+const char* kParams = R"(
+[model]
+name = "routes"
+compartments = { ER = {}, Golgi = {} }
+parameters = { f_one = 0.0, f_two = 0.5 }
+[model.species]
+A = { compartment = "ER", initial = 500 }
+B = { compartment = "ER", initial = 300 }
+C = { compartment = "Golgi" }
+D = { compartment = "Golgi" }
+[[model.vesicles]]
+name = "two"
+from = "ER"
+to = "Golgi"
+budding = { law = "mass_action", k = 1.0 }
+cargo = { A = "C", B = "D" }
+capture = 0.05
+fusion_rate = "f_two"
+[[model.vesicles]]
+name = "one"
+from = "ER"
+to = "Golgi"
+budding = { law = "mass_action", k = 1.0 }
+cargo = { A = "C" }
+capture = 0.1
+fusion_rate = "f_one"
+[simulation]
+method = "ssa"
+t_end = 1.0
+output_interval = 1.0
+)";
+
+egress::testing::Trajectory observerFor(const RunConfig& c) {
+    egress::testing::Trajectory t;
+    t.species = c.model.species.size();
+    t.routes = c.model.routes.size();
+    t.keepEvents = true;
+    return t;
+}
+
+double total(const std::vector<double>& amounts, const VesicleRoutes& routes) {
+    const auto& transit = routes.pool().cargoInTransit();
+    return std::accumulate(amounts.begin(), amounts.end(), 0.0) + std::accumulate(transit.begin(), transit.end(), 0.0);
+}
+
+}  // namespace
+
+TEST(VesicleRoutes, WholeMoleculesAreConservedAndEveryEventIsReported) {
+    const RunConfig c = loadText(kParams);
+    auto observer = observerFor(c);
+    VesicleRoutes routes(c.model, 0, observer);
+    routes.setParameters(c.model, c.model.baseParameterValues());
+    ASSERT_EQ(routes.count(), 2u);
+    std::vector<double> x(c.model.species.size());
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = c.model.species[i].initial;
+    const double before = total(x, routes);
+    RandomStream rng(7, 0, StreamPurpose::Trajectory);
+    const std::size_t A = speciesIndex(c, "A"), C = speciesIndex(c, "C");
+    for (int i = 0; i < 40; ++i) {
+        const double a = x[A];
+        routes.bud<Amounts::Whole>(static_cast<std::size_t>(i % 2), 1.0 * i, x.data(), rng);
+        const double load = a - x[A];
+        EXPECT_EQ(load, std::floor(load));
+        ASSERT_EQ(observer.eventLoads.size(), static_cast<std::size_t>(i + 1));
+        EXPECT_EQ(observer.eventLoads.back()[C], load) << "the report shows the load by acceptor species";
+        EXPECT_EQ(total(x, routes), before);
+    }
+    // f_one = 0: every fusion is on route "two" while it has competent carriers.
+    EXPECT_EQ(routes.fusionPropensity(1), 0.0);
+    EXPECT_EQ(routes.fusionPropensity(0), 0.5 * 20);
+    for (int i = 0; i < 20; ++i) {
+        const std::size_t r = routes.chooseFusionRoute(rng);
+        ASSERT_EQ(r, 0u);
+        routes.fuse(r, 50.0 + i, x.data(), rng);
+        EXPECT_EQ(total(x, routes), before);
+    }
+    EXPECT_EQ(routes.chooseFusionRoute(rng), routes.count()) << "no route can fuse";
+    EXPECT_EQ(routes.pool().competent(0), 0u);
+    EXPECT_EQ(routes.pool().competent(1), 20u);
+    EXPECT_EQ(observer.events.size(), 60u);
+    EXPECT_EQ(observer.events.back().kind, VesicleEventKind::Fuse);
+}
+
+TEST(VesicleRoutes, ContinuousLoadsNeverExceedTheDonorAndAreConserved) {
+    const RunConfig c = loadText(kParams);
+    auto observer = observerFor(c);
+    VesicleRoutes routes(c.model, 0, observer);
+    routes.setParameters(c.model, c.model.baseParameterValues());
+    const std::size_t A = speciesIndex(c, "A"), B = speciesIndex(c, "B");
+    std::vector<double> x(c.model.species.size(), 0.0);
+    x[A] = 3.75;
+    x[B] = 0.4;
+    const double before = total(x, routes);
+    RandomStream rng(11, 0, StreamPurpose::Trajectory);
+    for (int i = 0; i < 200; ++i) {
+        routes.bud<Amounts::Continuous>(0, 1.0 * i, x.data(), rng);
+        EXPECT_GE(x[A], 0.0);
+        EXPECT_GE(x[B], 0.0);
+        EXPECT_NEAR(total(x, routes), before, 1e-12);
+    }
+    EXPECT_LT(x[A] + x[B], before) << "200 buds at capture 0.05 take some of 4.15 molecules";
+}
