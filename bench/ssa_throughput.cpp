@@ -48,8 +48,13 @@
 #include <utility>
 #include <vector>
 
+#include <filesystem>
+#include <fstream>
+
 #include "io/ConfigLoader.hpp"
+#include "random_network.hpp"
 #include "solvers/Simulator.hpp"
+#include "solvers/SsaSolver.hpp"
 #include "tight_loops.hpp"
 
 #ifndef EGRESS_SOURCE_DIR
@@ -637,6 +642,61 @@ int tightProcess(std::size_t runs, const std::string& key) {
 }
 
 // ------------------------------------------------------------------------------------------------
+// Large networks (bench/random_network.hpp): events/s against the number of reactions, with the
+// channel chosen by linear search and by the sum tree.
+
+const RunConfig& networkConfig(std::size_t reactions) {
+    static std::map<std::size_t, RunConfig> cache;
+    auto it = cache.find(reactions);
+    if (it != cache.end()) return it->second;
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("egress-bench-network-" + std::to_string(::getpid()) + "-" + std::to_string(reactions) + ".toml");
+    std::ofstream(path) << bench::randomNetworkToml(reactions);
+    RunConfig config = loadRunConfig(path.string());
+    std::filesystem::remove(path);
+    return cache.emplace(reactions, std::move(config)).first->second;
+}
+
+void networkRun(benchmark::State& state, std::size_t reactions, SsaSelection selection) {
+    const RunConfig& config = networkConfig(reactions);
+    const Model& model = config.model;
+    const SsaSolver simulator(model, config.simulation, selection);
+    const std::vector<double> parameters = model.baseParameterValues();
+    Collector out(model.species.size(), 0, config.simulation.sampleCount());
+    std::uint64_t events = 0;
+    std::size_t replicate = 0;
+    for (auto _ : state) {
+        out.reset();
+        events += simulator.run(replicate++, parameters, out);
+        benchmark::DoNotOptimize(out.data());
+        benchmark::ClobberMemory();
+    }
+    setCounters(state, events, 0);
+    state.counters["reactions"] = static_cast<double>(reactions);
+}
+
+/// `--engine-process N MODEL`: what `egress run` does without the file: load the model, run N
+/// replicates through makeSimulator with the base parameters (these models have no cell-to-cell
+/// variability), samples into
+/// memory (one Collector per replicate's rows, all kept), print the events. bench/ssa_whole_process.sh
+/// times it beside `egress run`: the difference is the result file (and the little the CLI adds).
+int engineProcess(std::size_t runs, const std::string& key) {
+    const Loaded& l = loaded(key);
+    const Model& m = l.config.model;
+    const auto simulator = makeSimulator(m, l.settings);
+    const std::vector<double> parameters = m.baseParameterValues();
+    std::vector<Collector> kept;
+    kept.reserve(runs);
+    std::uint64_t events = 0;
+    for (std::size_t r = 0; r < runs; ++r) {
+        kept.emplace_back(m.species.size(), m.routes.size(), l.sampleTimes.size());
+        events += runCounted(*simulator, r, parameters, kept.back());
+    }
+    std::printf("%s engine_events %llu\n", key.c_str(), static_cast<unsigned long long>(events));
+    return 0;
+}
+
+// ------------------------------------------------------------------------------------------------
 // Reporting: the console table, then the ratios of this invocation.
 
 class RatioReporter : public benchmark::ConsoleReporter {
@@ -677,6 +737,21 @@ public:
         if (stream > 0.0)
             std::printf("%-14s %12.4g %12s %12s %12s %10.3f %10.3f   (every bud and fusion reported, as for an event log)\n",
                         "default+stream", stream, "", "", "", mt > 0 ? stream / mt : 0.0, ph > 0 ? stream / ph : 0.0);
+        bool header = false;
+        for (const auto& [name, rate] : rate_) {
+            if (name.rfind("ssa_network/", 0) != 0 || name.find("/direct") == std::string::npos) continue;
+            const std::string base = name.substr(0, name.size() - std::string("/direct").size());
+            const std::size_t reactions = std::stoul(base.substr(std::string("ssa_network/").size()));
+            const double tree = get(rate_, base + "/tree");
+            if (!header) {
+                std::printf("\nrandom networks: events/s by the number of reactions (auto: what SsaSolver picks, tree from %zu channels)\n",
+                            SsaSolver::kTreeMinChannels);
+                std::printf("%10s %12s %12s %10s %6s\n", "reactions", "direct", "tree", "tree/dir", "auto");
+                header = true;
+            }
+            std::printf("%10zu %12.4g %12.4g %10.3f %6s\n", reactions, rate, tree, rate > 0 ? tree / rate : 0.0,
+                        reactions >= SsaSolver::kTreeMinChannels ? "tree" : "direct");
+        }
         const double hybrid = get(perVesicle_, "hybrid/default/egress"), ssa = get(perVesicle_, "ssa/default/egress");
         if (hybrid > 0.0) {
             std::printf("\nhybrid, default model: %.3g us per vesicle event (bud or fusion)", hybrid * 1e6);
@@ -741,6 +816,11 @@ int main(int argc, char** argv) {
     if ((argc == 4 || argc == 5) && std::string(argv[1]) == "--plain-runs")
         return plainRuns(std::stoul(argv[2]), argv[3], argc == 5 && std::string(argv[4]) == "--event-stream");
     if (argc == 4 && std::string(argv[1]) == "--tight-process") return tightProcess(std::stoul(argv[2]), argv[3]);
+    if (argc == 4 && std::string(argv[1]) == "--engine-process") return engineProcess(std::stoul(argv[2]), argv[3]);
+    if (argc == 3 && std::string(argv[1]) == "--network-toml") {  // the random network as a parameter file
+        std::fputs(bench::randomNetworkToml(std::stoul(argv[2])).c_str(), stdout);
+        return 0;
+    }
     for (const std::string model : {"birth_death", "linear_chain", "dimerisation", "default"}) {
         const std::string prefix = "ssa/" + model + "/";
         benchmark::RegisterBenchmark((prefix + "egress").c_str(), egressRun, model, false)->Unit(benchmark::kMicrosecond)->ComputeStatistics("max", fastest);
@@ -755,6 +835,15 @@ int main(int argc, char** argv) {
     // side of the vesicle event log (the file's buffering and writing are in egress_bench_hdf5).
     benchmark::RegisterBenchmark("ssa/default/egress_event_stream", egressRun, std::string("default"), true)
         ->Unit(benchmark::kMicrosecond)->ComputeStatistics("max", fastest);
+    // Sizes sorted as numbers in the table: the names are zero-padded.
+    for (const std::size_t reactions : {10, 16, 24, 32, 48, 64, 100, 1000, 10000}) {
+        char base[64];
+        std::snprintf(base, sizeof base, "ssa_network/%05zu", reactions);
+        benchmark::RegisterBenchmark((std::string(base) + "/direct").c_str(), networkRun, reactions, SsaSelection::Direct)
+            ->Unit(benchmark::kMillisecond)->ComputeStatistics("max", fastest);
+        benchmark::RegisterBenchmark((std::string(base) + "/tree").c_str(), networkRun, reactions, SsaSelection::Tree)
+            ->Unit(benchmark::kMillisecond)->ComputeStatistics("max", fastest);
+    }
     benchmark::RegisterBenchmark("hybrid/default/egress", egressRun, std::string("default_hybrid"), false)->Unit(benchmark::kMicrosecond)->ComputeStatistics("max", fastest);
 
     // A display reporter passed in does not see --benchmark_color: honour it (and a pipe) here.
