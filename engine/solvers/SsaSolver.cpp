@@ -253,7 +253,9 @@ std::uint64_t SsaSolver::runWith(std::size_t replicate, const std::vector<double
         } else {
             routes.fuse(c - reactions - routeCount, t, xs, rng);
         }
-        for (std::size_t i = dependentBegin[c]; i < dependentBegin[c + 1]; ++i) refresh(dependent[i]);
+        for (std::size_t i = dependentBegin[c]; i < dependentBegin[c + 1]; ++i) compute(dependent[i]);
+        // The dependents are in increasing order (the constructor lists them from sets).
+        if constexpr (useTree) tree.updateSorted(dependent + dependentBegin[c], dependentBegin[c + 1] - dependentBegin[c]);
     };
 
     // One segment: events one by one until segmentEnd; the next event is drawn afresh after every stop.

@@ -23,10 +23,12 @@ enum class SsaSelection : std::uint8_t {
 
 class SsaSolver : public Simulator {
 public:
-    /// Channels from which Automatic selection uses the tree. Measured (bench/README.md, "SSA on
-    /// large networks"): on random networks the tree was slower than the linear search at 10
-    /// channels, as fast at about 24 and faster above; 32 keeps the small models on the search.
-    static constexpr std::size_t kTreeMinChannels = 32;
+    /// Channels from which Automatic selection uses the tree. Measured on the random networks of
+    /// bench/random_network.hpp (bench/README.md, "SSA on large networks"): the tree ran at 0.48x
+    /// the linear search at 100 reactions, 0.95x at 300, 1.13x at 500, 1.7x at 1,000 and 9x at
+    /// 10,000. An event there changes 15-30 propensities, each a path of the tree to recompute,
+    /// while the search costs one comparison per channel: the search wins until a few hundred.
+    static constexpr std::size_t kTreeMinChannels = 400;
 
     SsaSolver(const Model& model, const SimulationSettings& settings, SsaSelection selection = SsaSelection::Automatic);
     std::uint64_t run(std::size_t replicate, const std::vector<double>& baseParameters,

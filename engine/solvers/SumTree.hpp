@@ -27,6 +27,27 @@ public:
     void update(std::size_t c) {
         for (std::size_t i = (width_ + c) / 2; i >= 1; i /= 2) node_[i] = node_[2 * i] + node_[2 * i + 1];
     }
+    /// Recomputes the sums above the leaves `changed[0..count)`, given in increasing order, level
+    /// by level: a sum above several of them is recomputed once (an ssa event changes tens of
+    /// propensities, whose paths to the root share most of their upper nodes).
+    void updateSorted(const std::size_t* changed, std::size_t count) {
+        if (count == 0 || width_ == 1) return;  // one leaf: it is the root
+        level_.resize(count);
+        for (std::size_t k = 0; k < count; ++k) level_[k] = (width_ + changed[k]) / 2;
+        std::size_t n = count;
+        while (true) {
+            std::size_t out = 0, last = 0;  // node 0 is not a node: never equal to a parent
+            for (std::size_t k = 0; k < n; ++k) {
+                const std::size_t i = level_[k];
+                if (i == last) continue;
+                node_[i] = node_[2 * i] + node_[2 * i + 1];
+                level_[out++] = i / 2;
+                last = i;
+            }
+            if (last == 1) return;  // the root was recomputed
+            n = out;
+        }
+    }
     /// Recomputes every sum (after many leaves changed).
     void rebuild() {
         for (std::size_t i = width_ - 1; i >= 1; --i) node_[i] = node_[2 * i] + node_[2 * i + 1];
@@ -52,6 +73,7 @@ public:
 private:
     std::size_t width_ = 1;
     std::vector<double> node_;
+    std::vector<std::size_t> level_;  ///< updateSorted's nodes of one level
 };
 
 }  // namespace egress

@@ -3,7 +3,7 @@
 // model whose answer is exact, and against each other.
 //   24 independent immigration-death species X_i: 0 -> X_i at alpha_i = 1 + i/2, X_i -> 0 at
 //   mu = 0.2, from empty; X_i(t) ~ Poisson(alpha_i / mu (1 - e^{-mu t})) (docs/validation.md B).
-//   48 channels: Automatic selection uses the tree (kTreeMinChannels = 32).
+//   48 channels, both selections forced (Automatic would use the search below kTreeMinChannels).
 #include "StatSupport.hpp"
 #include "solvers/SsaSolver.hpp"
 
@@ -13,16 +13,17 @@ using egress::testing::loadText;
 
 namespace {
 
-constexpr std::size_t kSpecies = 24;
+constexpr std::size_t kSpecies = 24;  ///< of the statistical test
 constexpr double kMu = 0.2;
 double alpha(std::size_t i) { return 1.0 + 0.5 * static_cast<double>(i); }
 double exactMean(std::size_t i, double t) { return alpha(i) / kMu * (1.0 - std::exp(-kMu * t)); }
 
-std::string modelText() {
+/// `count` immigration-death species: 2 x count channels.
+std::string modelText(std::size_t count = kSpecies) {
     std::string species, parameters = "mu = 0.2", reactions;
-    for (std::size_t i = 0; i < kSpecies; ++i) {
+    for (std::size_t i = 0; i < count; ++i) {
         // Zero-padded: species are ordered by name, and X02 < X10 keeps column i = X_i.
-        const std::string x = std::string(i < 10 ? "X0" : "X") + std::to_string(i), a = "a" + std::to_string(i);
+        const std::string x = (i < 10 ? "X00" : i < 100 ? "X0" : "X") + std::to_string(i), a = "a" + std::to_string(i);
         species += (i ? ", " : "") + x + " = { compartment = \"cell\" }";
         parameters += ", " + a + " = " + std::to_string(alpha(i));
         reactions += "  { name = \"in" + std::to_string(i) + "\", equation = \"-> " + x + "\", k = \"" + a + "\" },\n";
@@ -56,12 +57,12 @@ Ensemble simulateWith(const RunConfig& config, std::size_t n, SsaSelection selec
 //  - for each selection, mean family Z = sqrt(n)(mean - m)/sqrt(m) and variance family Y' with the
 //    Poisson mu4 = m + 3 m^2, each m = 96, family-wise rate 1e-4 (z* = 4.94);
 //  - direct against tree: Z = (mean_direct - mean_tree) / sqrt(2 m / n), m = 96, rate 1e-4.
-// Six families, total false-failure rate <= 6e-4. Plus: Automatic picks the tree here and the
-// search for a 4-channel model, and the tree gives the same trajectory for the same seed twice.
+// Six families, total false-failure rate <= 6e-4. Plus: the tree gives the same trajectory for
+// the same seed twice, and the same as the search for the same seed (below).
 TEST(SsaSelection, DirectAndTreeAreExactAndAgree) {
     const RunConfig config = loadText(modelText());
     ASSERT_EQ(config.model.reactions.size(), 2 * kSpecies);
-    EXPECT_TRUE(SsaSolver(config.model, config.simulation).usesTree());
+    EXPECT_TRUE(SsaSolver(config.model, config.simulation, SsaSelection::Tree).usesTree());
     EXPECT_FALSE(SsaSolver(config.model, config.simulation, SsaSelection::Direct).usesTree());
 
     const std::size_t n = 4000;
@@ -71,7 +72,7 @@ TEST(SsaSelection, DirectAndTreeAreExactAndAgree) {
     const Ensemble direct = simulateWith(config, n, SsaSelection::Direct);
     const Ensemble tree = simulateWith(treeConfig, n, SsaSelection::Tree);
     std::vector<std::string> names;
-    for (std::size_t i = 0; i < kSpecies; ++i) names.push_back(std::string(i < 10 ? "X0" : "X") + std::to_string(i));
+    for (std::size_t i = 0; i < kSpecies; ++i) names.push_back((i < 10 ? "X00" : "X0") + std::to_string(i));
     for (std::size_t i = 0; i < kSpecies; ++i) ASSERT_EQ(config.model.species[i].name, names[i]);
     const auto expected = [](double t, std::size_t c) { return poissonMoments(exactMean(c, t)); };
     ASSERT_EQ(testedPoints(direct, expected), 96u);
@@ -104,21 +105,13 @@ TEST(SsaSelection, DirectAndTreeAreExactAndAgree) {
         ASSERT_EQ(treeSameSeed.data[i], direct.data[i]) << "same seed, the same channels chosen";
 }
 
-TEST(SsaSelection, SmallModelsKeepTheLinearSearch) {
-    const RunConfig config = loadText(R"(
-[model]
-name = "chain"
-compartments = { cell = {} }
-species = { A = { compartment = "cell" } }
-parameters = { k0 = 5.0, k1 = 0.3 }
-reactions = [
-  { name = "input", equation = "-> A", k = "k0" },
-  { name = "out", equation = "A ->", k = "k1" } ]
-[simulation]
-method = "ssa"
-t_end = 1.0
-output_interval = 1.0
-)");
-    EXPECT_FALSE(SsaSolver(config.model, config.simulation).usesTree());
-    EXPECT_TRUE(SsaSolver(config.model, config.simulation, SsaSelection::Tree).usesTree());
+TEST(SsaSelection, AutomaticSelectionFollowsTheChannelCount) {
+    // kTreeMinChannels is even: count / 2 species give exactly that many channels.
+    static_assert(SsaSolver::kTreeMinChannels % 2 == 0);
+    const RunConfig below = loadText(modelText(SsaSolver::kTreeMinChannels / 2 - 1), "below.toml");
+    const RunConfig at = loadText(modelText(SsaSolver::kTreeMinChannels / 2), "at.toml");
+    ASSERT_EQ(at.model.reactions.size(), SsaSolver::kTreeMinChannels);
+    EXPECT_FALSE(SsaSolver(below.model, below.simulation).usesTree());
+    EXPECT_TRUE(SsaSolver(at.model, at.simulation).usesTree());
+    EXPECT_NE(SsaSolver(at.model, at.simulation).algorithm().find("sum-tree"), std::string::npos);
 }

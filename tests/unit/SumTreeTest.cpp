@@ -96,4 +96,28 @@ TEST(SumTree, UpdatesLeaveTheSameSumsAsARebuild) {
     EXPECT_EQ(updated.total(), rebuilt.total());
     for (double target = 0.0; target < rebuilt.total(); target += rebuilt.total() / 997.0)
         ASSERT_EQ(updated.select(target), rebuilt.select(target));
+
+    // updateSorted: 2,000 batches of 1..30 distinct leaves in increasing order (as the ssa's
+    // dependents), then the same comparison; and the one-leaf tree.
+    SumTree batched(n);
+    for (std::size_t i = 0; i < n; ++i) batched.leaves()[i] = updated.leaves()[i];
+    batched.rebuild();
+    for (std::size_t k = 0; k < 2'000; ++k) {
+        std::vector<std::size_t> changed;
+        const auto count = 1 + static_cast<std::size_t>(rng.uniform() * 30) % 30;
+        for (std::size_t i = 0; i < n && changed.size() < count; ++i)
+            if (rng.uniform() < 0.3) changed.push_back(i);
+        for (auto i : changed) batched.leaves()[i] = rng.exponential();
+        batched.updateSorted(changed.data(), changed.size());
+    }
+    for (std::size_t i = 0; i < n; ++i) rebuilt.leaves()[i] = batched.leaves()[i];
+    rebuilt.rebuild();
+    EXPECT_EQ(batched.total(), rebuilt.total());
+    for (double target = 0.0; target < rebuilt.total(); target += rebuilt.total() / 997.0)
+        ASSERT_EQ(batched.select(target), rebuilt.select(target));
+    SumTree one(1);
+    const std::size_t leaf0 = 0;
+    one.leaves()[0] = 3.0;
+    one.updateSorted(&leaf0, 1);
+    EXPECT_EQ(one.total(), 3.0);
 }
