@@ -228,6 +228,10 @@ std::string Importer::infix(const ASTNode* n, const SBase* owner, const std::map
         for (unsigned i = 1; i < n->getNumChildren(); ++i) s += std::string(" ") + op + " " + child(i);
         return s + ")";
     };
+    auto binary = [&](const char* op) {
+        if (n->getNumChildren() != 2) refuse(owner, std::string("a comparison '") + op + "' with other than two arguments is not supported");
+        return "(" + child(0) + " " + op + " " + child(1) + ")";
+    };
     auto call = [&](const std::string& f) {
         std::string s = f + "(";
         for (unsigned i = 0; i < n->getNumChildren(); ++i) s += (i ? ", " : "") + child(i);
@@ -266,15 +270,34 @@ std::string Importer::infix(const ASTNode* n, const SBase* owner, const std::map
         case AST_FUNCTION_ABS: return call("abs");
         case AST_FUNCTION_FLOOR: return call("floor");
         case AST_FUNCTION_CEILING: return call("ceil");
-        case AST_FUNCTION_SIN: return call("sin");
-        case AST_FUNCTION_COS: return call("cos");
-        case AST_FUNCTION_TAN: return call("tan");
+        case AST_FUNCTION_MAX:
+            if (n->getNumChildren() == 1) return child(0);
+            if (n->getNumChildren() < 1) break;
+            return call("max");
+        case AST_FUNCTION_MIN:
+            if (n->getNumChildren() == 1) return child(0);
+            if (n->getNumChildren() < 1) break;
+            return call("min");
+        // Truth values are numbers in both languages: comparisons give 1 or 0, non-zero is true.
+        case AST_CONSTANT_TRUE: return "1.0";
+        case AST_CONSTANT_FALSE: return "0.0";
+        case AST_RELATIONAL_EQ: return binary("==");
+        case AST_RELATIONAL_NEQ: return binary("!=");
+        case AST_RELATIONAL_LT: return binary("<");
+        case AST_RELATIONAL_LEQ: return binary("<=");
+        case AST_RELATIONAL_GT: return binary(">");
+        case AST_RELATIONAL_GEQ: return binary(">=");
+        case AST_LOGICAL_AND: return joined("&&", "1.0");
+        case AST_LOGICAL_OR: return joined("||", "0.0");
+        case AST_LOGICAL_NOT:
+            if (n->getNumChildren() != 1) break;
+            return "(!" + child(0) + ")";
+        case AST_FUNCTION_PIECEWISE: return call("piecewise");
         case AST_FUNCTION:
             if (!functions_.count(n->getName()))
                 refuse(owner, "the math calls '" + std::string(n->getName()) + "', which is not a function definition of the model");
             return call(n->getName());
         case AST_FUNCTION_DELAY: refuse(owner, "delay() in the math is not supported");
-        case AST_FUNCTION_PIECEWISE: refuse(owner, "piecewise() in the math is not supported");
         default: break;
     }
     const char* name = n->getName();
