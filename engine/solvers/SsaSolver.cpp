@@ -26,14 +26,6 @@ std::string formatAmount(double v) {
     return s.str();
 }
 
-/// Species a law reads.
-std::vector<std::size_t> inputsOf(const RateLaw& law) {
-    std::vector<std::size_t> in;
-    for (const auto& term : law.order) in.push_back(term.species);
-    if (law.substrate) in.push_back(*law.substrate);
-    return in;
-}
-
 /// Four partial sums over an array padded with zeros to a multiple of 4, added in a fixed order:
 /// one long chain of dependent additions was the costliest line of the loop, and a loop without
 /// a remainder the cheapest in instructions. The order is part of the result; threads never change it.
@@ -63,13 +55,21 @@ SsaSolver::SsaSolver(const Model& model, const SimulationSettings& settings)
     for (const auto& s : model.species) requireWhole(s.initial, "the initial amount of species '" + s.name + "'");
     for (const auto& e : model.events)
         for (const auto& c : e.changes) requireWhole(c.amount, "an event's amount of species '" + model.species[c.species].name + "'");
+    // A propensity that moves with time between reactions would need its integral inverted,
+    // not an exponential wait: such laws are for ode and hybrid (docs/methods.md).
+    auto refuseTime = [](const RateLaw& law, const std::string& owner) {
+        if (lawReadsTime(law))
+            throw InputError("", 0, 0, "the rate law of " + owner + " reads the time 't': the ssa method needs propensities that change only when a reaction fires; use ode or hybrid");
+    };
+    for (const auto& r : model.reactions) refuseTime(r.law, "reaction '" + r.name + "'");
+    for (const auto& r : model.routes) refuseTime(r.budding, "the budding of vesicle route '" + r.name + "'");
     // Channel layout: [reactions][bud per route][fusion per route].
     const std::size_t channels = reactions_ + 2 * routes_;
     std::vector<std::vector<std::size_t>> readers(model.species.size());
     for (std::size_t j = 0; j < reactions_; ++j)
-        for (auto s : inputsOf(model.reactions[j].law)) readers[s].push_back(j);
+        for (auto s : speciesRead(model.reactions[j].law)) readers[s].push_back(j);
     for (std::size_t r = 0; r < routes_; ++r)
-        for (auto s : inputsOf(model.routes[r].budding)) readers[s].push_back(reactions_ + r);
+        for (auto s : speciesRead(model.routes[r].budding)) readers[s].push_back(reactions_ + r);
 
     std::vector<std::vector<std::size_t>> dependents(channels);
     auto dependOn = [&](std::size_t c, const std::set<std::size_t>& changedSpecies, std::set<std::size_t> extra) {
