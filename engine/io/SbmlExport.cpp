@@ -4,12 +4,15 @@
 // species, each marked by an egress annotation.
 #include <sbml/SBMLTypes.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "core/Error.hpp"
 #include "io/Sbml.hpp"
@@ -56,6 +59,7 @@ std::string lawFormula(const egress::Model& m, const RateLaw& law) {
             const std::string n = value(m, law.n);
             return value(m, law.vmax) + " * " + S + "^" + n + " / (" + value(m, law.km) + "^" + n + " + " + S + "^" + n + ")";
         }
+        case RateLawKind::Expression: return law.expression.text;
     }
     return "0";
 }
@@ -94,15 +98,96 @@ private:
         s->setBoundaryCondition(false);
         s->setConstant(false);
     }
+    /// SBML math for an egress formula (docs/file-format.md): the same infix syntax but for the
+    /// natural log, which libSBML's parser must be told, `t`, which is SBML's time symbol, and
+    /// `c ? a : b`, which it does not have.
+    std::unique_ptr<ASTNode> math(const std::string& formula, const std::string& owner,
+                                  const std::set<std::string>& arguments = {}, bool functionBody = false) {
+        if (formula.find('?') != std::string::npos)
+            throw Error("SBML export: the formula of " + owner + " uses 'c ? a : b'; write it as piecewise(a, c, b) to export it");
+        L3ParserSettings settings;
+        settings.setParseLog(L3P_PARSE_LOG_AS_LN);
+        std::unique_ptr<ASTNode> ast(SBML_parseL3FormulaWithSettings(formula.c_str(), &settings));
+        if (!ast) throw Error("SBML export: libSBML cannot read the formula of " + owner + ": " + formula);
+        std::vector<ASTNode*> stack{ast.get()};
+        while (!stack.empty()) {
+            ASTNode* n = stack.back();
+            stack.pop_back();
+            if (n->getType() == AST_NAME && std::string(n->getName()) == "t" && !arguments.count("t")) {
+                n->setType(AST_NAME_TIME);
+                n->setDefinitionURL("http://www.sbml.org/sbml/symbols/time");
+            }
+            if (n->getType() == AST_FUNCTION && !functionBody) passExtraArguments(n);
+            for (unsigned i = 0; i < n->getNumChildren(); ++i) stack.push_back(n->getChild(i));
+        }
+        return ast;
+    }
     ::Reaction* addReaction(const std::string& id, const std::string& formula) {
         ::Reaction* r = sbml()->createReaction();
         r->setId(id);
         r->setReversible(false);
         ::KineticLaw* kl = r->createKineticLaw();
-        std::unique_ptr<ASTNode> math(SBML_parseL3Formula(formula.c_str()));
-        if (!math) throw Error("SBML export: cannot write the rate law of '" + id + "': " + formula);
-        kl->setMath(math.get());
+        kl->setMath(math(formula, "reaction '" + id + "'").get());
         return r;
+    }
+    /// An SBML function sees only its arguments; an egress function may read the model's
+    /// parameters and species. Those become extra trailing arguments, which every call passes.
+    const std::vector<std::string>& exportFunction(const egress::FunctionDefinition& f) {
+        if (const auto done = extraArguments_.find(f.name); done != extraArguments_.end()) return done->second;
+        if (!inProgress_.insert(f.name).second) throw Error("SBML export: function '" + f.name + "' calls itself");
+        const std::set<std::string> own(f.arguments.begin(), f.arguments.end());
+        std::unique_ptr<ASTNode> body = math(f.body, "function '" + f.name + "'", own, true);
+        std::vector<std::string> extra;
+        std::vector<ASTNode*> stack{body.get()};
+        while (!stack.empty()) {
+            ASTNode* n = stack.back();
+            stack.pop_back();
+            if (n->getType() == AST_FUNCTION) passExtraArguments(n);
+            if (n->getType() == AST_NAME && !own.count(n->getName()) &&
+                std::find(extra.begin(), extra.end(), n->getName()) == extra.end())
+                extra.push_back(n->getName());
+            for (unsigned i = 0; i < n->getNumChildren(); ++i) stack.push_back(n->getChild(i));
+        }
+        auto lambda = std::make_unique<ASTNode>(AST_LAMBDA);
+        std::vector<std::string> all = f.arguments;
+        all.insert(all.end(), extra.begin(), extra.end());
+        for (const auto& a : all) {
+            auto* bvar = new ASTNode(AST_NAME);
+            bvar->setName(a.c_str());
+            lambda->addChild(bvar);
+        }
+        lambda->addChild(body.release());
+        for (unsigned i = 0; i + 1 < lambda->getNumChildren(); ++i) lambda->getChild(i)->setBvar();
+        ::FunctionDefinition* fd = sbml()->createFunctionDefinition();
+        fd->setId(f.name);
+        fd->setMath(lambda.get());
+        inProgress_.erase(f.name);
+        return extraArguments_[f.name] = extra;
+    }
+    /// Appends the extra arguments of the user function that `call` calls.
+    void passExtraArguments(ASTNode* call) {
+        for (const auto& f : config_.model.functions)
+            if (f.name == call->getName())
+                for (const auto& a : exportFunction(f)) {
+                    auto* arg = new ASTNode(AST_NAME);
+                    arg->setName(a.c_str());
+                    call->addChild(arg);
+                }
+    }
+    /// Species that the law of `r` reads but the reaction does not change.
+    void addModifiers(::Reaction* r) {
+        std::set<std::string> listed;
+        for (unsigned i = 0; i < r->getNumReactants(); ++i) listed.insert(r->getReactant(i)->getSpecies());
+        for (unsigned i = 0; i < r->getNumProducts(); ++i) listed.insert(r->getProduct(i)->getSpecies());
+        for (unsigned i = 0; i < r->getNumModifiers(); ++i) listed.insert(r->getModifier(i)->getSpecies());
+        std::vector<const ASTNode*> stack{r->getKineticLaw()->getMath()};
+        while (!stack.empty()) {
+            const ASTNode* n = stack.back();
+            stack.pop_back();
+            if (n->getType() == AST_NAME && sbml()->getSpecies(n->getName()) && listed.insert(n->getName()).second)
+                r->createModifier()->setSpecies(n->getName());
+            for (unsigned i = 0; i < n->getNumChildren(); ++i) stack.push_back(n->getChild(i));
+        }
     }
     static void stoich(::Reaction* r, const std::string& species, int count, bool reactant) {
         ::SpeciesReference* sr = reactant ? r->createReactant() : r->createProduct();
@@ -120,19 +205,22 @@ private:
 
     const RunConfig& config_;
     SBMLDocument doc_;
+    std::map<std::string, std::vector<std::string>> extraArguments_;  ///< by function name
+    std::set<std::string> inProgress_;
     std::set<std::string> ids_;
 };
 
 std::string Exporter::run() {
     const egress::Model& m = config_.model;
     ::Model* out = doc_.createModel();
-    out->setId(m.name.empty() ? "egress_model" : m.name);
     out->setTimeUnits("second");
     out->setSubstanceUnits("item");
     out->setExtentUnits("item");
     for (const auto& c : m.compartments) ids_.insert(c.name);
     for (const auto& s : m.species) ids_.insert(s.name);
     for (const auto& p : m.parameters) ids_.insert(p.name);
+    for (const auto& f : m.functions) ids_.insert(f.name);
+    out->setId(fresh(m.name.empty() ? "egress_model" : m.name));  // shares the id namespace
     for (const auto& c : m.compartments) addCompartment(c.name);
     for (const auto& s : m.species) addSpecies(s.name, m.compartments[s.compartment].name, s.initial);
     for (const auto& p : m.parameters) {
@@ -141,16 +229,12 @@ std::string Exporter::run() {
         sp->setValue(p.value);
         sp->setConstant(true);
     }
+    for (const auto& f : m.functions) exportFunction(f);
     for (const auto& r : m.reactions) {
         ::Reaction* sr = addReaction(fresh(r.name), lawFormula(m, r.law));
         for (const auto& t : r.reactants) stoich(sr, m.species[t.species].name, t.count, true);
         for (const auto& t : r.products) stoich(sr, m.species[t.species].name, t.count, false);
-        // Species the law reads that the reaction does not change (a substrate named apart).
-        if (r.law.substrate) {
-            bool listed = false;
-            for (const auto& t : r.reactants) listed = listed || t.species == *r.law.substrate;
-            if (!listed) sr->createModifier()->setSpecies(m.species[*r.law.substrate].name);
-        }
+        addModifiers(sr);
     }
     const int delayStages = config_.simulation.delay_stages;
     for (const auto& route : m.routes) {
@@ -173,8 +257,7 @@ std::string Exporter::run() {
             ::Reaction* b = addReaction(fresh(route.name + "_bud_" + donor), "(" + bud + ") * " + capture + " * " + donor);
             stoich(b, donor, 1, true);
             stoich(b, transit.front(), 1, false);
-            if (route.budding.substrate && *route.budding.substrate != pair.donor)
-                b->createModifier()->setSpecies(m.species[*route.budding.substrate].name);
+            addModifiers(b);
             annotate(b, route.name, "budding: donor cargo into carriers");
             for (std::size_t s = 0; s + 1 < stages; ++s) {
                 ::Reaction* d = addReaction(fresh(route.name + "_" + donor + "_delay" + std::to_string(s)),
