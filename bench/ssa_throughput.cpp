@@ -4,7 +4,12 @@
 // Models (every run simulates one full trajectory and reports every grid sample):
 //   birth_death   bench/models/birth_death.toml   DSMTS 001-01 with X0 = 1000, t_end 50 s, 51 samples
 //   linear_chain  bench/models/linear_chain.toml  0 -> A -> B -> C -> 0, t_end 1000 s, 1001 samples
+//   dimerisation  bench/models/dimerisation.toml  DSMTS 003-01, t_end 50 s, 51 samples (~65 events)
 //   default       params/default.toml with method ssa (4 species, 2 vesicle routes), 121 samples
+//
+// ssa/MODEL/tight (not for default): the tight loop of tight_loops.hpp, the model known at compile
+// time, xoshiro256++ (issue 14's baseline). ssa_network/R/{direct,tree}: SsaSolver on the random
+// network of R reactions (random_network.hpp) with the linear search or the sum tree, forced.
 //
 // For each model, three benchmarks:
 //   ssa/MODEL/egress        makeSimulator(model, settings)->run(replicate, ...): the engine itself, with

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Whole-process events per second, one thread each, in interleaved rounds so that all sides see
-# the same load:
+# Whole-process events per CPU second (user + system time of the process, from wait4's rusage:
+# on a shared machine it moves far less with the load than wall time, and each side runs one
+# thread), in interleaved rounds so that all sides see the same load:
 #   run     `egress run` (load the file, simulate, write the HDF5 result, exit);
 #   engine  `egress_bench_ssa --engine-process N MODEL`: load the same file, run the same
 #           replicates through the engine, keep the samples in memory, exit (no file);
@@ -19,26 +20,31 @@ BIN=${1:-$ROOT/build/release/bin}
 ROUNDS=${2:-5}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-now() { date +%s.%N; }
+# Runs a command, its stdout to $WORK/out; prints its CPU seconds (user + system).
+cpu() {
+  /usr/bin/python3 -c 'import os, subprocess, sys
+p = subprocess.Popen(sys.argv[2:], stdout=open(sys.argv[1], "w"))
+_, status, usage = os.wait4(p.pid, 0)
+sys.exit("failed: " + " ".join(sys.argv[2:])) if status else print(usage.ru_utime + usage.ru_stime)' "$WORK/out" "$@"
+}
 declare -A SIZE=([birth_death]=10000 [linear_chain]=100 [dimerisation]=10000)
 printf "%-14s %5s %12s %12s %12s %9s %9s\n" model round "run ev/s" "engine ev/s" "tight ev/s" run/tight eng/tight
 for model in birth_death linear_chain dimerisation; do
   n=${SIZE[$model]}
   : > "$WORK/$model.rounds"
   for round in $(seq 1 "$ROUNDS"); do
-    t0=$(now)
-    out=$("$BIN/egress" run "$ROOT/bench/models/$model.toml" --replicates "$n" --threads 1 -o "$WORK/$model.h5")
-    t1=$(now)
-    engineOut=$("$BIN/egress_bench_ssa" --engine-process "$n" "$model")
-    t2=$(now)
-    tightOut=$("$BIN/egress_bench_ssa" --tight-process "$n" "$model")
-    t3=$(now)
+    c1=$(cpu "$BIN/egress" run "$ROOT/bench/models/$model.toml" --replicates "$n" --threads 1 -o "$WORK/$model.h5")
+    out=$(cat "$WORK/out")
+    c2=$(cpu "$BIN/egress_bench_ssa" --engine-process "$n" "$model")
+    engineOut=$(cat "$WORK/out")
+    c3=$(cpu "$BIN/egress_bench_ssa" --tight-process "$n" "$model")
+    tightOut=$(cat "$WORK/out")
     ev=$(sed -n 's/.* \([0-9]*\) events, .*/\1/p' <<< "$out")
     eev=$(awk '{print $3}' <<< "$engineOut")
     tev=$(awk '{print $3}' <<< "$tightOut")
     [ "$ev" = "$eev" ] || { echo "$model: egress run fired $ev events, the engine process $eev" >&2; exit 1; }
-    awk -v m="$model" -v r="$round" -v e="$ev" -v te="$tev" -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" \
-      'BEGIN{ rr = e / (b - a); er = e / (c - b); tr = te / (d - c);
+    awk -v m="$model" -v r="$round" -v e="$ev" -v te="$tev" -v a="$c1" -v b="$c2" -v c="$c3" \
+      'BEGIN{ rr = e / a; er = e / b; tr = te / c;
               printf "%-14s %5d %12.4g %12.4g %12.4g %9.3f %9.3f\n", m, r, rr, er, tr, rr / tr, er / tr;
               printf "%s %s %s %s %s\n", rr, er, tr, rr / tr, er / tr > "/dev/stderr" }' 2>> "$WORK/$model.rounds"
     rm -f "$WORK/$model.h5"
