@@ -465,8 +465,8 @@ private:
         if (scope.function) known.insert(known.end(), scope.function->arguments.begin(), scope.function->arguments.end());
         known.push_back("t");
         scope.source->fail(n.offset, "unknown name '" + n.name + "'" + didYouMean(n.name, known) +
-                                         ": a rate reads species, parameters, the time 't'" +
-                                         (scope.function ? " and its function's arguments" : ""));
+                                         (scope.function ? ": a function body reads its arguments, species, parameters and the time 't'"
+                                                         : ": a rate reads species, parameters and the time 't'"));
     }
 
     void call(const Node& n, const Scope& scope) {

@@ -93,6 +93,17 @@ toml::source_region Document::positionInString(const toml::node& n, std::size_t 
     while (i < text_.size()) {
         const char c = text_[i];
         if (c == quote && (!multiLine || text_.compare(i, 3, std::string(3, quote)) == 0)) break;  // the closing quote
+        const char e = i + 1 < text_.size() ? text_[i + 1] : '\0';
+        if (c == '\\' && !literal && multiLine && (e == ' ' || e == '\t' || e == '\n' || e == '\r')) {
+            // A line-ending backslash and the whitespace after it stand for nothing: skip them
+            // before asking whether the offset is reached, so the place is on the next text.
+            advance(1);
+            while (i < text_.size() && (text_[i] == ' ' || text_[i] == '\t' || text_[i] == '\n' || text_[i] == '\r')) {
+                if (text_[i] == '\n' || text_[i] == '\r') newline();
+                else advance(1);
+            }
+            continue;
+        }
         if (decoded >= offset) break;
         if (c == '\n' || c == '\r') {
             if (!multiLine) break;
@@ -101,20 +112,11 @@ toml::source_region Document::positionInString(const toml::node& n, std::size_t 
             continue;
         }
         if (c == '\\' && !literal && i + 1 < text_.size()) {
-            const char e = text_[i + 1];
             if (e == 'u' || e == 'U') {
                 const std::size_t digits = e == 'u' ? 4 : 8;
                 const unsigned long cp = std::strtoul(text_.substr(i + 2, digits).c_str(), nullptr, 16);
                 advance(2 + digits);
                 decoded += utf8Length(cp);
-                continue;
-            }
-            if (multiLine && (e == ' ' || e == '\t' || e == '\n' || e == '\r')) {  // a line-ending backslash
-                advance(1);
-                while (i < text_.size() && (text_[i] == ' ' || text_[i] == '\t' || text_[i] == '\n' || text_[i] == '\r')) {
-                    if (text_[i] == '\n' || text_[i] == '\r') newline();
-                    else advance(1);
-                }
                 continue;
             }
             advance(2);

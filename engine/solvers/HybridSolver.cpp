@@ -107,7 +107,7 @@ std::string HybridSolver::algorithm() const {
 std::uint64_t HybridSolver::run(std::size_t replicate, const std::vector<double>& baseParameters,
                        TrajectoryObserver& observer) const {
     if (stepper_ == OdeStepper::Rosenbrock4)
-        return runWith<UblasVector>(odeint::make_dense_output(settings_.atol, settings_.rtol, odeint::rosenbrock4<double>()),
+        return runWith<UblasVector>(odeint::make_dense_output(settings_.atol, settings_.rtol, Rosenbrock4()),
                              replicate, baseParameters, observer);
     return runWith<std::vector<double>>(
             odeint::make_dense_output(settings_.atol, settings_.rtol, odeint::runge_kutta_dopri5<std::vector<double>>()),

@@ -103,7 +103,7 @@ std::uint64_t OdeSolver::run(std::size_t replicate, const std::vector<double>& b
                     system.timeDerivative(&s[0], &dfdt[0], t);
                 };
                 steps += integrateOver<UblasVector>(
-                    odeint::make_controlled(settings_.atol, settings_.rtol, odeint::rosenbrock4<double>()),
+                    odeint::make_controlled(settings_.atol, settings_.rtol, Rosenbrock4()),
                     std::make_pair(rhs, jac), ux, times, dt0, [&](const UblasVector& s, double t) {
                         checkFinite(&s[0], t);
                         if (t != segmentStart && t != last) emit(&s[0]);
