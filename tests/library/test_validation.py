@@ -102,3 +102,15 @@ def test_the_figure_script_writes_its_figures(tmp_path):
     assert proc.returncode == 0, proc.stderr
     for name in ("v1_hirschberg.png", "v1_hirschberg.svg", "v2_golgi_exit.png", "v2_golgi_exit.svg"):
         assert (tmp_path / name).stat().st_size > 1000
+
+
+def test_v5_albumin_37C_calibration():
+    """params/albumin_hepatocyte.toml was calibrated (its sources say so) to the 37 C pulse-chase
+    (lag ~10 min, then t1/2 20 min): less than 10 % secreted at 10 min, half (+- 0.05) at
+    lag + t1/2 = 30 min. A calibration check, not an independent prediction; the 20 C and 16 C
+    curves of V5 are not modelled yet."""
+    r = run(ROOT / "params" / "albumin_hepatocyte.toml")
+    secreted = r["amount"]["cargo_secreted"][0] / 10000.0
+    at = lambda m: secreted[int(np.argmin(np.abs(r["t_min"] - m)))]
+    assert at(10) < 0.10
+    assert at(30) == pytest.approx(0.5, abs=0.05)
