@@ -4,7 +4,12 @@
 // Models (every run simulates one full trajectory and reports every grid sample):
 //   birth_death   bench/models/birth_death.toml   DSMTS 001-01 with X0 = 1000, t_end 50 s, 51 samples
 //   linear_chain  bench/models/linear_chain.toml  0 -> A -> B -> C -> 0, t_end 1000 s, 1001 samples
+//   dimerisation  bench/models/dimerisation.toml  DSMTS 003-01, t_end 50 s, 51 samples (~65 events)
 //   default       params/default.toml with method ssa (4 species, 2 vesicle routes), 121 samples
+//
+// ssa/MODEL/tight (not for default): the tight loop of tight_loops.hpp, the model known at compile
+// time, xoshiro256++ (issue 14's baseline). ssa_network/R/{direct,tree}: SsaSolver on the random
+// network of R reactions (random_network.hpp) with the linear search or the sum tree, forced.
 //
 // For each model, three benchmarks:
 //   ssa/MODEL/egress        makeSimulator(model, settings)->run(replicate, ...): the engine itself, with
@@ -48,8 +53,14 @@
 #include <utility>
 #include <vector>
 
+#include <filesystem>
+#include <fstream>
+
 #include "io/ConfigLoader.hpp"
+#include "random_network.hpp"
 #include "solvers/Simulator.hpp"
+#include "solvers/SsaSolver.hpp"
+#include "tight_loops.hpp"
 
 #ifndef EGRESS_SOURCE_DIR
 #error "EGRESS_SOURCE_DIR must be defined to the source tree (bench/CMakeLists.txt does it)"
@@ -176,6 +187,7 @@ const Loaded& loaded(const std::string& key) {
     Loaded l;
     if (key == "birth_death") l.config = loadRunConfig(root + "/bench/models/birth_death.toml");
     else if (key == "linear_chain") l.config = loadRunConfig(root + "/bench/models/linear_chain.toml");
+    else if (key == "dimerisation") l.config = loadRunConfig(root + "/bench/models/dimerisation.toml");
     else l.config = loadRunConfig(root + "/params/default.toml");
     l.settings = l.config.simulation;
     l.settings.method = key == "default_hybrid" ? Method::Hybrid : Method::Ssa;
@@ -542,6 +554,154 @@ void handRun(benchmark::State& state, const std::string& key) {
 }
 
 // ------------------------------------------------------------------------------------------------
+// The tight loops (tight_loops.hpp): compile-time models, xoshiro256++.
+
+/// The tight loop's constants must still be those of the model file egress loads.
+void requireTightMatches(const std::string& key) {
+    const Loaded& l = loaded(key);
+    const Model& m = l.config.model;
+    const auto same = [](double a, double b) { return a == b; };
+    bool ok = m.perturbations.empty() && m.events.empty() && m.routes.empty();
+    if (key == "birth_death") {
+        using M = tight::BirthDeath;
+        ok = ok && m.reactions.size() == 2 && same(parameter(m, "lambda"), M::lambda) && same(parameter(m, "mu"), M::mu) &&
+             same(initialAmount(m, "X"), M::x0) && same(l.settings.t_end, M::tEnd) && l.sampleTimes.size() == M::kSamples;
+    } else if (key == "linear_chain") {
+        using M = tight::Chain;
+        ok = ok && m.reactions.size() == 4 && same(parameter(m, "k0"), M::k0) && same(parameter(m, "k1"), M::k1) &&
+             same(parameter(m, "k2"), M::k2) && same(parameter(m, "k3"), M::k3) && same(l.settings.t_end, M::tEnd) &&
+             l.sampleTimes.size() == M::kSamples;
+    } else if (key == "dimerisation") {
+        using M = tight::Dimerisation;
+        ok = ok && m.reactions.size() == 2 && same(parameter(m, "k1"), M::k1) && same(parameter(m, "k2"), M::k2) &&
+             same(initialAmount(m, "P"), M::p0) && same(initialAmount(m, "P2"), 0.0) && same(l.settings.t_end, M::tEnd) &&
+             l.sampleTimes.size() == M::kSamples;
+    } else {
+        ok = false;
+    }
+    if (!ok) throw std::runtime_error("bench: model '" + key + "' is not the one the tight loop implements");
+}
+
+/// Collector::record with the tight loops' signature (no vesicles).
+struct CollectorSink {
+    Collector& c;
+    void record(double time, const double* amounts) { c.record(time, amounts, nullptr); }
+};
+
+template <class Rng, class Out>
+std::uint64_t tightRun(const std::string& key, Rng& rng, Out& out) {
+    if (key == "birth_death") return tight::birthDeath(rng, out);
+    if (key == "linear_chain") return tight::chain(rng, out);
+    return tight::dimerisation(rng, out);
+}
+
+void tightBench(benchmark::State& state, const std::string& key) {
+    requireTightMatches(key);
+    const Loaded& l = loaded(key);
+    const std::size_t samples = l.sampleTimes.size();
+    Collector out(l.config.model.species.size(), 0, samples);
+    CollectorSink sink{out};
+    std::uint64_t events = 0, seed = 0;
+    bool complete = true;
+    for (auto _ : state) {
+        out.reset();
+        tight::Xoshiro256pp rng(++seed);
+        events += tightRun(key, rng, sink);
+        complete = complete && out.rows() == samples;
+        benchmark::DoNotOptimize(out.data());
+        benchmark::ClobberMemory();
+    }
+    if (!complete) {
+        state.SkipWithError("a run did not report every grid sample");
+        return;
+    }
+    setCounters(state, events, 0);
+    state.counters["samples"] = static_cast<double>(samples);
+}
+
+/// `--tight-process N MODEL`: the whole-process baseline of bench/ssa_whole_process.sh. N tight
+/// trajectories, every sample kept in memory (time and amounts, N x samples rows, as a program that
+/// returns its result must keep it), then the events and a checksum printed.
+int tightProcess(std::size_t runs, const std::string& key) {
+    requireTightMatches(key);
+    const Loaded& l = loaded(key);
+    const std::size_t width = 1 + l.config.model.species.size(), samples = l.sampleTimes.size();
+    std::vector<double> all(runs * samples * width);
+    struct Sink {
+        double* row;
+        std::size_t species;
+        void record(double time, const double* amounts) {
+            *row++ = time;
+            for (std::size_t s = 0; s < species; ++s) *row++ = amounts[s];
+        }
+    } sink{all.data(), width - 1};
+    std::uint64_t events = 0;
+    for (std::size_t r = 0; r < runs; ++r) {
+        tight::Xoshiro256pp rng(r + 1);
+        events += tightRun(key, rng, sink);
+    }
+    double checksum = 0.0;
+    for (std::size_t i = 0; i < all.size(); i += width) checksum += all[i + 1];
+    std::printf("%s tight_events %llu checksum %.17g\n", key.c_str(), static_cast<unsigned long long>(events), checksum);
+    return 0;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Large networks (bench/random_network.hpp): events/s against the number of reactions, with the
+// channel chosen by linear search and by the sum tree.
+
+const RunConfig& networkConfig(std::size_t reactions) {
+    static std::map<std::size_t, RunConfig> cache;
+    auto it = cache.find(reactions);
+    if (it != cache.end()) return it->second;
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("egress-bench-network-" + std::to_string(::getpid()) + "-" + std::to_string(reactions) + ".toml");
+    std::ofstream(path) << bench::randomNetworkToml(reactions);
+    RunConfig config = loadRunConfig(path.string());
+    std::filesystem::remove(path);
+    return cache.emplace(reactions, std::move(config)).first->second;
+}
+
+void networkRun(benchmark::State& state, std::size_t reactions, SsaSelection selection) {
+    const RunConfig& config = networkConfig(reactions);
+    const Model& model = config.model;
+    const SsaSolver simulator(model, config.simulation, selection);
+    const std::vector<double> parameters = model.baseParameterValues();
+    Collector out(model.species.size(), 0, config.simulation.sampleCount());
+    std::uint64_t events = 0;
+    std::size_t replicate = 0;
+    for (auto _ : state) {
+        out.reset();
+        events += simulator.run(replicate++, parameters, out);
+        benchmark::DoNotOptimize(out.data());
+        benchmark::ClobberMemory();
+    }
+    setCounters(state, events, 0);
+    state.counters["reactions"] = static_cast<double>(reactions);
+}
+
+/// `--engine-process N MODEL`: what `egress run` does without the file: load the model, run N
+/// replicates through makeSimulator with the base parameters (these models have no cell-to-cell
+/// variability), samples into
+/// memory (one Collector per replicate's rows, all kept), print the events. bench/ssa_whole_process.sh
+/// times it beside `egress run`: the difference is the result file (and the little the CLI adds).
+int engineProcess(std::size_t runs, const std::string& key) {
+    const Loaded& l = loaded(key);
+    const Model& m = l.config.model;
+    const auto simulator = makeSimulator(m, l.settings);
+    const std::vector<double> parameters = m.baseParameterValues();
+    std::vector<Collector> kept;
+    kept.reserve(runs);
+    std::uint64_t events = 0;
+    for (std::size_t r = 0; r < runs; ++r) {
+        kept.emplace_back(m.species.size(), m.routes.size(), l.sampleTimes.size());
+        events += runCounted(*simulator, r, parameters, kept.back());
+    }
+    std::printf("%s engine_events %llu\n", key.c_str(), static_cast<unsigned long long>(events));
+    return 0;
+}
+
+// ------------------------------------------------------------------------------------------------
 // Reporting: the console table, then the ratios of this invocation.
 
 class RatioReporter : public benchmark::ConsoleReporter {
@@ -566,18 +726,37 @@ public:
 
     void printRatios() const {
         std::printf("\nevents/s, this invocation (egress / hand-written: 1.00 = as fast as the hand loop)\n");
-        std::printf("%-14s %14s %14s %14s %10s %10s\n", "model", "egress", "hand_mt19937", "hand_philox", "e/hand_mt", "e/hand_ph");
-        for (const char* model : {"birth_death", "linear_chain", "default"}) {
+        std::printf("%-14s %12s %12s %12s %12s %10s %10s %10s\n", "model", "egress", "hand_mt19937", "hand_philox", "tight",
+                    "e/hand_mt", "e/hand_ph", "e/tight");
+        for (const char* model : {"birth_death", "linear_chain", "dimerisation", "default"}) {
             const std::string base = std::string("ssa/") + model + "/";
-            const double e = get(rate_, base + "egress"), mt = get(rate_, base + "hand_mt19937"), ph = get(rate_, base + "hand_philox");
-            if (e == 0.0 && mt == 0.0 && ph == 0.0) continue;
-            std::printf("%-14s %14.4g %14.4g %14.4g %10.3f %10.3f\n", model, e, mt, ph, mt > 0 ? e / mt : 0.0, ph > 0 ? e / ph : 0.0);
+            const double e = get(rate_, base + "egress"), mt = get(rate_, base + "hand_mt19937"), ph = get(rate_, base + "hand_philox"),
+                         ti = get(rate_, base + "tight");
+            if (e == 0.0 && mt == 0.0 && ph == 0.0 && ti == 0.0) continue;
+            const auto ratio = [e](double d) { return d > 0 ? e / d : 0.0; };
+            std::printf("%-14s %12.4g %12.4g %12.4g %12.4g %10.3f %10.3f %10.3f\n", model, e, mt, ph, ti, ratio(mt), ratio(ph),
+                        ratio(ti));
         }
         const double stream = get(rate_, "ssa/default/egress_event_stream");
         const double mt = get(rate_, "ssa/default/hand_mt19937"), ph = get(rate_, "ssa/default/hand_philox");
         if (stream > 0.0)
-            std::printf("%-14s %14.4g %14s %14s %10.3f %10.3f   (every bud and fusion reported, as for an event log)\n",
-                        "default+stream", stream, "", "", mt > 0 ? stream / mt : 0.0, ph > 0 ? stream / ph : 0.0);
+            std::printf("%-14s %12.4g %12s %12s %12s %10.3f %10.3f   (every bud and fusion reported, as for an event log)\n",
+                        "default+stream", stream, "", "", "", mt > 0 ? stream / mt : 0.0, ph > 0 ? stream / ph : 0.0);
+        bool header = false;
+        for (const auto& [name, rate] : rate_) {
+            if (name.rfind("ssa_network/", 0) != 0 || name.find("/direct") == std::string::npos) continue;
+            const std::string base = name.substr(0, name.size() - std::string("/direct").size());
+            const std::size_t reactions = std::stoul(base.substr(std::string("ssa_network/").size()));
+            const double tree = get(rate_, base + "/tree");
+            if (!header) {
+                std::printf("\nrandom networks: events/s by the number of reactions (auto: what SsaSolver picks, tree from %zu channels)\n",
+                            SsaSolver::kTreeMinChannels);
+                std::printf("%10s %12s %12s %10s %6s\n", "reactions", "direct", "tree", "tree/dir", "auto");
+                header = true;
+            }
+            std::printf("%10zu %12.4g %12.4g %10.3f %6s\n", reactions, rate, tree, rate > 0 ? tree / rate : 0.0,
+                        reactions >= SsaSolver::kTreeMinChannels ? "tree" : "direct");
+        }
         const double hybrid = get(perVesicle_, "hybrid/default/egress"), ssa = get(perVesicle_, "ssa/default/egress");
         if (hybrid > 0.0) {
             std::printf("\nhybrid, default model: %.3g us per vesicle event (bud or fusion)", hybrid * 1e6);
@@ -599,7 +778,7 @@ private:
 /// bench/ssa_instructions.sh, which counts instructions under callgrind: a figure that does not
 /// move with the load of a shared machine.
 int plainRuns(std::size_t runs, const std::string& only, bool eventStream) {
-    for (const std::string key : {"birth_death", "linear_chain", "default"}) {
+    for (const std::string key : {"birth_death", "linear_chain", "dimerisation", "default"}) {
         if (key != only) continue;
         const Loaded& l = loaded(key);
         const Model& m = l.config.model;
@@ -612,15 +791,23 @@ int plainRuns(std::size_t runs, const std::string& only, bool eventStream) {
             egressEvents += runCounted(*simulator, r, parameters, out);
         }
         std::vector<double> vesicles[2];
+        std::uint64_t tightEvents = 0;
         for (std::size_t seed = 1; seed <= runs; ++seed) {
             out.reset();
             Philox rng(seed);
             if (key == "birth_death") handEvents += handBirthDeath(birthDeathOf(l), rng, out);
             else if (key == "linear_chain") handEvents += handChain(chainOf(l), rng, out);
-            else handEvents += handSecretory(secretoryOf(l), rng, out, vesicles);
+            else if (key == "default") handEvents += handSecretory(secretoryOf(l), rng, out, vesicles);
+            if (key != "default") {
+                out.reset();
+                tight::Xoshiro256pp fast(seed);
+                CollectorSink sink{out};
+                tightEvents += tightRun(key, fast, sink);
+            }
         }
-        std::printf("%s egress_events %llu hand_events %llu\n", key.c_str(), static_cast<unsigned long long>(egressEvents),
-                    static_cast<unsigned long long>(handEvents));
+        std::printf("%s egress_events %llu hand_events %llu tight_events %llu\n", key.c_str(),
+                    static_cast<unsigned long long>(egressEvents), static_cast<unsigned long long>(handEvents),
+                    static_cast<unsigned long long>(tightEvents));
     }
     return 0;
 }
@@ -633,16 +820,35 @@ double fastest(const std::vector<double>& values) { return values.empty() ? 0.0 
 int main(int argc, char** argv) {
     if ((argc == 4 || argc == 5) && std::string(argv[1]) == "--plain-runs")
         return plainRuns(std::stoul(argv[2]), argv[3], argc == 5 && std::string(argv[4]) == "--event-stream");
-    for (const std::string model : {"birth_death", "linear_chain", "default"}) {
+    if (argc == 4 && std::string(argv[1]) == "--tight-process") return tightProcess(std::stoul(argv[2]), argv[3]);
+    if (argc == 4 && std::string(argv[1]) == "--engine-process") return engineProcess(std::stoul(argv[2]), argv[3]);
+    if (argc == 3 && std::string(argv[1]) == "--network-toml") {  // the random network as a parameter file
+        std::fputs(bench::randomNetworkToml(std::stoul(argv[2])).c_str(), stdout);
+        return 0;
+    }
+    for (const std::string model : {"birth_death", "linear_chain", "dimerisation", "default"}) {
         const std::string prefix = "ssa/" + model + "/";
         benchmark::RegisterBenchmark((prefix + "egress").c_str(), egressRun, model, false)->Unit(benchmark::kMicrosecond)->ComputeStatistics("max", fastest);
-        benchmark::RegisterBenchmark((prefix + "hand_mt19937").c_str(), handRun<Mt64>, model)->Unit(benchmark::kMicrosecond)->ComputeStatistics("max", fastest);
-        benchmark::RegisterBenchmark((prefix + "hand_philox").c_str(), handRun<Philox>, model)->Unit(benchmark::kMicrosecond)->ComputeStatistics("max", fastest);
+        if (model != "dimerisation") {  // the model-file-driven loops predate it; the tight loop is its baseline
+            benchmark::RegisterBenchmark((prefix + "hand_mt19937").c_str(), handRun<Mt64>, model)->Unit(benchmark::kMicrosecond)->ComputeStatistics("max", fastest);
+            benchmark::RegisterBenchmark((prefix + "hand_philox").c_str(), handRun<Philox>, model)->Unit(benchmark::kMicrosecond)->ComputeStatistics("max", fastest);
+        }
+        if (model != "default")
+            benchmark::RegisterBenchmark((prefix + "tight").c_str(), tightBench, model)->Unit(benchmark::kMicrosecond)->ComputeStatistics("max", fastest);
     }
     // The default model once more with every bud and fusion reported to the observer: the engine's
     // side of the vesicle event log (the file's buffering and writing are in egress_bench_hdf5).
     benchmark::RegisterBenchmark("ssa/default/egress_event_stream", egressRun, std::string("default"), true)
         ->Unit(benchmark::kMicrosecond)->ComputeStatistics("max", fastest);
+    // Sizes sorted as numbers in the table: the names are zero-padded.
+    for (const std::size_t reactions : {10, 32, 100, 200, 300, 500, 1000, 10000}) {
+        char base[64];
+        std::snprintf(base, sizeof base, "ssa_network/%05zu", reactions);
+        benchmark::RegisterBenchmark((std::string(base) + "/direct").c_str(), networkRun, reactions, SsaSelection::Direct)
+            ->Unit(benchmark::kMillisecond)->ComputeStatistics("max", fastest);
+        benchmark::RegisterBenchmark((std::string(base) + "/tree").c_str(), networkRun, reactions, SsaSelection::Tree)
+            ->Unit(benchmark::kMillisecond)->ComputeStatistics("max", fastest);
+    }
     benchmark::RegisterBenchmark("hybrid/default/egress", egressRun, std::string("default_hybrid"), false)->Unit(benchmark::kMicrosecond)->ComputeStatistics("max", fastest);
 
     // A display reporter passed in does not see --benchmark_color: honour it (and a pipe) here.

@@ -23,7 +23,7 @@ install(TARGETS egress_core egress_solvers egress_io egress_driver EXPORT egress
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/engine/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/egress
         FILES_MATCHING PATTERN "*.hpp"
         PATTERN "cli" EXCLUDE
-        REGEX "/io/(TomlDocument|InputNames|LoadState|EquationParser|Units|ModelReader|RunReader|CrossChecks)\\.hpp$" EXCLUDE)
+        REGEX "/io/(TomlDocument|InputNames|LoadState|EquationParser|ExpressionParser|Units|ModelReader|RunReader|CrossChecks)\\.hpp$" EXCLUDE)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/models/ DESTINATION ${EGRESS_INSTALL_MODELDIR}
         FILES_MATCHING PATTERN "*.toml")
 

@@ -7,6 +7,7 @@ packages=(
   clang-14 libclang-rt-14-dev libomp-14-dev   # the fuzz preset: libFuzzer, and OpenMP for clang
   libeigen3-dev libboost-dev libhdf5-dev hdf5-tools
   libtomlplusplus-dev libcli11-dev librandom123-dev
+  libsbml5-dev                                 # SBML import and export (docs/sbml.md)
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-scipy python3-h5py python3-xarray python3-h5netcdf
   python3-pandas python3-matplotlib python3-pytest

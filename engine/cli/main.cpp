@@ -25,6 +25,7 @@
 #include "io/ResultReader.hpp"
 #include "io/ResultSchema.hpp"
 #include "io/ResultWriter.hpp"
+#include "io/Sbml.hpp"
 #include "io/SweepFile.hpp"
 #include "io/SweepLoader.hpp"
 #include "solvers/Ensemble.hpp"
@@ -235,17 +236,32 @@ int commandCheck(const std::string& params, const std::vector<std::string>& over
     return 0;
 }
 
-int commandGraph(const std::string& params, const std::string& output, const std::vector<std::string>& scenarios) {
-    const RunConfig config = loadRunConfig(params, {}, scenarios);
-    const std::string dot = pathwayDot(config.model);
+/// Writes `text` to `output`, or to standard output when it is empty.
+void writeTextOut(const std::string& text, const std::string& output, const std::string& what) {
     if (output.empty()) {
-        std::fputs(dot.c_str(), stdout);
-        return 0;
+        std::fputs(text.c_str(), stdout);
+        return;
     }
     std::FILE* f = std::fopen(output.c_str(), "w");
-    if (!f) throw IoError(output + ": cannot write the diagram");
-    const bool ok = std::fputs(dot.c_str(), f) >= 0;
-    if (std::fclose(f) != 0 || !ok) throw IoError(output + ": cannot write the diagram (disk full?)");
+    if (!f) throw IoError(output + ": cannot write the " + what);
+    const bool ok = std::fputs(text.c_str(), f) >= 0;
+    if (std::fclose(f) != 0 || !ok) throw IoError(output + ": cannot write the " + what + " (disk full?)");
+}
+
+int commandGraph(const std::string& params, const std::string& output, const std::vector<std::string>& scenarios) {
+    const RunConfig config = loadRunConfig(params, {}, scenarios);
+    writeTextOut(pathwayDot(config.model), output, "diagram");
+    return 0;
+}
+
+int commandImport(const std::string& sbml, const std::string& output) {
+    writeTextOut(importSbmlFile(sbml), output, "model file");
+    return 0;
+}
+
+int commandExport(const std::string& params, const std::vector<std::string>& overrides, const std::string& output) {
+    const RunConfig config = loadRunConfig(params, overrides);
+    writeTextOut(exportSbml(config), output, "SBML file");
     return 0;
 }
 
@@ -546,6 +562,18 @@ int main(int argc, char** argv) {
     graphCmd->add_option("-o,--output", graphOutput, "Diagram file (default: standard output)");
     graphCmd->add_option("--scenario", graphScenarios, "Mark a scenario file's perturbation targets too (repeatable)");
 
+    std::string importInput, importOutput;
+    auto* importCmd = app.add_subcommand("import", "Translate an SBML model (Level 2 or 3 core) into an egress model file (docs/sbml.md)");
+    importCmd->add_option("sbml", importInput, "SBML file")->required();
+    importCmd->add_option("-o,--output", importOutput, "Model file to write (default: standard output)");
+
+    std::string exportParams, exportOutput;
+    std::vector<std::string> exportOverrides;
+    auto* exportCmd = app.add_subcommand("export", "Write the model of a parameter file as SBML Level 3 Version 2 (docs/sbml.md)");
+    exportCmd->add_option("params", exportParams, "Parameter file (TOML)")->required();
+    exportCmd->add_option("-o,--output", exportOutput, "SBML file to write (default: standard output)");
+    exportCmd->add_option("--set", exportOverrides, "Override a parameter: NAME=VALUE (repeatable)");
+
     SweepOptions sweep;
     auto* sweepCmd = app.add_subcommand("sweep", "Run a parameter sweep, or one shard of it; or write a SLURM job array for it");
     sweepCmd->add_option("sweep", sweep.sweep, "Sweep file (TOML)")->required();
@@ -583,6 +611,8 @@ int main(int argc, char** argv) {
         if (*checkCmd) return commandCheck(checkParams, checkOverrides, checkScenarios);
         if (*infoCmd) return commandInfo(infoPath);
         if (*graphCmd) return commandGraph(graphParams, graphOutput, graphScenarios);
+        if (*importCmd) return commandImport(importInput, importOutput);
+        if (*exportCmd) return commandExport(exportParams, exportOverrides, exportOutput);
         if (*sweepCmd) return commandSweep(sweep, commandLine);
         if (*mergeCmd) return commandMerge(mergeInputs, mergeOutput, mergeQuiet, commandLine);
     } catch (const InputError& e) {

@@ -1,6 +1,7 @@
 #include "core/Kinetics.hpp"
 
 #include <cmath>
+#include <limits>
 
 namespace egress {
 
@@ -25,7 +26,7 @@ double substrateAmount(const RateLaw& law, const double* amounts) {
 }  // namespace
 
 double deterministicRate(const Model& model, const RateLaw& law, const double* x,
-                         const std::vector<double>& p) {
+                         const std::vector<double>& p, double t) {
     switch (law.kind) {
         case RateLawKind::MassAction: {
             double r = model.valueOf(law.k, p);
@@ -42,12 +43,13 @@ double deterministicRate(const Model& model, const RateLaw& law, const double* x
             const double sn = std::pow(s, n);
             return model.valueOf(law.vmax, p) * sn / (std::pow(model.valueOf(law.km, p), n) + sn);
         }
+        case RateLawKind::Expression: return law.expression.evaluate(x, p.data(), t);
     }
     return 0.0;
 }
 
 void addDeterministicRateGradient(const Model& model, const RateLaw& law, const double* x,
-                                  const std::vector<double>& p, double scale,
+                                  const std::vector<double>& p, double t, double scale,
                                   Eigen::Ref<Eigen::VectorXd> gradient) {
     switch (law.kind) {
         case RateLawKind::MassAction: {
@@ -79,12 +81,35 @@ void addDeterministicRateGradient(const Model& model, const RateLaw& law, const 
                 scale * model.valueOf(law.vmax, p) * n * kn * sn / (s * denom * denom);
             return;
         }
+        case RateLawKind::Expression:
+            for (const std::size_t wrt : law.expression.species) {
+                double d = 0.0;
+                law.expression.evaluate(x, p.data(), t, wrt, d);
+                if (std::isfinite(d)) gradient[static_cast<Eigen::Index>(wrt)] += scale * d;
+            }
+            return;
     }
+}
+
+double deterministicRateTimeDerivative(const RateLaw& law, const double* x, const std::vector<double>& p, double t) {
+    if (!lawReadsTime(law)) return 0.0;
+    double d = 0.0;
+    law.expression.evaluate(x, p.data(), t, Expression::kTime, d);
+    return std::isfinite(d) ? d : 0.0;
+}
+
+std::vector<std::size_t> speciesRead(const RateLaw& law) {
+    if (law.kind == RateLawKind::Expression) return law.expression.species;
+    std::vector<std::size_t> in;
+    for (const auto& term : law.order) in.push_back(term.species);
+    if (law.substrate) in.push_back(*law.substrate);
+    return in;
 }
 
 double stochasticPropensity(const Model& model, const RateLaw& law, const double* n,
                             const std::vector<double>& p) {
-    if (law.kind != RateLawKind::MassAction) return deterministicRate(model, law, n, p);
+    if (law.kind != RateLawKind::MassAction)
+        return deterministicRate(model, law, n, p, std::numeric_limits<double>::quiet_NaN());
     double a = model.valueOf(law.k, p);
     for (const auto& term : law.order) {
         const double count = n[term.species];

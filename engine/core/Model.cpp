@@ -68,7 +68,8 @@ constexpr NamedValue<Method> kMethodNames[] = {
 constexpr NamedValue<OdeStepper> kStepperNames[] = {
     {OdeStepper::Auto, "auto"}, {OdeStepper::Dopri5, "dopri5"}, {OdeStepper::Rosenbrock4, "rosenbrock4"}};
 constexpr NamedValue<RateLawKind> kRateLawNames[] = {
-    {RateLawKind::MassAction, "mass_action"}, {RateLawKind::MichaelisMenten, "michaelis_menten"}, {RateLawKind::Hill, "hill"}};
+    {RateLawKind::MassAction, "mass_action"}, {RateLawKind::MichaelisMenten, "michaelis_menten"}, {RateLawKind::Hill, "hill"},
+    {RateLawKind::Expression, "expression"}};
 constexpr NamedValue<PerturbationMode> kPerturbationModeKeys[] = {
     {PerturbationMode::Scale, "scale"}, {PerturbationMode::Set, "value"}};
 }  // namespace

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/Expression.hpp"
+
 namespace egress {
 
 /// A value that is either a named model parameter (so perturbations and sweeps can reach it)
@@ -45,7 +47,7 @@ struct Parameter {
     double cv = 0.0;     ///< coefficient of variation (sd / mean) across cells
 };
 
-enum class RateLawKind { MassAction, MichaelisMenten, Hill };
+enum class RateLawKind { MassAction, MichaelisMenten, Hill, Expression };
 
 struct SpeciesCount {
     std::size_t species = 0;
@@ -54,15 +56,25 @@ struct SpeciesCount {
 
 /// A kinetic law. For mass action, `order` lists the species whose amounts enter the rate
 /// (the reactants of a reaction, or the substrate of a budding law); for Michaelis-Menten and
-/// Hill, `substrate` is the species S of the formula.
+/// Hill, `substrate` is the species S of the formula; an expression law is its compiled
+/// `expression` (core/Expression.hpp), with user functions inlined.
 struct RateLaw {
     RateLawKind kind = RateLawKind::MassAction;
+    Expression expression;  ///< RateLawKind::Expression only
     ValueRef k;     ///< mass action: 1/s for first order, molecules/s for zero order
     ValueRef vmax;  ///< molecules/s
     ValueRef km;    ///< molecules
     ValueRef n;     ///< Hill coefficient, dimensionless
     std::vector<SpeciesCount> order;
     std::optional<std::size_t> substrate;
+};
+
+/// A function that expression laws may call (`[functions]` in a model file). Its body is kept
+/// as written, to write the model back; the laws that call it hold it inlined.
+struct FunctionDefinition {
+    std::string name;
+    std::vector<std::string> arguments;
+    std::string body;
 };
 
 struct Reaction {
@@ -124,6 +136,7 @@ struct Model {
     std::vector<Compartment> compartments;
     std::vector<Species> species;
     std::vector<Parameter> parameters;
+    std::vector<FunctionDefinition> functions;
     std::vector<Reaction> reactions;
     std::vector<VesicleRoute> routes;
     std::vector<Perturbation> perturbations;
@@ -181,7 +194,7 @@ std::optional<OdeStepper> stepperFromName(std::string_view name);
 std::vector<std::string> stepperNames();  ///< "auto", "dopri5", "rosenbrock4"
 const char* rateLawName(RateLawKind k);
 std::optional<RateLawKind> rateLawFromName(std::string_view name);
-std::vector<std::string> rateLawNames();  ///< "mass_action", "michaelis_menten", "hill"
+std::vector<std::string> rateLawNames();  ///< "mass_action", "michaelis_menten", "hill", "expression"
 /// The key that gives a perturbation's value in files: "scale" (Scale) or "value" (Set).
 const char* perturbationModeKey(PerturbationMode m);
 

@@ -28,7 +28,7 @@ struct ConstrainedUse {
 std::vector<ConstrainedUse> constrainedUses(const Model& m) {
     std::vector<ConstrainedUse> uses;
     auto law = [&](const RateLaw& l, const std::string& key, const std::string& owner) {
-        if (l.kind != RateLawKind::MassAction)
+        if (l.kind == RateLawKind::MichaelisMenten || l.kind == RateLawKind::Hill)
             uses.push_back({{key + "km", "km of " + owner}, &l.km, Constraint::Positive});
     };
     for (std::size_t i = 0; i < m.reactions.size(); ++i)

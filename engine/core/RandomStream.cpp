@@ -9,13 +9,21 @@
 
 namespace egress {
 
-RandomStream::RandomStream(std::uint64_t seed, std::uint64_t replicate, StreamPurpose purpose)
-    : key_{{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}},
-      counter_{{0, 0, static_cast<std::uint32_t>(replicate), static_cast<std::uint32_t>(purpose)}},
-      block_{{0, 0, 0, 0}} {
+RandomStream::RandomStream(std::uint64_t seed, std::uint64_t replicate, StreamPurpose purpose) {
     // The counter has 32 bits for the replicate: replicate 2^32 would silently repeat replicate 0.
     if (replicate > std::numeric_limits<std::uint32_t>::max())
         throw std::out_of_range("replicate index " + std::to_string(replicate) + " does not fit the 32 bits of the random stream key");
+    const r123::Philox4x32::key_type key{{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}};
+    for (std::uint32_t b = 0; b < 2; ++b) {
+        const r123::Philox4x32::ctr_type counter{{b, 0, static_cast<std::uint32_t>(replicate), static_cast<std::uint32_t>(purpose)}};
+        const auto block = r123::Philox4x32()(counter, key);
+        s_[2 * b] = (std::uint64_t{block.v[0]} << 32) | block.v[1];
+        s_[2 * b + 1] = (std::uint64_t{block.v[2]} << 32) | block.v[3];
+    }
+    // xoshiro256++ must not start from all zeros (a fixed point). Philox is a bijection of the
+    // counter for a given key, so two blocks of zeros would need two distinct counters mapping to
+    // the same zero block: impossible. The check documents that and costs nothing.
+    if ((s_[0] | s_[1] | s_[2] | s_[3]) == 0) throw std::logic_error("random stream: all-zero generator state");
 }
 
 double RandomStream::normal() {

@@ -1,10 +1,14 @@
 #pragma once
 // Per-replicate random numbers that do not depend on threads, order or which other replicates
-// run: Philox4x32-10 (Salmon et al. 2011, Random123) keyed by the run's seed, with the counter
-// (purpose, replicate, draw index). Replicate i draws the same numbers whatever runs beside it.
-// All transforms (uniform, exponential, binomial, normal) are our own, so results are the same
-// with every standard library (the std distributions are implementation-defined).
-#include <Random123/philox.h>
+// run. Each stream is keyed by (seed, replicate, purpose): two blocks of Philox4x32-10
+// (Salmon et al. 2011, Random123) keyed by the run's seed, with the counter (block, 0, replicate,
+// purpose), give the 256-bit state of a xoshiro256++ generator (Blackman and Vigna 2019), which
+// then produces the stream. Philox makes distinct (seed, replicate, purpose) give unrelated
+// states; xoshiro256++ draws a 64-bit number in about a tenth of the instructions of a Philox
+// block (the ssa draws two numbers per event; bench/README.md). Replicate i draws the same numbers
+// whatever runs beside it. All transforms (uniform, exponential, binomial, normal) are our own, so
+// results are the same with every standard library (the std distributions are
+// implementation-defined).
 
 #include <cmath>
 #include <cstdint>
@@ -29,16 +33,24 @@ public:
     /// Replicate indices are 32-bit: up to 4.29e9 replicates per run.
     RandomStream(std::uint64_t seed, std::uint64_t replicate, StreamPurpose purpose);
 
-    /// Uniform on the open interval (0, 1), 53 random bits.
+    /// Uniform on (0, 1), 53 random bits (the top 53 of one draw); the largest value rounds up to 1.
     double uniform() {
-        // Words are only ever taken in pairs, so a pair never straddles two blocks: one check.
-        if (used_ == 4) refill();
-        const std::uint64_t hi = block_.v[used_];
-        const std::uint64_t lo = block_.v[used_ + 1];
-        used_ += 2;
         // 53 bits; converted as a signed integer (exact below 2^63, and one instruction).
-        const auto bits = static_cast<std::int64_t>(((hi << 32) | lo) >> 11);
+        const auto bits = static_cast<std::int64_t>(next() >> 11);
         return (static_cast<double>(bits) + 0.5) * 0x1.0p-53;
+    }
+    /// The next 64-bit output of xoshiro256++.
+    std::uint64_t next() {
+        const std::uint64_t result = rotl(s_[0] + s_[3], 23) + s_[0];
+        const std::uint64_t t = s_[1] << 17;
+        s_[2] ^= s_[0];
+        s_[3] ^= s_[1];
+        s_[1] ^= s_[2];
+        s_[0] ^= s_[3];
+        s_[2] ^= t;
+        s_[3] = rotl(s_[3], 45);
+        ++draws_;
+        return result;
     }
     /// Exp(1) by inversion.
     double exponential() { return -std::log(uniform()); }
@@ -55,32 +67,27 @@ public:
     /// Standard normal (Box-Muller, both values used).
     double normal();
 
-    /// Raw 32-bit words consumed so far (a check that two runs took the same path).
-    std::uint64_t wordsUsed() const {
-        const std::uint64_t blocks = (static_cast<std::uint64_t>(counter_.v[1]) << 32) | counter_.v[0];
-        return blocks * 4 - (4 - used_);
-    }
+    /// 64-bit draws taken so far (a check that two runs took the same path).
+    std::uint64_t drawsUsed() const { return draws_; }
+    /// The generator's state (tests: the key scheme against an independent implementation).
+    const std::uint64_t* state() const { return s_; }
 
-    static const char* generatorName() { return "philox4x32-10 (Random123 1.14)"; }
+    static const char* generatorName() { return "xoshiro256++ keyed by philox4x32-10 (Random123 1.14)"; }
     static const char* keySchemeDescription() {
-        return "key = (seed low 32 bits, seed high 32 bits); counter = (draw index low, draw index high, replicate, purpose); "
-               "purpose 0 = trajectory, 1 = cell variability, 2 = sweep design, 3 = a sweep point's seed (counter = point low, point high, 0, 3; seed = words 0 and 1); uniform = (top 53 bits of two words + 0.5) * 2^-53";
+        return "xoshiro256++ state (s0, s1, s2, s3) = the 8 words of Philox4x32-10 blocks b0, b1 as s0 = b0[0] << 32 | b0[1], "
+               "s1 = b0[2] << 32 | b0[3], s2 = b1[0] << 32 | b1[1], s3 = b1[2] << 32 | b1[3], where block bi has "
+               "key = (seed low 32 bits, seed high 32 bits) and counter = (i, 0, replicate, purpose); "
+               "purpose 0 = trajectory, 1 = cell variability, 2 = sweep design, 3 = a sweep point's seed (one Philox block, counter = point low, point high, 0, 3; seed = words 0 and 1); "
+               "uniform = (top 53 bits of one xoshiro256++ output + 0.5) * 2^-53";
     }
 
 private:
-    // Inline: the SSA draws two numbers per event, and the call overhead was measurable.
-    void refill() {
-        block_ = r123::Philox4x32()(counter_, key_);
-        if (++counter_.v[0] == 0) ++counter_.v[1];
-        used_ = 0;
-    }
+    static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
     std::uint64_t binomialSmallMean(std::uint64_t n, double p);
     std::uint64_t binomialGeneral(std::uint64_t n, double p);
 
-    r123::Philox4x32::key_type key_;
-    r123::Philox4x32::ctr_type counter_;
-    r123::Philox4x32::ctr_type block_;
-    unsigned used_ = 4;  ///< words of block_ already handed out (0, 2 or 4)
+    std::uint64_t s_[4];
+    std::uint64_t draws_ = 0;
     bool haveSpareNormal_ = false;
     double spareNormal_ = 0.0;
 };

@@ -12,6 +12,7 @@
 #include "io/ModelReader.hpp"
 #include "io/ModelSearchPath.hpp"
 #include "io/RunReader.hpp"
+#include "io/Sbml.hpp"
 #include "io/TomlDocument.hpp"
 #include "io/Units.hpp"
 
@@ -21,11 +22,18 @@ namespace fs = std::filesystem;
 
 namespace {
 
+bool endsWith(const std::string& s, const std::string& tail) {
+    return s.size() > tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+/// An SBML model file (io/Sbml.hpp) rather than an egress model file.
+bool isSbmlPath(const std::string& path) { return endsWith(path, ".xml") || endsWith(path, ".sbml"); }
+
 /// The model file that `model = "ref"` names: a path (relative to the parameter file) when it
-/// has a '/' or ends in .toml, else a built-in model on the search path.
+/// has a '/' or ends in .toml, .xml or .sbml, else a built-in model on the search path.
 std::string resolveModelPath(const Document& params, const std::string& ref, const toml::node& at) {
     const fs::path base = fs::path(params.path()).parent_path();
-    const bool looksLikePath = ref.find('/') != std::string::npos || (ref.size() > 5 && ref.substr(ref.size() - 5) == ".toml");
+    const bool looksLikePath = ref.find('/') != std::string::npos || endsWith(ref, ".toml") || isSbmlPath(ref);
     if (looksLikePath) {
         const fs::path p = fs::path(ref).is_absolute() ? fs::path(ref) : base / ref;
         if (!fs::is_regular_file(p)) params.fail(at, "model", "model file '" + p.string() + "' does not exist");
@@ -59,7 +67,13 @@ RunConfig load(const std::string& paramsPath, std::string paramsText, const std:
     if (modelNode->is_string()) {
         config.modelPath = resolveModelPath(params, modelNode->as_string()->get(), *modelNode);
         config.modelText = readTextFile(config.modelPath, "model file");
-        modelFile = std::make_unique<Document>(config.modelPath, config.modelText);
+        if (isSbmlPath(config.modelPath)) {
+            // The imported model file is read like any other; its own mistakes would name it so.
+            modelFile = std::make_unique<Document>(config.modelPath + " (imported as TOML)",
+                                                   importSbmlText(config.modelText, config.modelPath));
+        } else {
+            modelFile = std::make_unique<Document>(config.modelPath, config.modelText);
+        }
         modelTable = &modelFile->root();
     } else if (modelNode->is_table()) {
         modelTable = modelNode->as_table();

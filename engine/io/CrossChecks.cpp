@@ -1,9 +1,11 @@
 #include "io/CrossChecks.hpp"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "core/Error.hpp"
+#include "core/Kinetics.hpp"
 #include "core/ModelValidator.hpp"
 #include "core/NameTable.hpp"
 
@@ -50,9 +52,10 @@ void semanticWarnings(RunConfig& config, const Document& model, const Document& 
     for (const auto& r : m.reactions) {
         for (const auto& t : r.reactants) touched[t.species] = true;
         for (const auto& t : r.products) touched[t.species] = true;
+        const auto read = speciesRead(r.law);
         if (r.law.kind != RateLawKind::MassAction)
             for (const auto& t : r.reactants)
-                if (r.law.substrate && t.species != *r.law.substrate)
+                if (std::find(read.begin(), read.end(), t.species) == read.end())
                     warn("reaction '" + r.name + "' consumes '" + m.species[t.species].name +
                          "' at a rate that does not depend on it: its amount can become negative");
     }

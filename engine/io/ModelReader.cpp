@@ -13,7 +13,7 @@
 namespace egress {
 
 void ModelReader::readStructure(const Document& doc, const toml::table& t, const std::string& where) {
-    doc.checkKeys(t, where, {"name", "description", "compartments", "species", "parameters", "reactions", "vesicles"});
+    doc.checkKeys(t, where, {"name", "description", "compartments", "species", "parameters", "functions", "reactions", "vesicles"});
     Model& m = model_;
     if (const auto* n = t.get("name")) m.name = doc.string(*n, Document::join(where, "name"));
 
@@ -58,6 +58,7 @@ void ModelReader::readStructure(const Document& doc, const toml::table& t, const
 }
 
 void ModelReader::readProcesses(const Document& doc, const toml::table& t, const std::string& where) {
+    if (const auto* fn = t.get("functions")) readFunctions(doc, *fn, Document::join(where, "functions"));
     if (const auto* rn = t.get("reactions")) {
         const std::string rw = Document::join(where, "reactions");
         const auto* arr = rn->as_array();
@@ -71,6 +72,40 @@ void ModelReader::readProcesses(const Document& doc, const toml::table& t, const
         for (std::size_t i = 0; i < arr->size(); ++i) readRoute(doc, (*arr)[i], vw + "[" + std::to_string(i) + "]");
     }
     if (model_.reactions.empty() && model_.routes.empty()) doc.fail(t.source(), where, "the model has no reactions and no vesicle routes");
+}
+
+/// [functions]: NAME = { args = ["x", ...], body = "expression" }, for expression laws.
+void ModelReader::readFunctions(const Document& doc, const toml::node& n, const std::string& where) {
+    const auto& t = doc.table(n, where);
+    for (const auto& [key, node] : t) {
+        const std::string name(key.str());
+        const std::string field = where + "." + name;
+        if (!isIdentifier(name)) doc.fail(key.source(), field, std::string("invalid function name: ") + kIdentifierRule);
+        if (isBuiltinFunction(name)) doc.fail(key.source(), field, "'" + name + "' is a built-in function");
+        if (name == "t") doc.fail(key.source(), field, "'t' is the time, not a function name");
+        const auto& ft = doc.table(node, field);
+        doc.checkKeys(ft, field, {"args", "body", "description"});
+        FunctionDefinition def;
+        def.name = name;
+        if (const auto* an = ft.get("args")) {
+            const auto* arr = an->as_array();
+            if (!arr) doc.fail(*an, field + ".args", std::string("expected an array of argument names, found ") + tomlTypeName(*an));
+            for (std::size_t i = 0; i < arr->size(); ++i) {
+                const std::string af = field + ".args[" + std::to_string(i) + "]";
+                const std::string arg = doc.string((*arr)[i], af);
+                if (!isIdentifier(arg)) doc.fail((*arr)[i], af, std::string("invalid argument name: ") + kIdentifierRule);
+                if (arg == "t") doc.fail((*arr)[i], af, "'t' is the time; give the argument another name");
+                if (std::find(def.arguments.begin(), def.arguments.end(), arg) != def.arguments.end())
+                    doc.fail((*arr)[i], af, "duplicate argument name '" + arg + "'");
+                def.arguments.push_back(arg);
+            }
+        }
+        const auto& body = doc.require(ft, "body", field);
+        def.body = doc.string(body, field + ".body");
+        expressions_.addFunction(doc, body, field + ".body", name, def.arguments);
+        model_.functions.push_back(def);
+    }
+    expressions_.checkFunctions();
 }
 
 void ModelReader::readParameters(const Document& doc, const toml::node& n, const std::string& where, bool fromParamsFile) {
@@ -178,7 +213,7 @@ void ModelReader::readLaw(const Document& doc, const toml::table& t, const std::
     if (const auto* ln = t.get("law")) lawName = doc.string(*ln, field + ".law");
     const std::map<std::string, std::vector<std::string>> lawKeys{
         {rateLawName(RateLawKind::MassAction), {"k"}}, {rateLawName(RateLawKind::MichaelisMenten), {"vmax", "km"}},
-        {rateLawName(RateLawKind::Hill), {"vmax", "km", "n"}}};
+        {rateLawName(RateLawKind::Hill), {"vmax", "km", "n"}}, {rateLawName(RateLawKind::Expression), {"rate"}}};
     const auto it = lawKeys.find(lawName);
     if (it == lawKeys.end()) {
         doc.fail(*t.get("law"), field + ".law", "unknown law '" + lawName + "'" + didYouMean(lawName, rateLawNames()) +
@@ -193,10 +228,18 @@ void ModelReader::readLaw(const Document& doc, const toml::table& t, const std::
         if (std::find(allowed.begin(), allowed.end(), name) != allowed.end()) continue;
         for (const auto& [other, keys] : lawKeys)
             if (std::find(keys.begin(), keys.end(), name) != keys.end())
-                doc.fail(key.source(), field + "." + name, "key '" + name + "' does not belong to law '" + lawName + "'");
+                doc.fail(key.source(), field + "." + name, "key '" + name + "' does not belong to law '" + lawName + "'" +
+                                                               (name == "rate" ? " (a rate formula needs law = \"expression\")" : ""));
         doc.fail(key.source(), field + "." + name, "unknown key '" + name + "'" + didYouMean(name, allowed));
     }
     law.kind = *rateLawFromName(lawName);
+    if (law.kind == RateLawKind::Expression) {
+        if (const auto* sn = t.get("substrate"))
+            doc.fail(*sn, field + ".substrate", "an expression names the species it reads; 'substrate' is for michaelis_menten, hill and mass_action budding laws");
+        law.expression = expressions_.compile(doc, doc.require(t, "rate", field), field + ".rate");
+        state_.usedParameters.insert(law.expression.parameters.begin(), law.expression.parameters.end());
+        return;
+    }
     if (law.kind == RateLawKind::MassAction) {
         refValue(doc, doc.require(t, "k", field), field + ".k", law.k);
     } else {
@@ -211,7 +254,7 @@ void ModelReader::readLaw(const Document& doc, const toml::table& t, const std::
 void ModelReader::readReaction(const Document& doc, const toml::node& n, const std::string& field) {
     const auto& t = doc.table(n, field);
     // Misspelt keys first: 'equaton' should say so, not that 'equation' is missing.
-    doc.checkKeys(t, field, {"name", "equation", "description", "law", "substrate", "k", "vmax", "km", "n"});
+    doc.checkKeys(t, field, {"name", "equation", "description", "law", "substrate", "k", "vmax", "km", "n", "rate"});
     Reaction r;
     r.name = doc.string(doc.require(t, "name", field), field + ".name");
     for (const auto& other : model_.reactions)
@@ -222,7 +265,9 @@ void ModelReader::readReaction(const Document& doc, const toml::node& n, const s
     r.products = std::move(equation.products);
     readLaw(doc, t, field, r.law, {"name", "equation", "description"},
             "reaction:" + std::to_string(model_.reactions.size()) + ":");
-    if (r.law.kind == RateLawKind::MassAction) {
+    if (r.law.kind == RateLawKind::Expression) {
+        // The formula is the rate as written: its species are read where it names them.
+    } else if (r.law.kind == RateLawKind::MassAction) {
         if (r.law.substrate) doc.fail(*t.get("substrate"), field + ".substrate", "mass_action reactions take their reactants from the equation; 'substrate' is for michaelis_menten, hill and budding laws");
         r.law.order = r.reactants;
     } else if (!r.law.substrate) {
@@ -250,7 +295,9 @@ void ModelReader::readRoute(const Document& doc, const toml::node& n, const std:
     const auto& bn = doc.require(t, "budding", field);
     const std::string routeKey = "route:" + std::to_string(m.routes.size()) + ":";
     readLaw(doc, doc.table(bn, field + ".budding"), field + ".budding", r.budding, {}, routeKey + "budding.");
-    if (r.budding.kind == RateLawKind::MassAction) {
+    if (r.budding.kind == RateLawKind::Expression) {
+        // A formula over the species it names.
+    } else if (r.budding.kind == RateLawKind::MassAction) {
         if (r.budding.substrate) r.budding.order.push_back(SpeciesCount{*r.budding.substrate, 1});
     } else if (!r.budding.substrate) {
         doc.fail(bn, field + ".budding", "michaelis_menten and hill budding laws need a 'substrate' species");

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/Model.hpp"
+#include "io/ExpressionParser.hpp"
 #include "io/LoadState.hpp"
 #include "io/TomlDocument.hpp"
 
@@ -15,7 +16,7 @@ namespace egress {
 
 class ModelReader {
 public:
-    ModelReader(Model& model, LoadState& state) : model_(model), state_(state) {}
+    ModelReader(Model& model, LoadState& state) : model_(model), state_(state), expressions_(model) {}
 
     /// Pass one: the model's name, compartments, species and own [parameters]. `where` is the
     /// field path of the model table ("model" when inline, "" for a model file). Initial amounts
@@ -34,13 +35,14 @@ public:
     /// The initial amounts given as parameter names, once every parameter value is final.
     void resolveInitials();
 
-    /// Pass two: [[reactions]] and [[vesicles]] of the model table read by readStructure.
+    /// Pass two: [functions], [[reactions]] and [[vesicles]] of the model table read by readStructure.
     void readProcesses(const Document& doc, const toml::table& t, const std::string& where);
 
 private:
     void readVariability(const Document& doc, const toml::table& t, const std::string& field, Parameter& p);
     void readLaw(const Document& doc, const toml::table& t, const std::string& field, RateLaw& law,
                  std::vector<std::string> ownKeys, const std::string& useKey);
+    void readFunctions(const Document& doc, const toml::node& n, const std::string& where);
     void readReaction(const Document& doc, const toml::node& n, const std::string& field);
     void readRoute(const Document& doc, const toml::node& n, const std::string& field);
     void refValue(const Document& doc, const toml::node& n, const std::string& field, ValueRef& target,
@@ -56,6 +58,7 @@ private:
     Model& model_;
     LoadState& state_;
     std::vector<PendingInitial> pendingInitials_;  ///< initial amounts given as parameter names
+    ExpressionCompiler expressions_;               ///< the model's functions; compiles expression laws
 };
 
 }  // namespace egress

@@ -1,5 +1,6 @@
 #include "io/PathwayGraph.hpp"
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -31,16 +32,21 @@ std::string lawText(const Model& m, const RateLaw& law) {
         case RateLawKind::MichaelisMenten: return "MM vmax = " + valueText(m, law.vmax) + ", km = " + valueText(m, law.km);
         case RateLawKind::Hill:
             return "Hill vmax = " + valueText(m, law.vmax) + ", km = " + valueText(m, law.km) + ", n = " + valueText(m, law.n);
+        case RateLawKind::Expression: return "rate = " + law.expression.text;
     }
     return "";
 }
 
-/// " [perturbed: name]" when a perturbation targets a parameter that `refs` use.
-std::string perturbedNote(const Model& m, std::initializer_list<const ValueRef*> refs) {
+/// " [perturbed: name]" when a perturbation targets a parameter that `refs` or the expression of
+/// `law` use.
+std::string perturbedNote(const Model& m, const RateLaw& law, std::initializer_list<const ValueRef*> refs) {
     std::set<std::string> names;
-    for (const auto& p : m.perturbations)
-        for (const ValueRef* r : refs)
-            if (r->parameter && *r->parameter == p.parameter) names.insert(p.name.empty() ? m.parameters[p.parameter].name : p.name);
+    const auto& read = law.expression.parameters;
+    for (const auto& p : m.perturbations) {
+        bool used = law.kind == RateLawKind::Expression && std::find(read.begin(), read.end(), p.parameter) != read.end();
+        for (const ValueRef* r : refs) used = used || (r->parameter && *r->parameter == p.parameter);
+        if (used) names.insert(p.name.empty() ? m.parameters[p.parameter].name : p.name);
+    }
     if (names.empty()) return "";
     std::string out = "\\nperturbed:";
     for (const auto& n : names) out += " " + n;
@@ -73,7 +79,7 @@ std::string pathwayDot(const Model& m) {
         dot << "  }\n";
     }
     for (const auto& r : m.reactions) {
-        const std::string label = r.name + "\\n" + lawText(m, r.law) + perturbedNote(m, {&r.law.k, &r.law.vmax, &r.law.km, &r.law.n});
+        const std::string label = r.name + "\\n" + lawText(m, r.law) + perturbedNote(m, r.law, {&r.law.k, &r.law.vmax, &r.law.km, &r.law.n});
         if (r.reactants.empty() || r.products.empty()) {
             // Synthesis or degradation: an invisible point stands for the outside.
             const std::string point = quoted("outside_" + r.name);
@@ -90,7 +96,7 @@ std::string pathwayDot(const Model& m) {
     for (const auto& v : m.routes) {
         const std::string label = v.name + " (vesicles)\\nbud " + lawText(m, v.budding) + ", capture " + valueText(m, v.capture) +
                                   "\\nfusion " + valueText(m, v.fusion_rate) + "/s" +
-                                  perturbedNote(m, {&v.budding.k, &v.budding.vmax, &v.capture, &v.fusion_rate});
+                                  perturbedNote(m, v.budding, {&v.budding.k, &v.budding.vmax, &v.capture, &v.fusion_rate});
         for (const auto& c : v.cargo)
             dot << "  " << quoted(m.species[c.donor].name) << " -> " << quoted(m.species[c.acceptor].name)
                 << " [style=dashed, color=\"#2060c0\", label=" << quoted(label) << "];\n";
@@ -98,7 +104,7 @@ std::string pathwayDot(const Model& m) {
             // Membrane only: an edge between the compartments' clusters.
             const std::string membraneLabel = v.name + " (membrane)\\nbud " + lawText(m, v.budding) + "\\nfusion " +
                                               valueText(m, v.fusion_rate) + "/s" +
-                                              perturbedNote(m, {&v.budding.k, &v.budding.vmax, &v.fusion_rate});
+                                              perturbedNote(m, v.budding, {&v.budding.k, &v.budding.vmax, &v.fusion_rate});
             dot << "  " << quoted(anchor(v.from)) << " -> " << quoted(anchor(v.to)) << " [style=dotted, color=\"#808080\", ltail="
                 << quoted("cluster_" + m.compartments[v.from].name) << ", lhead=" << quoted("cluster_" + m.compartments[v.to].name)
                 << ", label=" << quoted(membraneLabel) << "];\n";

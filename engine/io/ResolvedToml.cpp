@@ -43,6 +43,9 @@ void putLaw(toml::table& t, const RateLaw& law, const Model& m, bool writeSubstr
             putValue(t, "km", law.km, m);
             if (law.kind == RateLawKind::Hill) putValue(t, "n", law.n, m);
             break;
+        case RateLawKind::Expression:
+            t.insert_or_assign("rate", law.expression.text);
+            return;  // the formula names its own species
     }
     if (writeSubstrate && law.substrate) t.insert_or_assign("substrate", m.species[*law.substrate].name);
 }
@@ -79,6 +82,13 @@ std::string resolvedParamsToml(const RunConfig& c) {
         parameters.insert_or_assign(p.name, pt);
     }
     model.insert_or_assign("parameters", parameters);
+    toml::table functions;
+    for (const auto& f : m.functions) {
+        toml::array args;
+        for (const auto& a : f.arguments) args.push_back(a);
+        functions.insert_or_assign(f.name, toml::table{{"args", args}, {"body", f.body}});
+    }
+    if (!functions.empty()) model.insert_or_assign("functions", functions);
     toml::array reactions;
     for (const auto& r : m.reactions) {
         toml::table rt{{"name", r.name}, {"equation", side(r.reactants, m) + " -> " + side(r.products, m)}};

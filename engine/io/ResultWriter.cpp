@@ -62,8 +62,14 @@ void ResultWriter::stageReplicate(std::size_t replicate, SampleBlock&& block) {
     {
         std::lock_guard<std::mutex> lock(stagingMutex_);
         staged_.emplace(offset, std::move(block));
-        for (std::size_t i = batchStart; i < batchEnd; ++i)
-            if (!staged_.count(i)) return;  // the batch is not complete yet
+        const auto count = stagedPerBatch_.find(batchStart);
+        const std::size_t have = count == stagedPerBatch_.end() ? 1 : count->second + 1;
+        if (have < batchEnd - batchStart) {  // the batch is not complete yet (each replicate stages once)
+            stagedPerBatch_[batchStart] = have;
+            return;
+        }
+        if (count != stagedPerBatch_.end()) stagedPerBatch_.erase(count);
+        batch.reserve(batchEnd - batchStart);
         for (std::size_t i = batchStart; i < batchEnd; ++i) {
             batch.push_back(std::move(staged_[i]));
             staged_.erase(i);
@@ -127,6 +133,7 @@ std::string ResultWriter::keepInterrupted(const std::string& reason) {
     {
         std::lock_guard<std::mutex> lock(stagingMutex_);
         staged.swap(staged_);
+        stagedPerBatch_.clear();
     }
     for (auto& [offset, block] : staged) writeBatch(offset, {block});
     if (eventQueue_) eventQueue_->stop();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -51,6 +52,85 @@ std::string readTextFile(const std::string& path, const std::string& what) {
     std::ostringstream text;
     text << in.rdbuf();
     return text.str();
+}
+
+namespace {
+bool isContinuationByte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+/// Bytes of the UTF-8 encoding of a code point.
+std::size_t utf8Length(unsigned long cp) { return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4; }
+}  // namespace
+
+toml::source_region Document::positionInString(const toml::node& n, std::size_t offset) const {
+    toml::source_region at = n.source();
+    const auto line0 = static_cast<std::size_t>(at.begin.line), column0 = static_cast<std::size_t>(at.begin.column);
+    // The byte where the node begins: toml++ counts lines and columns in code points from 1.
+    std::size_t i = 0;
+    for (std::size_t line = 1; line < line0 && i < text_.size(); ++i)
+        if (text_[i] == '\n') ++line;
+    for (std::size_t column = 1; column < column0 && i < text_.size();) {
+        ++i;
+        while (i < text_.size() && isContinuationByte(text_[i])) ++i;
+        ++column;
+    }
+    if (i >= text_.size() || (text_[i] != '"' && text_[i] != '\'')) return at;
+    const char quote = text_[i];
+    const bool multiLine = text_.compare(i, 3, std::string(3, quote)) == 0;
+    const bool literal = quote == '\'';
+    toml::source_position pos = at.begin;
+    auto advance = [&](std::size_t bytes) {  // over raw text on one line
+        for (std::size_t k = 0; k < bytes && i < text_.size(); ++k, ++i)
+            if (!isContinuationByte(text_[i])) ++pos.column;
+    };
+    auto newline = [&] {
+        i += text_[i] == '\r' ? 2 : 1;
+        ++pos.line;
+        pos.column = 1;
+    };
+    advance(multiLine ? 3 : 1);
+    if (multiLine && i < text_.size() && (text_[i] == '\n' || text_[i] == '\r')) newline();  // trimmed by TOML
+    std::size_t decoded = 0;
+    while (i < text_.size()) {
+        const char c = text_[i];
+        if (c == quote && (!multiLine || text_.compare(i, 3, std::string(3, quote)) == 0)) break;  // the closing quote
+        const char e = i + 1 < text_.size() ? text_[i + 1] : '\0';
+        if (c == '\\' && !literal && multiLine && (e == ' ' || e == '\t' || e == '\n' || e == '\r')) {
+            // A line-ending backslash and the whitespace after it stand for nothing: skip them
+            // before asking whether the offset is reached, so the place is on the next text.
+            advance(1);
+            while (i < text_.size() && (text_[i] == ' ' || text_[i] == '\t' || text_[i] == '\n' || text_[i] == '\r')) {
+                if (text_[i] == '\n' || text_[i] == '\r') newline();
+                else advance(1);
+            }
+            continue;
+        }
+        if (decoded >= offset) break;
+        if (c == '\n' || c == '\r') {
+            if (!multiLine) break;
+            newline();
+            ++decoded;
+            continue;
+        }
+        if (c == '\\' && !literal && i + 1 < text_.size()) {
+            if (e == 'u' || e == 'U') {
+                const std::size_t digits = e == 'u' ? 4 : 8;
+                const unsigned long cp = std::strtoul(text_.substr(i + 2, digits).c_str(), nullptr, 16);
+                advance(2 + digits);
+                decoded += utf8Length(cp);
+                continue;
+            }
+            advance(2);
+            ++decoded;
+            continue;
+        }
+        std::size_t bytes = 1;
+        while (i + bytes < text_.size() && isContinuationByte(text_[i + bytes])) ++bytes;
+        advance(bytes);
+        decoded += bytes;
+    }
+    at.begin = pos;
+    at.end = pos;
+    return at;
 }
 
 const char* tomlTypeName(const toml::node& n) {

@@ -61,6 +61,12 @@ public:
         fail(at.source(), field, msg);
     }
 
+    /// Where byte `offset` of the value of string node `n` was written: inside the quotes, after
+    /// escapes and line-ending backslashes, on the right line of a multi-line string. The node's
+    /// own place when the text there is not the string's opening quote; the closing quote for an
+    /// offset at or past the end.
+    toml::source_region positionInString(const toml::node& n, std::size_t offset) const;
+
     std::string warning(const toml::source_region& at, const std::string& field, const std::string& msg) const {
         return path_ + ":" + std::to_string(at.begin.line) + ":" + std::to_string(at.begin.column) +
                ": warning: " + field + ": " + msg;

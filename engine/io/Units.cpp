@@ -51,6 +51,8 @@ void checkUnits(const Model& m, const LoadState& state) {
                                  problem + "; it is used as " + use);
     };
     auto checkLaw = [&](const RateLaw& law, const std::string& owner) {
+        // An expression combines its parameters freely; their units are the author's to keep.
+        if (law.kind == RateLawKind::Expression) return;
         if (law.kind == RateLawKind::MassAction) {
             int order = 0;
             for (const auto& t : law.order) order += t.count;

@@ -41,23 +41,35 @@ public:
         parameters_ = p;
         reactions_.setParameters(p);
     }
-    double budHazard(std::size_t r, const double* y) const {
-        return deterministicRate(model_, model_.routes[r].budding, y, parameters_);
+    double budHazard(std::size_t r, const double* y, double t) const {
+        const RateLaw& law = model_.routes[r].budding;
+        const double hazard = deterministicRate(model_, law, y, parameters_, t);
+        if (law.kind == RateLawKind::Expression && !(hazard >= 0.0 && std::isfinite(hazard))) {
+            std::ostringstream msg;
+            msg << "the budding propensity of vesicle route '" << model_.routes[r].name << "' is " << hazard << " at t = " << t << " s";
+            throw RateError(msg.str());
+        }
+        return hazard;
     }
-    void rhs(const double* y, double* dydt) const {
-        reactions_.rhs(y, dydt);
-        for (std::size_t r = 0; r < model_.routes.size(); ++r) dydt[species_ + r] = budHazard(r, y);
+    void rhs(const double* y, double* dydt, double t) const {
+        reactions_.rhs(y, dydt, t);
+        for (std::size_t r = 0; r < model_.routes.size(); ++r) dydt[species_ + r] = budHazard(r, y, t);
     }
-    void jacobian(const double* y, Eigen::MatrixXd& J) const {
+    void timeDerivative(const double* y, double* dfdt, double t) const {
+        reactions_.timeDerivative(y, dfdt, t);
+        for (std::size_t r = 0; r < model_.routes.size(); ++r)
+            dfdt[species_ + r] = deterministicRateTimeDerivative(model_.routes[r].budding, y, parameters_, t);
+    }
+    void jacobian(const double* y, Eigen::MatrixXd& J, double t) const {
         const auto n = static_cast<Eigen::Index>(size());
         const auto S = static_cast<Eigen::Index>(species_);
-        reactions_.jacobian(y, speciesJacobian_);
+        reactions_.jacobian(y, speciesJacobian_, t);
         J.setZero(n, n);
         J.topLeftCorner(S, S) = speciesJacobian_;
         Eigen::VectorXd grad(S);
         for (std::size_t r = 0; r < model_.routes.size(); ++r) {
             grad.setZero();
-            addDeterministicRateGradient(model_, model_.routes[r].budding, y, parameters_, 1.0, grad);
+            addDeterministicRateGradient(model_, model_.routes[r].budding, y, parameters_, t, 1.0, grad);
             J.row(S + static_cast<Eigen::Index>(r)).head(S) = grad.transpose();
         }
     }
@@ -95,7 +107,7 @@ std::string HybridSolver::algorithm() const {
 std::uint64_t HybridSolver::run(std::size_t replicate, const std::vector<double>& baseParameters,
                        TrajectoryObserver& observer) const {
     if (stepper_ == OdeStepper::Rosenbrock4)
-        return runWith<UblasVector>(odeint::make_dense_output(settings_.atol, settings_.rtol, odeint::rosenbrock4<double>()),
+        return runWith<UblasVector>(odeint::make_dense_output(settings_.atol, settings_.rtol, Rosenbrock4()),
                              replicate, baseParameters, observer);
     return runWith<std::vector<double>>(
             odeint::make_dense_output(settings_.atol, settings_.rtol, odeint::runge_kutta_dopri5<std::vector<double>>()),
@@ -114,12 +126,12 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
     SampleGrid grid(model_, settings_, replicate);
 
     // Both the plain and the stiff system: odeint picks what its stepper needs.
-    auto rhs = [&](const State& y, State& dydt, double) { system.rhs(raw(y), raw(dydt)); };
+    auto rhs = [&](const State& y, State& dydt, double t) { system.rhs(raw(y), raw(dydt), t); };
     Eigen::MatrixXd J;
-    auto jac = [&](const State& y, UblasMatrix& m, double, State& dfdt) {
-        system.jacobian(raw(y), J);
+    auto jac = [&](const State& y, UblasMatrix& m, double t, State& dfdt) {
+        system.jacobian(raw(y), J, t);
         copyJacobian(J, m);
-        for (std::size_t i = 0; i < n; ++i) dfdt[i] = 0.0;  // parameters are constant between breakpoints
+        system.timeDerivative(raw(y), raw(dfdt), t);  // parameters are constant between breakpoints; t may be read
     };
     auto doStep = [&]() {
         if constexpr (std::is_same_v<State, UblasVector>) return stepper.do_step(std::make_pair(rhs, jac));
@@ -175,6 +187,10 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
                 span = doStep();
             } catch (const odeint::step_adjustment_error& e) {
                 fail(std::string("the stepper cannot meet its tolerance: ") + e.what());
+            } catch (const RateError& e) {
+                std::ostringstream msg;
+                msg << "hybrid: " << e.what() << " (replicate " << replicate << ")";
+                throw SolverError(msg.str());
             }
             if (++steps > kMaxStepsBetweenEvents) fail("too many steps without an event");
             if ((steps & 0xff) == 0) throwIfStopRequested();

@@ -1,5 +1,9 @@
 #include "solvers/MeanFluxSystem.hpp"
 
+#include <cmath>
+#include <sstream>
+
+#include "core/Error.hpp"
 #include "core/Kinetics.hpp"
 
 namespace egress {
@@ -20,6 +24,20 @@ MeanFluxSystem::MeanFluxSystem(const Model& model, int delayStages)
         offset = block.fused() + 1;
     }
     size_ = offset;
+    for (const auto& r : model.reactions) {
+        timeDependent_ = timeDependent_ || lawReadsTime(r.law);
+        anyExpression_ = anyExpression_ || r.law.kind == RateLawKind::Expression;
+    }
+    for (const auto& route : model.routes) {
+        timeDependent_ = timeDependent_ || lawReadsTime(route.budding);
+        anyExpression_ = anyExpression_ || route.budding.kind == RateLawKind::Expression;
+    }
+}
+
+void MeanFluxSystem::badRate(const std::string& owner, double rate, double t) const {
+    std::ostringstream msg;
+    msg << "the rate of " << owner << " is " << rate << " at t = " << t << " s";
+    throw RateError(msg.str());
 }
 
 std::vector<double> MeanFluxSystem::initialState() const {
@@ -28,9 +46,14 @@ std::vector<double> MeanFluxSystem::initialState() const {
     return x;
 }
 
-void MeanFluxSystem::rhs(const double* x, double* dxdt) const {
+void MeanFluxSystem::rhs(const double* x, double* dxdt, double t) const {
     for (std::size_t j = 0; j < model_.reactions.size(); ++j)
-        rates_[static_cast<Eigen::Index>(j)] = deterministicRate(model_, model_.reactions[j].law, x, parameters_);
+        rates_[static_cast<Eigen::Index>(j)] = deterministicRate(model_, model_.reactions[j].law, x, parameters_, t);
+    // Only an expression can be non-finite at finite amounts (km > 0 is checked at load time).
+    if (anyExpression_)
+        for (std::size_t j = 0; j < model_.reactions.size(); ++j)
+            if (!std::isfinite(rates_[static_cast<Eigen::Index>(j)]))
+                badRate("reaction '" + model_.reactions[j].name + "'", rates_[static_cast<Eigen::Index>(j)], t);
     Eigen::Map<Eigen::VectorXd> dx(dxdt, static_cast<Eigen::Index>(size_));
     dx.setZero();
     // noalias: without it Eigen allocates a temporary on every call (a quarter of hybrid's time).
@@ -39,7 +62,9 @@ void MeanFluxSystem::rhs(const double* x, double* dxdt) const {
     for (std::size_t r = 0; r < routes_.size(); ++r) {
         const auto& route = model_.routes[r];
         const auto& b = routes_[r];
-        const double bud = deterministicRate(model_, route.budding, x, parameters_);
+        const double bud = deterministicRate(model_, route.budding, x, parameters_, t);
+        if (route.budding.kind == RateLawKind::Expression && !(bud >= 0.0 && std::isfinite(bud)))
+            badRate("the budding of vesicle route '" + route.name + "'", bud, t);
         const double capture = model_.valueOf(route.capture, parameters_);
         const double fusion = model_.valueOf(route.fusion_rate, parameters_);
         const std::size_t w = b.stageWidth();
@@ -65,14 +90,39 @@ void MeanFluxSystem::rhs(const double* x, double* dxdt) const {
     }
 }
 
-void MeanFluxSystem::jacobian(const double* x, Eigen::MatrixXd& J) const {
+void MeanFluxSystem::timeDerivative(const double* x, double* dfdt, double t) const {
+    Eigen::Map<Eigen::VectorXd> df(dfdt, static_cast<Eigen::Index>(size_));
+    df.setZero();
+    if (!timeDependent_) return;
+    Eigen::VectorXd drates(static_cast<Eigen::Index>(model_.reactions.size()));
+    for (std::size_t j = 0; j < model_.reactions.size(); ++j)
+        drates[static_cast<Eigen::Index>(j)] = deterministicRateTimeDerivative(model_.reactions[j].law, x, parameters_, t);
+    df.head(static_cast<Eigen::Index>(speciesCount_)).noalias() = stoichiometry_ * drates;
+    // The transit stages are linear in the state: only the bud terms move with t.
+    for (std::size_t r = 0; r < routes_.size(); ++r) {
+        const auto& route = model_.routes[r];
+        const auto& b = routes_[r];
+        const double dbud = deterministicRateTimeDerivative(route.budding, x, parameters_, t);
+        if (dbud == 0.0) continue;
+        const double capture = model_.valueOf(route.capture, parameters_);
+        dfdt[b.offset] += dbud;
+        for (std::size_t k = 0; k < b.cargoCount; ++k) {
+            const double dload = dbud * capture * x[route.cargo[k].donor];
+            dfdt[route.cargo[k].donor] -= dload;
+            dfdt[b.offset + 1 + k] += dload;
+        }
+        dfdt[b.budded()] += dbud;
+    }
+}
+
+void MeanFluxSystem::jacobian(const double* x, Eigen::MatrixXd& J, double t) const {
     const auto n = static_cast<Eigen::Index>(size_);
     const auto S = static_cast<Eigen::Index>(speciesCount_);
     J.setZero(n, n);
     Eigen::VectorXd grad(S);
     for (Eigen::Index j = 0; j < stoichiometry_.outerSize(); ++j) {
         grad.setZero();
-        addDeterministicRateGradient(model_, model_.reactions[static_cast<std::size_t>(j)].law, x, parameters_, 1.0, grad);
+        addDeterministicRateGradient(model_, model_.reactions[static_cast<std::size_t>(j)].law, x, parameters_, t, 1.0, grad);
         for (Eigen::SparseMatrix<double>::InnerIterator it(stoichiometry_, j); it; ++it)
             J.row(it.row()).head(S) += it.value() * grad.transpose();
     }
@@ -80,8 +130,8 @@ void MeanFluxSystem::jacobian(const double* x, Eigen::MatrixXd& J) const {
         const auto& route = model_.routes[r];
         const auto& b = routes_[r];
         grad.setZero();
-        addDeterministicRateGradient(model_, route.budding, x, parameters_, 1.0, grad);
-        const double bud = deterministicRate(model_, route.budding, x, parameters_);
+        addDeterministicRateGradient(model_, route.budding, x, parameters_, t, 1.0, grad);
+        const double bud = deterministicRate(model_, route.budding, x, parameters_, t);
         const double capture = model_.valueOf(route.capture, parameters_);
         const double fusion = model_.valueOf(route.fusion_rate, parameters_);
         const std::size_t w = b.stageWidth();
@@ -111,20 +161,20 @@ void MeanFluxSystem::jacobian(const double* x, Eigen::MatrixXd& J) const {
     }
 }
 
-void MeanFluxSystem::speciesJacobian(const double* x, Eigen::MatrixXd& J) const {
+void MeanFluxSystem::speciesJacobian(const double* x, Eigen::MatrixXd& J, double t) const {
     const auto S = static_cast<Eigen::Index>(speciesCount_);
     J.setZero(S, S);
     Eigen::VectorXd grad(S);
     for (Eigen::Index j = 0; j < stoichiometry_.outerSize(); ++j) {
         grad.setZero();
-        addDeterministicRateGradient(model_, model_.reactions[static_cast<std::size_t>(j)].law, x, parameters_, 1.0, grad);
+        addDeterministicRateGradient(model_, model_.reactions[static_cast<std::size_t>(j)].law, x, parameters_, t, 1.0, grad);
         for (Eigen::SparseMatrix<double>::InnerIterator it(stoichiometry_, j); it; ++it)
             J.row(it.row()) += it.value() * grad.transpose();
     }
     for (const auto& route : model_.routes) {
         grad.setZero();
-        addDeterministicRateGradient(model_, route.budding, x, parameters_, 1.0, grad);
-        const double bud = deterministicRate(model_, route.budding, x, parameters_);
+        addDeterministicRateGradient(model_, route.budding, x, parameters_, t, 1.0, grad);
+        const double bud = deterministicRate(model_, route.budding, x, parameters_, t);
         const double capture = model_.valueOf(route.capture, parameters_);
         for (const auto& pair : route.cargo) {
             const auto donor = static_cast<Eigen::Index>(pair.donor);

@@ -12,11 +12,19 @@
 // d/sqrt(stages) instead of 0 (documented in docs/methods.md).
 #include <Eigen/Dense>
 #include <Eigen/SparseCore>
+#include <string>
 #include <vector>
 
+#include "core/Error.hpp"
 #include "core/Model.hpp"
 
 namespace egress {
+
+/// A rate that a law cannot have (MeanFluxSystem::rhs); the method adds its name and the replicate.
+class RateError : public SolverError {
+public:
+    using SolverError::SolverError;
+};
 
 class MeanFluxSystem {
 public:
@@ -28,13 +36,19 @@ public:
     /// Species initial amounts, empty transit pools, zero counters.
     std::vector<double> initialState() const;
 
-    void rhs(const double* x, double* dxdt) const;
+    /// The right-hand side at state `x` and time `t` (read only by expression laws that name `t`).
+    /// An expression law whose rate is not finite, or a budding law whose rate is negative, is a
+    /// SolverError naming it and the time; a reaction's expression may be negative (a net rate).
+    void rhs(const double* x, double* dxdt, double t) const;
     /// Dense Jacobian d(rhs)/dx, size() x size().
-    void jacobian(const double* x, Eigen::MatrixXd& J) const;
+    void jacobian(const double* x, Eigen::MatrixXd& J, double t) const;
+    /// d(rhs)/dt at fixed x: zero unless a law reads `t` (timeDependent()).
+    void timeDerivative(const double* x, double* dfdt, double t) const;
+    bool timeDependent() const { return timeDependent_; }
 
     /// The species block of the Jacobian (species x species: reactions and the routes' loss of
     /// donor cargo), without forming the transit part.
-    void speciesJacobian(const double* x, Eigen::MatrixXd& J) const;
+    void speciesJacobian(const double* x, Eigen::MatrixXd& J, double t) const;
 
     /// The largest rate at which a vesicle leaves a transit stage (delay stages, fusion), 1/s:
     /// the transit part's eigenvalues, known without a decomposition.
@@ -62,6 +76,10 @@ private:
     std::size_t size_ = 0;
     std::vector<double> parameters_;
     mutable Eigen::VectorXd rates_;
+    bool timeDependent_ = false;
+    bool anyExpression_ = false;
+
+    [[noreturn]] void badRate(const std::string& owner, double rate, double t) const;
 };
 
 }  // namespace egress

@@ -44,7 +44,7 @@ OdeSolver::OdeSolver(const Model& model, const SimulationSettings& settings)
     MeanFluxSystem system(model, settings.delay_stages);
     Eigen::MatrixXd J;
     const auto x0 = system.initialState();
-    system.speciesJacobian(x0.data(), J);
+    system.speciesJacobian(x0.data(), J, 0.0);
     double fastest = system.fastestTransitRate();
     if (J.rows() > 0 && J.rows() <= kDenseEigenLimit) {
         Eigen::EigenSolver<Eigen::MatrixXd> eigen(J, /*computeEigenvectors=*/false);
@@ -94,23 +94,24 @@ std::uint64_t OdeSolver::run(std::size_t replicate, const std::vector<double>& b
         try {
             if (stepper_ == OdeStepper::Rosenbrock4) {
                 std::copy(x.begin(), x.end(), ux.begin());
-                auto rhs = [&](const UblasVector& s, UblasVector& d, double) { system.rhs(&s[0], &d[0]); };
+                auto rhs = [&](const UblasVector& s, UblasVector& d, double t) { system.rhs(&s[0], &d[0], t); };
                 Eigen::MatrixXd J;
-                auto jac = [&](const UblasVector& s, UblasMatrix& m, double, UblasVector& dfdt) {
-                    system.jacobian(&s[0], J);
+                auto jac = [&](const UblasVector& s, UblasMatrix& m, double t, UblasVector& dfdt) {
+                    system.jacobian(&s[0], J, t);
                     copyJacobian(J, m);
-                    std::fill(dfdt.begin(), dfdt.end(), 0.0);  // parameters are constant within a segment
+                    // Parameters are constant within a segment: only laws that read t move with it.
+                    system.timeDerivative(&s[0], &dfdt[0], t);
                 };
                 steps += integrateOver<UblasVector>(
-                    odeint::make_controlled(settings_.atol, settings_.rtol, odeint::rosenbrock4<double>()),
+                    odeint::make_controlled(settings_.atol, settings_.rtol, Rosenbrock4()),
                     std::make_pair(rhs, jac), ux, times, dt0, [&](const UblasVector& s, double t) {
                         checkFinite(&s[0], t);
                         if (t != segmentStart && t != last) emit(&s[0]);
                     });
                 std::copy(ux.begin(), ux.end(), x.begin());
             } else {
-                auto rhs = [&](const std::vector<double>& s, std::vector<double>& d, double) {
-                    system.rhs(s.data(), d.data());
+                auto rhs = [&](const std::vector<double>& s, std::vector<double>& d, double t) {
+                    system.rhs(s.data(), d.data(), t);
                 };
                 steps += integrateOver<std::vector<double>>(
                     odeint::make_controlled(settings_.atol, settings_.rtol,
@@ -121,6 +122,10 @@ std::uint64_t OdeSolver::run(std::size_t replicate, const std::vector<double>& b
                         if (t != segmentStart && t != last) emit(s.data());
                     });
             }
+        } catch (const RateError& e) {
+            std::ostringstream msg;
+            msg << "ode: " << e.what() << " (replicate " << replicate << ")";
+            throw SolverError(msg.str());
         } catch (const odeint::step_adjustment_error& e) {
             std::ostringstream msg;
             msg << "ode: the " << stepperName(stepper_) << " stepper cannot meet rtol = " << settings_.rtol

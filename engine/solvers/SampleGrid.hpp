@@ -12,8 +12,8 @@ namespace egress {
 class SampleGrid {
 public:
     SampleGrid(const Model& model, const SimulationSettings& settings, std::size_t replicate)
-        : model_(model), settings_(settings), replicate_(replicate), count_(settings.sampleCount()),
-          area_(model.compartments.size()) {
+        : model_(model), replicate_(replicate), count_(settings.sampleCount()), interval_(settings.output_interval),
+          tEnd_(settings.t_end), area_(model.compartments.size()) {
         advance();
     }
 
@@ -29,7 +29,7 @@ public:
         Sample s;
         s.replicate = replicate_;
         s.index = next_;
-        s.time = settings_.sampleTime(next_);
+        s.time = nextTime_;
         s.amounts = amounts;
         s.budded = budded;
         s.fused = fused;
@@ -43,12 +43,18 @@ public:
 
 private:
     const Model& model_;
-    const SimulationSettings& settings_;
     std::size_t replicate_;
     std::size_t count_;
+    double interval_, tEnd_;
     std::size_t next_ = 0;
     double nextTime_ = 0.0;
-    void advance() { nextTime_ = next_ < count_ ? settings_.sampleTime(next_) : std::numeric_limits<double>::infinity(); }
+    /// SimulationSettings::sampleTime without recounting the samples each time (an llround per
+    /// sample was a tenth of a short ssa run): the same values.
+    void advance() {
+        nextTime_ = next_ + 1 < count_ ? static_cast<double>(next_) * interval_
+                    : next_ + 1 == count_ ? tEnd_
+                                          : std::numeric_limits<double>::infinity();
+    }
     std::vector<double> area_;
 };
 

@@ -14,6 +14,7 @@
 #include "core/Timeline.hpp"
 #include "solvers/SampleGrid.hpp"
 #include "solvers/SegmentWalk.hpp"
+#include "solvers/SumTree.hpp"
 #include "solvers/VesicleRoutes.hpp"
 
 namespace egress {
@@ -24,14 +25,6 @@ std::string formatAmount(double v) {
     std::ostringstream s;
     s << v;
     return s.str();
-}
-
-/// Species a law reads.
-std::vector<std::size_t> inputsOf(const RateLaw& law) {
-    std::vector<std::size_t> in;
-    for (const auto& term : law.order) in.push_back(term.species);
-    if (law.substrate) in.push_back(*law.substrate);
-    return in;
 }
 
 /// Four partial sums over an array padded with zeros to a multiple of 4, added in a fixed order:
@@ -53,8 +46,10 @@ inline double sumOfPropensities(const double* a, std::size_t paddedCount) {
 
 }  // namespace
 
-SsaSolver::SsaSolver(const Model& model, const SimulationSettings& settings)
+SsaSolver::SsaSolver(const Model& model, const SimulationSettings& settings, SsaSelection selection)
     : model_(model), settings_(settings), reactions_(model.reactions.size()), routes_(model.routes.size()) {
+    const std::size_t channelCount = reactions_ + 2 * routes_;
+    useTree_ = selection == SsaSelection::Tree || (selection == SsaSelection::Automatic && channelCount >= kTreeMinChannels);
     // Counts are whole molecules: a fractional amount in the input has no exact meaning here.
     auto requireWhole = [](double amount, const std::string& what) {
         if (amount != std::floor(amount))
@@ -63,13 +58,21 @@ SsaSolver::SsaSolver(const Model& model, const SimulationSettings& settings)
     for (const auto& s : model.species) requireWhole(s.initial, "the initial amount of species '" + s.name + "'");
     for (const auto& e : model.events)
         for (const auto& c : e.changes) requireWhole(c.amount, "an event's amount of species '" + model.species[c.species].name + "'");
+    // A propensity that moves with time between reactions would need its integral inverted,
+    // not an exponential wait: such laws are for ode and hybrid (docs/methods.md).
+    auto refuseTime = [](const RateLaw& law, const std::string& owner) {
+        if (lawReadsTime(law))
+            throw InputError("", 0, 0, "the rate law of " + owner + " reads the time 't': the ssa method needs propensities that change only when a reaction fires; use ode or hybrid");
+    };
+    for (const auto& r : model.reactions) refuseTime(r.law, "reaction '" + r.name + "'");
+    for (const auto& r : model.routes) refuseTime(r.budding, "the budding of vesicle route '" + r.name + "'");
     // Channel layout: [reactions][bud per route][fusion per route].
     const std::size_t channels = reactions_ + 2 * routes_;
     std::vector<std::vector<std::size_t>> readers(model.species.size());
     for (std::size_t j = 0; j < reactions_; ++j)
-        for (auto s : inputsOf(model.reactions[j].law)) readers[s].push_back(j);
+        for (auto s : speciesRead(model.reactions[j].law)) readers[s].push_back(j);
     for (std::size_t r = 0; r < routes_; ++r)
-        for (auto s : inputsOf(model.routes[r].budding)) readers[s].push_back(reactions_ + r);
+        for (auto s : speciesRead(model.routes[r].budding)) readers[s].push_back(reactions_ + r);
 
     std::vector<std::vector<std::size_t>> dependents(channels);
     auto dependOn = [&](std::size_t c, const std::set<std::size_t>& changedSpecies, std::set<std::size_t> extra) {
@@ -118,6 +121,12 @@ void SsaSolver::badPropensity(std::size_t c, double a, double t, std::size_t rep
 
 std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& baseParameters,
                     TrajectoryObserver& observer) const {
+    return useTree_ ? runWith<true>(replicate, baseParameters, observer) : runWith<false>(replicate, baseParameters, observer);
+}
+
+template <bool kTree>
+std::uint64_t SsaSolver::runWith(std::size_t replicate, const std::vector<double>& baseParameters,
+                                 TrajectoryObserver& observer) const {
     RandomStream rng(settings_.seed, replicate, StreamPurpose::Trajectory);
     const Timeline timeline(model_, settings_.t_end);
     const std::size_t S = model_.species.size();
@@ -132,7 +141,10 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
     SampleGrid grid(model_, settings_, replicate);
     std::vector<double> parameters;  ///< in force in the current segment
     const std::size_t paddedChannels = (channels + 3) / 4 * 4;
-    std::vector<double> propensity(paddedChannels, 0.0);  // the padding stays 0
+    constexpr bool useTree = kTree;
+    // Direct: the propensities in a padded array; tree: the tree's leaves.
+    std::vector<double> propensity(useTree ? 0 : paddedChannels, 0.0);  // the padding stays 0
+    SumTree tree(useTree ? channels : 0);
     double t = 0.0;
     std::uint64_t fired = 0;
 
@@ -183,7 +195,7 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
         }
     };
     double* const xs = x.data();
-    double* const prop = propensity.data();
+    double* const prop = useTree ? tree.leaves() : propensity.data();
     const Channel* const chan = channel.data();
     auto compute = [&](std::size_t c) {
         const Channel& ch = chan[c];
@@ -208,6 +220,11 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
     auto computeAll = [&] {
         resolveConstants();
         for (std::size_t c = 0; c < channels; ++c) compute(c);
+        if constexpr (useTree) tree.rebuild();
+    };
+    auto refresh = [&](std::size_t c) __attribute__((always_inline)) {
+        compute(c);
+        if constexpr (useTree) tree.update(c);
     };
     auto emitSample = [&] {
         grid.emit(observer, x.data(), pool.budded().data(), pool.fused().data(), pool.inTransit().data(),
@@ -237,12 +254,14 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
             routes.fuse(c - reactions - routeCount, t, xs, rng);
         }
         for (std::size_t i = dependentBegin[c]; i < dependentBegin[c + 1]; ++i) compute(dependent[i]);
+        // The dependents are in increasing order (the constructor lists them from sets).
+        if constexpr (useTree) tree.updateSorted(dependent + dependentBegin[c], dependentBegin[c + 1] - dependentBegin[c]);
     };
 
     // One segment: events one by one until segmentEnd; the next event is drawn afresh after every stop.
     auto advanceTo = [&](double segmentEnd) __attribute__((always_inline)) {
         for (;;) {
-            const double total = sumOfPropensities(prop, paddedChannels);
+            const double total = useTree ? tree.total() : sumOfPropensities(prop, paddedChannels);
             if (!(total <= std::numeric_limits<double>::max())) badTotal();
             const double horizon = std::min(segmentEnd, pool.nextMaturation());
             const double next = total > 0.0 ? t + rng.exponential() / total : std::numeric_limits<double>::infinity();
@@ -250,7 +269,7 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
                 emitBefore(horizon);
                 t = horizon;
                 pool.matureUntil(t);
-                for (std::size_t r = 0; r < routes_; ++r) compute(reactions_ + routes_ + r);
+                for (std::size_t r = 0; r < routes_; ++r) refresh(reactions_ + routes_ + r);
                 if (t >= segmentEnd) return;
                 continue;
             }
@@ -258,13 +277,17 @@ std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& b
             t = next;
             // Select channel c with probability propensity[c] / total.
             const double target = rng.uniform() * total;
-            double sum = 0.0;
             std::size_t chosen = channels;
-            for (std::size_t c = 0; c < channels; ++c) {
-                if (prop[c] <= 0.0) continue;
-                chosen = c;
-                sum += prop[c];
-                if (target < sum) break;
+            if constexpr (useTree) {
+                chosen = tree.select(target);  // never a channel with propensity 0, rounding or not
+            } else {
+                double sum = 0.0;
+                for (std::size_t c = 0; c < channels; ++c) {
+                    if (prop[c] <= 0.0) continue;
+                    chosen = c;
+                    sum += prop[c];
+                    if (target < sum) break;
+                }
             }
             fire(chosen);  // a rounding miss keeps the last channel with positive propensity
             if ((++fired & 0xfff) == 0) throwIfStopRequested();

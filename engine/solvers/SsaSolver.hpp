@@ -4,18 +4,44 @@
 // channel per route (propensity fusion_rate x competent vesicles). Breakpoints, the end of a
 // vesicle's delay, and sample times are stops: the next event is drawn afresh after each, which
 // is exact because waiting times are memoryless.
+//
+// The next channel is chosen by a linear search over the propensities (small models) or by a
+// binary tree of partial sums (SumTree.hpp; from kTreeMinChannels channels on), whose cost grows
+// with log2 of the number of channels. Both choose channel c with probability a_c / a_0; for a
+// given seed, the trajectory depends on which one runs, and which one runs depends only on the
+// model (its number of channels), so a model and a seed always give the same trajectory.
 #include "solvers/Simulator.hpp"
 
 namespace egress {
 
+/// How the ssa picks the channel that fires.
+enum class SsaSelection : std::uint8_t {
+    Automatic,  ///< Direct below kTreeMinChannels channels, Tree from there on
+    Direct,     ///< linear search over the propensities
+    Tree,       ///< binary tree of partial sums
+};
+
 class SsaSolver : public Simulator {
 public:
-    SsaSolver(const Model& model, const SimulationSettings& settings);
+    /// Channels from which Automatic selection uses the tree. Measured on the random networks of
+    /// bench/random_network.hpp (bench/README.md, "SSA on large networks"): the tree ran at 0.48x
+    /// the linear search at 100 reactions, 0.95x at 300, 1.13x at 500, 1.7x at 1,000 and 9x at
+    /// 10,000. An event there changes 15-30 propensities, each a path of the tree to recompute,
+    /// while the search costs one comparison per channel: the search wins until a few hundred.
+    static constexpr std::size_t kTreeMinChannels = 400;
+
+    SsaSolver(const Model& model, const SimulationSettings& settings, SsaSelection selection = SsaSelection::Automatic);
     std::uint64_t run(std::size_t replicate, const std::vector<double>& baseParameters,
              TrajectoryObserver& observer) const override;
-    std::string algorithm() const override { return "direct method with dependency graph"; }
+    std::string algorithm() const override {
+        return useTree_ ? "direct method with dependency graph, sum-tree selection" : "direct method with dependency graph";
+    }
+    bool usesTree() const { return useTree_; }
 
 private:
+    /// run() with the selection fixed at compile time: the event loop carries no test of it.
+    template <bool kTree>
+    std::uint64_t runWith(std::size_t replicate, const std::vector<double>& baseParameters, TrajectoryObserver& observer) const;
     /// Kept out of line: the check sits in the inner loop, the message almost never runs.
     [[noreturn]] __attribute__((noinline, cold)) void badPropensity(std::size_t channel, double value, double t,
                                                                    std::size_t replicate) const;
@@ -23,6 +49,7 @@ private:
     const Model& model_;
     SimulationSettings settings_;
     std::size_t reactions_ = 0, routes_ = 0;
+    bool useTree_ = false;
     /// Channels whose propensity must be recomputed after channel c fires, flattened:
     /// dependents_[dependentBegin_[c] .. dependentBegin_[c + 1]).
     std::vector<std::size_t> dependents_;

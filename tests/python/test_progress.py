@@ -42,7 +42,11 @@ def test_progress_on_a_terminal(tmp_path):
 
 def test_no_progress_when_not_a_terminal_and_nothing_with_quiet(tmp_path):
     plain = subprocess.run(args(tmp_path / "b.h5"), capture_output=True, text=True, check=True)
-    assert plain.stderr == ""
+    # The model's own warnings may appear (a membrane area that went negative in some replicate:
+    # whether one does depends on the draws of the seed); a progress line may not.
+    assert [line for line in plain.stderr.splitlines() if not line.startswith("warning: ")] == []
     assert "wrote " in plain.stdout
     quiet = subprocess.run(args(tmp_path / "c.h5", "--quiet"), capture_output=True, text=True, check=True)
-    assert quiet.stdout == "" and quiet.stderr == ""
+    # --quiet keeps the model's warnings (docs/file-format.md: "also with --quiet") and nothing else.
+    assert quiet.stdout == ""
+    assert [line for line in quiet.stderr.splitlines() if not line.startswith("warning: ")] == []

@@ -1,7 +1,9 @@
 // DSMTS (Evans, Gillespie, Wilkinson 2008; docs/validation.md A) for the `ssa` method: birth-death
 // 001-01 and 001-04, immigration-death 002-01, 002-09 (X := 50 at t = 25, on the grid) and
 // 002-10 (X := 20 at t = 22.5, between grid points), dimerisation 003-01 and 003-03 (P := 100,
-// P2 := 0 at t = 25), batch immigration-death 004-01.
+// P2 := 0 at t = 25), batch immigration-death 004-01, and the dimerisation with the monomer
+// eliminated, 003-05, 003-06 and 003-07 (SBML test suite stochastic 00034-00036), whose rate laws
+// are not mass action and need law = "expression".
 //
 // Every case: n = 10^4 replicates, one fixed seed, samples t = 0, 1, ..., 50. The exact mean,
 // variance and fourth central moment are computed here (docs/validation.md A.4: closed forms and
@@ -176,6 +178,11 @@ TEST(DsmtsReference, ExactMomentsMatchTheSuiteValues) {
     expectClose(cme.at(50)[0].mean, 28.542298, 1e-7, "003-01 P mean(50)");
     expectClose(std::sqrt(cme.at(50)[0].var), 4.789331, 1e-6, "003-01 P sd(50)");
     expectClose(std::sqrt(cme.at(50)[1].var) * 2, std::sqrt(cme.at(50)[0].var), 1e-10, "sd P = 2 sd P2");
+    // 003-05..07 (suite 00034-00036, all three -results.csv files alike): P2 of the same chain.
+    expectClose(cme.at(1)[1].mean, 4.484117, 1e-6, "003-05 P2 mean(1)");
+    expectClose(std::sqrt(cme.at(1)[1].var), 1.931252, 1e-6, "003-05 P2 sd(1)");
+    expectClose(cme.at(50)[1].mean, 35.728851, 1e-7, "003-05 P2 mean(50)");
+    expectClose(std::sqrt(cme.at(50)[1].var), 2.394665, 1e-6, "003-05 P2 sd(50)");
     // 004-01: variance formula of A.4, and the stationary sd sqrt(75).
     for (double t : {1.0, 10.0, 50.0}) {
         const double v = 1 * (5 * (1 - std::exp(-0.2 * t)) / 0.2 + 5 * 4 * (1 - std::exp(-0.4 * t)) / 0.4);
@@ -271,6 +278,53 @@ TEST(DsmtsSsa, DimerisationReset003_03) {
     auto cme = std::make_shared<DimerisationCme>(100, 0.001, 0.01);
     runCase("003-03", dimerisation(simulationTable(3003) + "[[events]]\nat = 25.0\nset = { P = 100, P2 = 0 }\n"),
             {"P", "P2"}, [cme](double t, std::size_t c) { return cme->at(t < 25.0 ? t : t - 25.0)[c]; });
+}
+
+namespace {
+/// 003-05..07: the dimerisation with P eliminated (P = 100 - 2 P2), written as the suite writes
+/// it: "-> P2" at the dimerisation's propensity as a formula in P2, and "P2 ->" at k2 P2. The
+/// formula is the propensity of the mass-action 2 P -> P2, so the chain on P2 is 003-01's.
+std::string dimerisationEliminated(const std::string& rate, std::uint64_t seed) {
+    return R"(
+[model]
+name = "dsmts-003-eliminated"
+compartments = { Cell = {} }
+species = { P2 = { compartment = "Cell", initial = 0 } }
+parameters = { k1 = 0.001, k2 = 0.01 }
+[[model.reactions]]
+name = "dimerisation"
+equation = "-> P2"
+law = "expression"
+rate = ")" + rate + R"("
+[[model.reactions]]
+name = "disassociation"
+equation = "P2 ->"
+k = "k2"
+)" + simulationTable(seed);
+}
+}  // namespace
+
+// 003-05 (suite 00034): rate 0.5*k1*(100-2*P2)*(99-2*P2), as the suite writes it. Exact CME
+// (003-01's P2 column). Seed 3005, n = 1e4, m = 50 (t = 1..50), Z and Y' (exact mu4 from the
+// CME distribution), z* = 4.753, rate 1e-4 per family.
+TEST(DsmtsSsa, DimerisationEliminated003_05) {
+    auto cme = std::make_shared<DimerisationCme>(100, 0.001, 0.01);
+    runCase("003-05", dimerisationEliminated("0.5*k1*(100-2*P2)*(99-2*P2)", 3005), {"P2"},
+            [cme](double t, std::size_t) { return cme->at(t)[1]; });
+}
+
+// 003-06 (suite 00035): k1*(100-2*P2)*(100-2*P2-1)/2. Seed 3006, otherwise as 003-05.
+TEST(DsmtsSsa, DimerisationEliminated003_06) {
+    auto cme = std::make_shared<DimerisationCme>(100, 0.001, 0.01);
+    runCase("003-06", dimerisationEliminated("k1*(100-2*P2)*(100-2*P2-1)/2", 3006), {"P2"},
+            [cme](double t, std::size_t) { return cme->at(t)[1]; });
+}
+
+// 003-07 (suite 00036): k1*(100-2*P2)*((100-2*P2)-1)/2. Seed 3007, otherwise as 003-05.
+TEST(DsmtsSsa, DimerisationEliminated003_07) {
+    auto cme = std::make_shared<DimerisationCme>(100, 0.001, 0.01);
+    runCase("003-07", dimerisationEliminated("k1*(100-2*P2)*((100-2*P2)-1)/2", 3007), {"P2"},
+            [cme](double t, std::size_t) { return cme->at(t)[1]; });
 }
 
 // 004-01: 0 -> 5X (1), X -> 0 (0.2 X), X0 = 0: compound Poisson (exact cumulants above). Seed 4001,

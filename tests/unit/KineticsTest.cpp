@@ -34,12 +34,12 @@ TEST(Kinetics, MichaelisMentenAndHillMatchHandComputedValues) {
     const double x[3] = {0.0, 7.0, 30.0};
     ASSERT_EQ(m.species[2].name, "S");
     // MM: 12 * 30 / (20 + 30) = 7.2
-    EXPECT_DOUBLE_EQ(deterministicRate(m, m.reactions[0].law, x, p), 7.2);
+    EXPECT_DOUBLE_EQ(deterministicRate(m, m.reactions[0].law, x, p, 0.0), 7.2);
     // Hill: 12 * 30^2.5 / (20^2.5 + 30^2.5) = 12 * 4929.503 / (1788.854 + 4929.503) = 8.804836
-    EXPECT_NEAR(deterministicRate(m, m.reactions[1].law, x, p), 12.0 * std::pow(30, 2.5) / (std::pow(20, 2.5) + std::pow(30, 2.5)), 1e-12);
-    EXPECT_NEAR(deterministicRate(m, m.reactions[1].law, x, p), 8.804836, 1e-6);
+    EXPECT_NEAR(deterministicRate(m, m.reactions[1].law, x, p, 0.0), 12.0 * std::pow(30, 2.5) / (std::pow(20, 2.5) + std::pow(30, 2.5)), 1e-12);
+    EXPECT_NEAR(deterministicRate(m, m.reactions[1].law, x, p, 0.0), 8.804836, 1e-6);
     // Hill on a named substrate that is read, not consumed: 3 * 7^4 / (5^4 + 7^4) = 7203/3026
-    EXPECT_NEAR(deterministicRate(m, m.reactions[3].law, x, p), 7203.0 / 3026.0, 1e-12);
+    EXPECT_NEAR(deterministicRate(m, m.reactions[3].law, x, p, 0.0), 7203.0 / 3026.0, 1e-12);
     // Stochastic MM/Hill propensities use the same formulas on counts.
     EXPECT_DOUBLE_EQ(stochasticPropensity(m, m.reactions[0].law, x, p), 7.2);
 }
@@ -49,7 +49,7 @@ TEST(Kinetics, DimerisationUsesXSquaredOverTwoInOdeAndBinomialInSsa) {
     const Model& m = c.model;
     const auto p = m.baseParameterValues();
     const double x[3] = {0.0, 7.0, 30.0};
-    EXPECT_DOUBLE_EQ(deterministicRate(m, m.reactions[2].law, x, p), 0.004 * 49.0 / 2.0);
+    EXPECT_DOUBLE_EQ(deterministicRate(m, m.reactions[2].law, x, p, 0.0), 0.004 * 49.0 / 2.0);
     EXPECT_DOUBLE_EQ(stochasticPropensity(m, m.reactions[2].law, x, p), 0.004 * 7.0 * 6.0 / 2.0);
     const double one[3] = {0.0, 1.0, 0.0};
     EXPECT_EQ(stochasticPropensity(m, m.reactions[2].law, one, p), 0.0);
@@ -125,15 +125,15 @@ delay_stages = 3
     std::vector<double> x(system.size());
     for (std::size_t i = 0; i < x.size(); ++i) x[i] = 3.0 + 1.7 * static_cast<double>(i % 7) + 0.3 * i;
     Eigen::MatrixXd J;
-    system.jacobian(x.data(), J);
+    system.jacobian(x.data(), J, 0.0);
     std::vector<double> plus(x.size()), minus(x.size());
     for (std::size_t j = 0; j < x.size(); ++j) {
         auto xp = x, xm = x;
         const double h = 1e-5 * std::max(1.0, x[j]);
         xp[j] += h;
         xm[j] -= h;
-        system.rhs(xp.data(), plus.data());
-        system.rhs(xm.data(), minus.data());
+        system.rhs(xp.data(), plus.data(), 0.0);
+        system.rhs(xm.data(), minus.data(), 0.0);
         for (std::size_t i = 0; i < x.size(); ++i) {
             const double fd = (plus[i] - minus[i]) / (2 * h);
             EXPECT_NEAR(J(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)), fd, 1e-6 * std::max(1.0, std::abs(fd)))

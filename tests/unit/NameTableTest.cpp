@@ -28,7 +28,7 @@ void expectRoundTrip(const std::vector<std::string>& names, std::size_t enumerat
 TEST(NameTable, EveryTableRoundTrips) {
     expectRoundTrip(methodNames(), 3, methodFromName, methodName);
     expectRoundTrip(stepperNames(), 3, stepperFromName, stepperName);
-    expectRoundTrip(rateLawNames(), 3, rateLawFromName, rateLawName);
+    expectRoundTrip(rateLawNames(), 4, rateLawFromName, rateLawName);
     expectRoundTrip(distributionNames(), 4, distributionFromName, distributionName);
     expectRoundTrip(sweepDesignNames(), 4, sweepDesignFromName, sweepDesignName);
     expectRoundTrip(sweepStreamsNames(), 2, sweepStreamsFromName, sweepStreamsName);

@@ -28,12 +28,52 @@ TEST(RandomStream, PhiloxKnownAnswerVectors) {
     EXPECT_EQ(out.v[3], 0x24126ea1u);
 }
 
-TEST(RandomStream, KeySchemeSeedZeroReplicateZeroIsTheFirstKnownAnswer) {
-    // key = seed = 0, counter = (0, 0, replicate 0, purpose 0): the first block is the KAT above.
+namespace {
+/// xoshiro256++ written out from Blackman and Vigna's reference (prng.di.unimi.it/xoshiro256plusplus.c),
+/// independently of RandomStream.
+struct ReferenceXoshiro {
+    std::uint64_t s[4];
+    static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+    std::uint64_t next() {
+        const std::uint64_t result = rotl(s[0] + s[3], 23) + s[0], t = s[1] << 17;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = rotl(s[3], 45);
+        return result;
+    }
+};
+}  // namespace
+
+TEST(RandomStream, ReferenceXoshiroFirstOutputs) {
+    // From state (1, 2, 3, 4) the first output is rotl(1 + 4, 23) + 1 = 0x2800001 by hand; the
+    // next three by the reference algorithm (an independent Python transcription gave the same).
+    ReferenceXoshiro x{{1, 2, 3, 4}};
+    EXPECT_EQ(x.next(), 0x2800001u);
+    EXPECT_EQ(x.next(), 0x3800067u);
+    EXPECT_EQ(x.next(), 0xcc00003800067u);
+    EXPECT_EQ(x.next(), 0xcc201994400b2u);
+}
+
+TEST(RandomStream, KeySchemeSeedZeroReplicateZeroStartsFromTheKnownAnswerBlock) {
+    // key = seed = 0, counters (0, 0, replicate 0, purpose 0) and (1, 0, 0, 0): the first block is
+    // the known answer above, and the two blocks are the xoshiro256++ state (docs/methods.md).
     RandomStream s(0, 0, StreamPurpose::Trajectory);
-    const std::uint64_t bits = ((std::uint64_t{0x6627e8d5u} << 32) | 0xe169c58du) >> 11;
-    EXPECT_EQ(s.uniform(), (static_cast<double>(bits) + 0.5) * 0x1.0p-53);
-    EXPECT_EQ(s.wordsUsed(), 2u);
+    EXPECT_EQ(s.state()[0], 0x6627e8d5e169c58dULL);
+    EXPECT_EQ(s.state()[1], 0xbc57ac4c9b00dbd8ULL);
+    const auto b1 = r123::Philox4x32()({{1, 0, 0, 0}}, {{0, 0}});
+    EXPECT_EQ(s.state()[2], (std::uint64_t{b1.v[0]} << 32) | b1.v[1]);
+    EXPECT_EQ(s.state()[3], (std::uint64_t{b1.v[2]} << 32) | b1.v[3]);
+    // The stream is the reference generator from that state; uniform = (top 53 bits + 0.5) 2^-53.
+    RandomStream t(7, 5, StreamPurpose::CellVariability);
+    ReferenceXoshiro ref{{t.state()[0], t.state()[1], t.state()[2], t.state()[3]}};
+    const auto key7 = r123::Philox4x32()({{0, 0, 5, 1}}, {{7, 0}});
+    EXPECT_EQ(ref.s[0], (std::uint64_t{key7.v[0]} << 32) | key7.v[1]);
+    EXPECT_EQ(t.uniform(), (static_cast<double>(ref.next() >> 11) + 0.5) * 0x1.0p-53);
+    for (int i = 0; i < 1000; ++i) ASSERT_EQ(t.next(), ref.next());
+    EXPECT_EQ(t.drawsUsed(), 1001u);
 }
 
 TEST(RandomStream, StreamsDependOnlyOnSeedReplicateAndPurpose) {

@@ -1,0 +1,491 @@
+// SBML -> egress model TOML. egress species are amounts (molecules) and its compartments have
+// no volume, so every concentration in the SBML math becomes amount / size with the (constant)
+// size written as a number; what cannot be written exactly is refused (docs/sbml.md).
+#include <sbml/SBMLTypes.h>
+#include <sbml/extension/SBasePlugin.h>
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/Error.hpp"
+#include "io/Sbml.hpp"
+#include "io/TomlDocument.hpp"
+
+// Outside namespace egress: libSBML's Model, Species, Compartment... are meant here.
+namespace {
+
+using egress::InputError;
+
+std::string number(double v) {
+    char buf[40];
+    if (v == std::floor(v) && std::fabs(v) < 1e15) {
+        std::snprintf(buf, sizeof buf, "%.1f", v);
+        return buf;
+    }
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    std::string s = buf;
+    // Shortest text that reads back to the same double, for readable files.
+    for (int p = 1; p < 17; ++p) {
+        std::snprintf(buf, sizeof buf, "%.*g", p, v);
+        if (std::strtod(buf, nullptr) == v) {
+            s = buf;
+            break;
+        }
+    }
+    if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+    return s;
+}
+
+std::string tomlString(const std::string& s) {
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') out += '\\';
+        if (c == '\n') {
+            out += "\\n";
+            continue;
+        }
+        if (static_cast<unsigned char>(c) < 0x20) continue;
+        out += c;
+    }
+    return out + "\"";
+}
+
+class Importer {
+public:
+    Importer(std::string path) : path_(std::move(path)) {}
+
+    std::string run(SBMLDocument& doc);
+
+private:
+    [[noreturn]] void refuse(const SBase* at, const std::string& message) const {
+        std::string what;
+        if (at) {
+            what = std::string("SBML ") + at->getElementName();
+            if (at->isSetId()) what += " '" + at->getId() + "'";
+            what += ": ";
+        }
+        throw InputError(path_, at ? static_cast<int>(at->getLine()) : 0, at ? static_cast<int>(at->getColumn()) : 0,
+                         what + message);
+    }
+
+    void checkModelWide(const Model& m);
+    void readCompartments(const Model& m);
+    void readSpecies(const Model& m);
+    void readParameters(const Model& m);
+    void readFunctions(const Model& m);
+    void readReaction(const Reaction& r);
+
+    /// Infix text of `n` in amounts; `locals` maps a reaction's local parameters to their names.
+    std::string infix(const ASTNode* n, const SBase* owner, const std::map<std::string, std::string>& locals,
+                      const std::set<std::string>& args) const;
+    std::string symbol(const std::string& id, const SBase* owner, const std::map<std::string, std::string>& locals,
+                       const std::set<std::string>& args) const;
+
+    /// The law as mass action k * product of reactant amounts, when it is exactly that.
+    struct Monomial {
+        double coefficient = 1.0;
+        std::map<std::string, int> parameters;  ///< egress names -> exponent
+        std::map<std::string, int> species;     ///< amount exponents
+    };
+    bool monomial(const ASTNode* n, int sign, const std::map<std::string, std::string>& locals, Monomial& out) const;
+
+    std::string path_;
+    const Model* model_ = nullptr;
+    std::map<std::string, double> compartmentSize_;  ///< only compartments with a size
+    std::map<std::string, const Species*> species_;
+    std::set<std::string> parameters_;
+    std::set<std::string> functions_;
+    std::set<std::string> usedNames_;
+    std::ostringstream head_, compartments_, species_out_, parameters_out_, functions_out_, reactions_out_;
+};
+
+void Importer::checkModelWide(const Model& m) {
+    // Each of these changes the state or the time course in a way the model file cannot say yet.
+    if (m.getNumEvents() > 0) refuse(m.getEvent(0), "events are not supported by the import");
+    if (m.getNumRules() > 0) {
+        const Rule* r = m.getRule(0);
+        const char* kind = r->isAlgebraic() ? "algebraic rules" : r->isRate() ? "rate rules" : "assignment rules";
+        refuse(r, std::string(kind) + " are not supported by the import (rule for '" + r->getVariable() + "')");
+    }
+    if (m.getNumInitialAssignments() > 0)
+        refuse(m.getInitialAssignment(0), "initial assignments are not supported by the import (for '" +
+                                              m.getInitialAssignment(0)->getSymbol() + "')");
+    if (m.getNumConstraints() > 0) refuse(m.getConstraint(0), "constraints are not supported by the import");
+    if (m.isSetConversionFactor()) refuse(&m, "a model conversionFactor is not supported by the import");
+    if (m.getNumReactions() == 0) refuse(&m, "the model has no reactions: an egress model needs at least one");
+}
+
+void Importer::readCompartments(const Model& m) {
+    for (unsigned i = 0; i < m.getNumCompartments(); ++i) {
+        const Compartment* c = m.getCompartment(i);
+        if (!c->getConstant()) refuse(c, "a compartment of varying size is not supported (constant = false)");
+        std::string note = "SBML compartment";
+        if (c->isSetSize()) {
+            if (!std::isfinite(c->getSize()) || c->getSize() <= 0.0) refuse(c, "the size must be a positive number");
+            compartmentSize_[c->getId()] = c->getSize();
+            note += ", size " + number(c->getSize());
+            if (c->isSetUnits()) note += " " + c->getUnits();
+        }
+        if (c->isSetName()) note += ", name '" + c->getName() + "'";
+        usedNames_.insert(c->getId());
+        compartments_ << c->getId() << " = { description = " << tomlString(note) << " }\n";
+    }
+}
+
+void Importer::readSpecies(const Model& m) {
+    for (unsigned i = 0; i < m.getNumSpecies(); ++i) {
+        const Species* s = m.getSpecies(i);
+        if (s->isSetConversionFactor()) refuse(s, "a species conversionFactor is not supported by the import");
+        const auto size = compartmentSize_.find(s->getCompartment());
+        const bool amountsOnly = s->getHasOnlySubstanceUnits();
+        if (!amountsOnly && size == compartmentSize_.end())
+            refuse(s, "a concentration species (hasOnlySubstanceUnits = false) needs its compartment '" +
+                          s->getCompartment() + "' to have a size");
+        double initial = 0.0;
+        if (s->isSetInitialAmount()) {
+            initial = s->getInitialAmount();
+        } else if (s->isSetInitialConcentration()) {
+            if (size == compartmentSize_.end())
+                refuse(s, "an initialConcentration needs the compartment '" + s->getCompartment() + "' to have a size");
+            initial = s->getInitialConcentration() * size->second;
+        } else {
+            refuse(s, "the species has no initial amount or concentration");
+        }
+        if (!std::isfinite(initial) || initial < 0.0) refuse(s, "the initial amount must be a non-negative number");
+        std::string note = amountsOnly ? "SBML species in amounts" : "SBML species in concentration (amount here; rate laws divide by the size)";
+        if (s->getBoundaryCondition()) note += ", boundary condition";
+        if (s->getConstant()) note += ", constant";
+        if (s->isSetSubstanceUnits()) note += ", substanceUnits " + s->getSubstanceUnits();
+        if (s->isSetName()) note += ", name '" + s->getName() + "'";
+        species_[s->getId()] = s;
+        usedNames_.insert(s->getId());
+        species_out_ << s->getId() << " = { compartment = " << tomlString(s->getCompartment()) << ", initial = " << number(initial)
+                     << ", description = " << tomlString(note) << " }\n";
+    }
+}
+
+void Importer::readParameters(const Model& m) {
+    for (unsigned i = 0; i < m.getNumParameters(); ++i) {
+        const Parameter* p = m.getParameter(i);
+        if (!p->isSetValue()) refuse(p, "the parameter has no value");
+        if (!std::isfinite(p->getValue()) || p->getValue() < 0.0)
+            refuse(p, "egress parameters are non-negative numbers; the value is " + number(p->getValue()));
+        parameters_.insert(p->getId());
+        usedNames_.insert(p->getId());
+        parameters_out_ << p->getId() << " = { value = " << number(p->getValue());
+        std::string note = "SBML parameter";
+        if (p->isSetUnits()) note += ", units " + p->getUnits();
+        if (p->isSetName()) note += ", name '" + p->getName() + "'";
+        parameters_out_ << ", description = " << tomlString(note) << " }\n";
+    }
+}
+
+void Importer::readFunctions(const Model& m) {
+    for (unsigned i = 0; i < m.getNumFunctionDefinitions(); ++i) {
+        const FunctionDefinition* f = m.getFunctionDefinition(i);
+        if (!f->getBody()) refuse(f, "the function definition has no body");
+        std::set<std::string> args;
+        std::string list;
+        for (unsigned a = 0; a < f->getNumArguments(); ++a) {
+            const std::string name = f->getArgument(a)->getName();
+            args.insert(name);
+            list += (a ? ", " : "") + tomlString(name);
+        }
+        const std::string body = infix(f->getBody(), f, {}, args);
+        functions_.insert(f->getId());
+        usedNames_.insert(f->getId());
+        functions_out_ << f->getId() << " = { args = [" << list << "], body = " << tomlString(body) << " }\n";
+    }
+}
+
+std::string Importer::symbol(const std::string& id, const SBase* owner, const std::map<std::string, std::string>& locals,
+                             const std::set<std::string>& args) const {
+    if (args.count(id)) return id;
+    if (const auto l = locals.find(id); l != locals.end()) return l->second;
+    if (const auto s = species_.find(id); s != species_.end()) {
+        if (s->second->getHasOnlySubstanceUnits()) return id;
+        return "(" + id + " / " + number(compartmentSize_.at(s->second->getCompartment())) + ")";
+    }
+    if (parameters_.count(id)) return id;
+    if (const auto c = compartmentSize_.find(id); c != compartmentSize_.end()) return number(c->second);
+    if (model_->getCompartment(id)) refuse(owner, "the math uses the size of compartment '" + id + "', which has none");
+    refuse(owner, "the math uses '" + id + "', which is not a species, parameter or compartment (reaction and species-reference ids are not supported)");
+}
+
+std::string Importer::infix(const ASTNode* n, const SBase* owner, const std::map<std::string, std::string>& locals,
+                            const std::set<std::string>& args) const {
+    auto child = [&](unsigned i) { return infix(n->getChild(i), owner, locals, args); };
+    auto joined = [&](const char* op, const char* empty) {
+        if (n->getNumChildren() == 0) return std::string(empty);
+        std::string s = "(" + child(0);
+        for (unsigned i = 1; i < n->getNumChildren(); ++i) s += std::string(" ") + op + " " + child(i);
+        return s + ")";
+    };
+    auto binary = [&](const char* op) {
+        if (n->getNumChildren() != 2) refuse(owner, std::string("a comparison '") + op + "' with other than two arguments is not supported");
+        return "(" + child(0) + " " + op + " " + child(1) + ")";
+    };
+    auto call = [&](const std::string& f) {
+        std::string s = f + "(";
+        for (unsigned i = 0; i < n->getNumChildren(); ++i) s += (i ? ", " : "") + child(i);
+        return s + ")";
+    };
+    switch (n->getType()) {
+        case AST_INTEGER: return number(static_cast<double>(n->getInteger()));
+        case AST_REAL:
+        case AST_REAL_E:
+        case AST_RATIONAL: {
+            const double v = n->getReal();
+            if (!std::isfinite(v)) refuse(owner, "the math has a number that is not finite");
+            return v < 0 ? "(" + number(v) + ")" : number(v);
+        }
+        case AST_NAME: return symbol(n->getName(), owner, locals, args);
+        case AST_NAME_TIME: return "t";
+        case AST_NAME_AVOGADRO: return number(6.02214076e23);
+        case AST_CONSTANT_PI: return number(M_PI);
+        case AST_CONSTANT_E: return number(M_E);
+        case AST_PLUS: return joined("+", "0.0");
+        case AST_TIMES: return joined("*", "1.0");
+        case AST_MINUS:
+            if (n->getNumChildren() == 1) return "(-" + child(0) + ")";
+            return joined("-", "0.0");
+        case AST_DIVIDE: return joined("/", "1.0");
+        case AST_POWER:
+        case AST_FUNCTION_POWER: return "(" + child(0) + " ^ " + child(1) + ")";
+        case AST_FUNCTION_EXP: return call("exp");
+        case AST_FUNCTION_LN: return call("log");
+        case AST_FUNCTION_LOG:
+            if (n->getNumChildren() == 2) return "(log(" + child(1) + ") / log(" + child(0) + "))";
+            return "log10(" + child(0) + ")";
+        case AST_FUNCTION_ROOT:
+            if (n->getNumChildren() == 2) return "(" + child(1) + " ^ (1.0 / " + child(0) + "))";
+            return "sqrt(" + child(0) + ")";
+        case AST_FUNCTION_ABS: return call("abs");
+        case AST_FUNCTION_FLOOR: return call("floor");
+        case AST_FUNCTION_CEILING: return call("ceil");
+        case AST_FUNCTION_MAX:
+            if (n->getNumChildren() == 1) return child(0);
+            if (n->getNumChildren() < 1) break;
+            return call("max");
+        case AST_FUNCTION_MIN:
+            if (n->getNumChildren() == 1) return child(0);
+            if (n->getNumChildren() < 1) break;
+            return call("min");
+        // Truth values are numbers in both languages: comparisons give 1 or 0, non-zero is true.
+        case AST_CONSTANT_TRUE: return "1.0";
+        case AST_CONSTANT_FALSE: return "0.0";
+        case AST_RELATIONAL_EQ: return binary("==");
+        case AST_RELATIONAL_NEQ: return binary("!=");
+        case AST_RELATIONAL_LT: return binary("<");
+        case AST_RELATIONAL_LEQ: return binary("<=");
+        case AST_RELATIONAL_GT: return binary(">");
+        case AST_RELATIONAL_GEQ: return binary(">=");
+        case AST_LOGICAL_AND: return joined("&&", "1.0");
+        case AST_LOGICAL_OR: return joined("||", "0.0");
+        case AST_LOGICAL_NOT:
+            if (n->getNumChildren() != 1) break;
+            return "(!" + child(0) + ")";
+        case AST_FUNCTION_PIECEWISE: return call("piecewise");
+        case AST_FUNCTION:
+            if (!functions_.count(n->getName()))
+                refuse(owner, "the math calls '" + std::string(n->getName()) + "', which is not a function definition of the model");
+            return call(n->getName());
+        case AST_FUNCTION_DELAY: refuse(owner, "delay() in the math is not supported");
+        default: break;
+    }
+    const char* name = n->getName();
+    refuse(owner, std::string("the math uses '") + (name ? name : "an operator") + "', which egress expressions do not have");
+}
+
+bool Importer::monomial(const ASTNode* n, int sign, const std::map<std::string, std::string>& locals, Monomial& out) const {
+    switch (n->getType()) {
+        case AST_INTEGER:
+        case AST_REAL:
+        case AST_REAL_E:
+        case AST_RATIONAL: {
+            const double v = n->getType() == AST_INTEGER ? static_cast<double>(n->getInteger()) : n->getReal();
+            if (!(v > 0.0) || !std::isfinite(v)) return false;
+            out.coefficient *= sign > 0 ? v : 1.0 / v;
+            return true;
+        }
+        case AST_TIMES:
+            for (unsigned i = 0; i < n->getNumChildren(); ++i)
+                if (!monomial(n->getChild(i), sign, locals, out)) return false;
+            return true;
+        case AST_DIVIDE:
+            return n->getNumChildren() == 2 && monomial(n->getChild(0), sign, locals, out) &&
+                   monomial(n->getChild(1), -sign, locals, out);
+        case AST_NAME: {
+            const std::string id = n->getName();
+            if (const auto l = locals.find(id); l != locals.end()) {
+                out.parameters[l->second] += sign;
+                return true;
+            }
+            if (const auto s = species_.find(id); s != species_.end()) {
+                out.species[id] += sign;
+                if (!s->second->getHasOnlySubstanceUnits()) {
+                    const double size = compartmentSize_.at(s->second->getCompartment());
+                    out.coefficient *= sign > 0 ? 1.0 / size : size;
+                }
+                return true;
+            }
+            if (parameters_.count(id)) {
+                out.parameters[id] += sign;
+                return true;
+            }
+            if (const auto c = compartmentSize_.find(id); c != compartmentSize_.end()) {
+                out.coefficient *= sign > 0 ? c->second : 1.0 / c->second;
+                return true;
+            }
+            return false;
+        }
+        default: return false;
+    }
+}
+
+void Importer::readReaction(const Reaction& r) {
+    if (r.isSetFast() && r.getFast()) refuse(&r, "fast reactions are not supported");
+    const KineticLaw* kl = r.getKineticLaw();
+    if (!kl || !kl->getMath()) refuse(&r, "the reaction has no kinetic law");
+
+    // Local parameters become model parameters named REACTION_NAME (a number appended on a clash).
+    std::map<std::string, std::string> locals;
+    const unsigned nLocal = r.getLevel() >= 3 ? kl->getNumLocalParameters() : kl->getNumParameters();
+    for (unsigned i = 0; i < nLocal; ++i) {
+        const Parameter* p = r.getLevel() >= 3 ? static_cast<const Parameter*>(kl->getLocalParameter(i)) : kl->getParameter(i);
+        if (!p->isSetValue()) refuse(p, "the local parameter has no value");
+        if (!std::isfinite(p->getValue()) || p->getValue() < 0.0)
+            refuse(p, "egress parameters are non-negative numbers; the value is " + number(p->getValue()));
+        std::string name = r.getId() + "_" + p->getId();
+        for (int k = 2; usedNames_.count(name); ++k) name = r.getId() + "_" + p->getId() + "_" + std::to_string(k);
+        usedNames_.insert(name);
+        locals[p->getId()] = name;
+        std::string note = "SBML local parameter '" + p->getId() + "' of reaction '" + r.getId() + "'";
+        if (p->isSetUnits()) note += ", units " + p->getUnits();
+        parameters_out_ << name << " = { value = " << number(p->getValue()) << ", description = " << tomlString(note) << " }\n";
+    }
+
+    // Boundary and constant species are not changed by reactions: they leave the equation, and a
+    // boundary reactant stays on both sides so that mass action still reads it.
+    std::map<std::string, int> reactants, products, boundaryReactants;
+    auto side = [&](const ListOf* list, std::map<std::string, int>& out, bool isReactant) {
+        for (unsigned i = 0; i < list->size(); ++i) {
+            const auto* sr = static_cast<const SpeciesReference*>(list->get(i));
+            if (r.getLevel() < 3 && sr->isSetStoichiometryMath()) refuse(sr, "stoichiometryMath is not supported");
+            const double st = sr->getStoichiometry();
+            if (!(st >= 0.0) || st != std::floor(st) || st > 1e6)
+                refuse(sr, "the stoichiometry of '" + sr->getSpecies() + "' is " + number(st) + ": egress takes whole numbers");
+            if (st == 0.0) continue;
+            const Species* s = species_.at(sr->getSpecies());
+            if (s->getBoundaryCondition() || s->getConstant()) {
+                if (isReactant) boundaryReactants[sr->getSpecies()] += static_cast<int>(st);
+                continue;
+            }
+            out[sr->getSpecies()] += static_cast<int>(st);
+        }
+    };
+    side(r.getListOfReactants(), reactants, true);
+    side(r.getListOfProducts(), products, false);
+
+    const std::string rate = infix(kl->getMath(), kl, locals, {});
+    // Mass action exactly: k times each reactant amount once, k a parameter or a number. Then
+    // the ode rate and the ssa propensity egress computes are the SBML law itself.
+    Monomial mono;
+    std::optional<std::string> massActionK;
+    if (monomial(kl->getMath(), 1, locals, mono)) {
+        std::map<std::string, int> order = reactants;
+        for (const auto& [s, c] : boundaryReactants) order[s] += c;
+        std::map<std::string, int> exps;
+        for (const auto& [s, e] : mono.species)
+            if (e != 0) exps[s] = e;
+        bool ok = exps.size() == order.size();
+        for (const auto& [s, c] : order) ok = ok && c == 1 && exps.count(s) && exps[s] == 1;
+        std::vector<std::string> params;
+        for (const auto& [p, e] : mono.parameters) {
+            if (e == 1) params.push_back(p);
+            else if (e != 0) ok = false;
+        }
+        if (ok && params.empty()) massActionK = number(mono.coefficient);
+        else if (ok && params.size() == 1 && std::fabs(mono.coefficient - 1.0) <= 1e-14) massActionK = tomlString(params[0]);
+    }
+
+    auto sideText = [](const std::map<std::string, int>& a, const std::map<std::string, int>& b) {
+        std::string s;
+        std::map<std::string, int> all = a;
+        for (const auto& [k, v] : b) all[k] += v;
+        for (const auto& [k, v] : all) s += (s.empty() ? "" : " + ") + (v == 1 ? "" : std::to_string(v) + " ") + k;
+        return s;
+    };
+    reactions_out_ << "\n[[reactions]]\nname = " << tomlString(r.getId()) << "\n";
+    if (r.isSetName()) reactions_out_ << "description = " << tomlString("SBML name '" + r.getName() + "'") << "\n";
+    if (massActionK) {
+        reactions_out_ << "equation = " << tomlString(sideText(reactants, boundaryReactants) + " -> " + sideText(products, boundaryReactants)) << "\n";
+        reactions_out_ << "law = \"mass_action\"\nk = " << *massActionK << "\n";
+    } else {
+        reactions_out_ << "equation = " << tomlString(sideText(reactants, {}) + " -> " + sideText(products, {})) << "\n";
+        reactions_out_ << "law = \"expression\"\nrate = " << tomlString(rate) << "\n";
+    }
+}
+
+std::string Importer::run(SBMLDocument& doc) {
+    for (unsigned i = 0; i < doc.getNumErrors(); ++i) {
+        const SBMLError* e = doc.getError(i);
+        if (e->getSeverity() >= LIBSBML_SEV_ERROR)
+            throw InputError(path_, static_cast<int>(e->getLine()), static_cast<int>(e->getColumn()),
+                             "SBML: " + e->getShortMessage() + ": " + e->getMessage());
+    }
+    const Model* m = doc.getModel();
+    if (!m) throw InputError(path_, 0, 0, "SBML: the document has no model");
+    model_ = m;
+    if (doc.getLevel() < 2) refuse(&doc, "SBML Level 1 is not supported: convert to Level 2 or 3");
+    // libSBML attaches its own l3v2extendedmath plugin to every L3V2 document: that is core math.
+    for (unsigned i = 0; i < doc.getNumPlugins(); ++i) {
+        const std::string package = doc.getPlugin(i)->getPackageName();
+        if (package != "core" && package != "l3v2extendedmath")
+            refuse(&doc, "SBML package '" + package + "' is not supported (core only)");
+    }
+    checkModelWide(*m);
+    readCompartments(*m);
+    readSpecies(*m);
+    readParameters(*m);
+    readFunctions(*m);
+    for (unsigned i = 0; i < m->getNumReactions(); ++i) readReaction(*m->getReaction(i));
+
+    std::ostringstream out;
+    out << "# Imported from " << path_ << " (SBML Level " << doc.getLevel() << " Version " << doc.getVersion()
+        << ") by egress import: species are amounts, compartment sizes are written into the rate laws.\n";
+    if (m->isSetTimeUnits()) out << "# SBML time units: " << m->getTimeUnits() << " (egress reads times as seconds)\n";
+    if (m->isSetSubstanceUnits()) out << "# SBML substance units: " << m->getSubstanceUnits() << "\n";
+    const std::string name = m->isSetId() ? m->getId() : "sbml_model";
+    out << "name = " << tomlString(name) << "\n";
+    if (m->isSetName()) out << "description = " << tomlString(m->getName()) << "\n";
+    out << "\n[compartments]\n" << compartments_.str();
+    out << "\n[species]\n" << species_out_.str();
+    if (!parameters_out_.str().empty()) out << "\n[parameters]\n" << parameters_out_.str();
+    if (!functions_out_.str().empty()) out << "\n[functions]\n" << functions_out_.str();
+    out << reactions_out_.str();
+    return out.str();
+}
+
+}  // namespace
+
+namespace egress {
+
+std::string importSbmlText(const std::string& text, const std::string& path) {
+    std::unique_ptr<SBMLDocument> doc(readSBMLFromString(text.c_str()));
+    Importer importer(path);
+    return importer.run(*doc);
+}
+
+std::string importSbmlFile(const std::string& path) {
+    return importSbmlText(readTextFile(path, "SBML file"), path);
+}
+
+}  // namespace egress

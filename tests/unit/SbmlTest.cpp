@@ -1,0 +1,268 @@
+// SBML import and export (io/Sbml.hpp): what the import writes, what it refuses and where, and
+// that an exported model read back gives the same ode solution.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "core/Error.hpp"
+#include "io/Sbml.hpp"
+#include "TestSupport.hpp"
+
+namespace egress {
+namespace {
+
+using testing::loadText;
+using testing::runOde;
+using testing::speciesIndex;
+
+std::filesystem::path testDir() {
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("egress-sbml-" + std::to_string(::getpid()) + "-" +
+                      ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir);
+    return dir;
+}
+
+/// An SBML L3V2 document around `body` (the model's lists).
+std::string sbml(const std::string& body) {
+    return R"(<?xml version="1.0" encoding="UTF-8"?>
+<sbml xmlns="http://www.sbml.org/sbml/level3/version2/core" level="3" version="2">
+  <model id="m">
+)" + body + R"(
+  </model>
+</sbml>
+)";
+}
+
+const std::string kMath = R"(xmlns="http://www.w3.org/1998/Math/MathML")";
+
+// cell (size 2) holds A in concentration (1.5 -> 3 molecules) and B in amounts; the boundary
+// species E is read by the law but never changed; kf is a local parameter.
+const std::string kConversion = sbml(R"(
+    <listOfCompartments>
+      <compartment id="cell" size="2" spatialDimensions="3" constant="true"/>
+    </listOfCompartments>
+    <listOfSpecies>
+      <species id="A" compartment="cell" initialConcentration="1.5" hasOnlySubstanceUnits="false" boundaryCondition="false" constant="false"/>
+      <species id="B" compartment="cell" initialAmount="0" hasOnlySubstanceUnits="true" boundaryCondition="false" constant="false"/>
+      <species id="E" compartment="cell" initialAmount="5" hasOnlySubstanceUnits="true" boundaryCondition="true" constant="false"/>
+    </listOfSpecies>
+    <listOfReactions>
+      <reaction id="conv" reversible="false">
+        <listOfReactants><speciesReference species="A" stoichiometry="1" constant="true"/>
+                         <speciesReference species="E" stoichiometry="1" constant="true"/></listOfReactants>
+        <listOfProducts><speciesReference species="B" stoichiometry="1" constant="true"/></listOfProducts>
+        <kineticLaw>
+          <math )" + kMath + R"(><apply><times/><ci>cell</ci><ci>kf</ci><ci>A</ci><ci>E</ci></apply></math>
+          <listOfLocalParameters><localParameter id="kf" value="0.25"/></listOfLocalParameters>
+        </kineticLaw>
+      </reaction>
+    </listOfReactions>)");
+
+TEST(SbmlImport, ConcentrationsBecomeAmountsAndMassActionStaysExact) {
+    const std::string toml = importSbmlText(kConversion, "conv.xml");
+    EXPECT_NE(toml.find("A = { compartment = \"cell\", initial = 3.0"), std::string::npos) << toml;
+    EXPECT_NE(toml.find("conv_kf = { value = 0.25"), std::string::npos) << toml;
+    // cell * kf * [A] * E = kf * A_amount * E: mass action on amounts with k = kf, E on both sides.
+    EXPECT_NE(toml.find("equation = \"A + E -> B + E\"\nlaw = \"mass_action\"\nk = \"conv_kf\""), std::string::npos) << toml;
+
+    const auto dir = testDir();
+    std::ofstream(dir / "conv.xml") << kConversion;
+    std::ofstream(dir / "run.toml") << "model = \"conv.xml\"\n[simulation]\nt_end = 4.0\noutput_interval = 1.0\nrtol = 1e-10\natol = 1e-12\n";
+    const RunConfig c = loadRunConfig((dir / "run.toml").string());
+    const auto tr = runOde(c);
+    const std::size_t a = speciesIndex(c, "A"), b = speciesIndex(c, "B"), e = speciesIndex(c, "E");
+    for (std::size_t i = 0; i < tr.times.size(); ++i) {
+        // A' = -kf * E * A with E = 5 fixed.
+        const double A = 3.0 * std::exp(-0.25 * 5.0 * tr.times[i]);
+        EXPECT_NEAR(tr.amounts[i][a], A, 1e-8);
+        EXPECT_NEAR(tr.amounts[i][b], 3.0 - A, 1e-8);
+        EXPECT_EQ(tr.amounts[i][e], 5.0);
+    }
+}
+
+TEST(SbmlImport, OtherLawsAreWrittenAsExpressionsInAmounts) {
+    std::string doc = kConversion;
+    const std::string massAction = R"(<apply><times/><ci>cell</ci><ci>kf</ci><ci>A</ci><ci>E</ci></apply>)";
+    doc.replace(doc.find(massAction), massAction.size(),
+                R"(<apply><divide/><apply><times/><ci>kf</ci><ci>A</ci></apply><apply><plus/><cn>1</cn><ci>A</ci></apply></apply>)");
+    const std::string toml = importSbmlText(doc, "mm.xml");
+    // [A] = A / 2; the boundary reactant leaves the equation (the law reads it, nothing changes it).
+    EXPECT_NE(toml.find("equation = \"A -> B\"\nlaw = \"expression\"\nrate = \"((conv_kf * (A / 2.0)) / (1.0 + (A / 2.0)))\""),
+              std::string::npos)
+        << toml;
+}
+
+/// The InputError that importing `doc` throws.
+InputError refusal(const std::string& doc) {
+    try {
+        importSbmlText(doc, "bad.xml");
+    } catch (const InputError& e) {
+        return e;
+    }
+    ADD_FAILURE() << "no refusal";
+    return InputError("", 0, 0, "");
+}
+
+TEST(SbmlImport, RefusesWhatItCannotRepresentAndSaysWhere) {
+    // An event: named with its id and line.
+    std::string withEvent = kConversion;
+    withEvent.insert(withEvent.find("    </listOfReactions>") + 24, R"(
+    <listOfEvents>
+      <event id="pulse" useValuesFromTriggerTime="true">
+        <trigger initialValue="false" persistent="true"><math )" + kMath + R"(><apply><gt/><csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/time">t</csymbol><cn>1</cn></apply></math></trigger>
+      </event>
+    </listOfEvents>)");
+    InputError e = refusal(withEvent);
+    EXPECT_EQ(e.file(), "bad.xml");
+    const auto eventAt = withEvent.find("<event ");
+    EXPECT_EQ(e.line(), 1 + std::count(withEvent.begin(), withEvent.begin() + static_cast<long>(eventAt), '\n'));
+    EXPECT_NE(e.message().find("SBML event 'pulse': events are not supported"), std::string::npos) << e.what();
+
+    // A negative parameter: egress parameters are non-negative.
+    std::string negative = kConversion;
+    negative.replace(negative.find("value=\"0.25\""), 12, "value=\"-1\"");
+    e = refusal(negative);
+    EXPECT_NE(e.message().find("localParameter 'kf'"), std::string::npos) << e.what();
+    EXPECT_GT(e.line(), 0);
+
+    // A delay in the math.
+    std::string delayed = kConversion;
+    const std::string ci = "<ci>kf</ci><ci>A</ci>";
+    delayed.replace(delayed.find(ci), ci.size(),
+                    R"(<ci>kf</ci><apply><csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/delay">delay</csymbol><ci>A</ci><cn>1</cn></apply>)");
+    e = refusal(delayed);
+    EXPECT_NE(e.message().find("kineticLaw"), std::string::npos) << e.what();
+    EXPECT_NE(e.message().find("delay() in the math is not supported"), std::string::npos) << e.what();
+
+    // Non-integer stoichiometry.
+    std::string half = kConversion;
+    const std::string one = "species=\"B\" stoichiometry=\"1\"";
+    half.replace(half.find(one), one.size(), "species=\"B\" stoichiometry=\"0.5\"");
+    e = refusal(half);
+    EXPECT_NE(e.message().find("stoichiometry of 'B' is 0.5"), std::string::npos) << e.what();
+
+    // Malformed XML: libSBML's own message, with its line.
+    e = refusal("<sbml><model>");
+    EXPECT_NE(e.message().find("SBML: "), std::string::npos) << e.what();
+}
+
+// A small mass-action model with first-order reactants only: those are the laws the import reads
+// back as mass action (a squared reactant's deterministic law, k B^2 / 2, is not its ssa
+// propensity, so it comes back as an expression law, as do michaelis_menten and hill).
+const char* kSmall = R"(
+[model]
+name = "small"
+compartments = { cell = {}, out = {} }
+species = { A = { compartment = "cell", initial = 1000 }, B = { compartment = "cell", initial = 10 }, C = { compartment = "out" } }
+parameters = { k1 = 0.01, k2 = 0.002, k0 = 5.0 }
+reactions = [
+  { name = "make A", equation = "-> A", k = "k0" },
+  { name = "A to B", equation = "A -> B", k = "k1" },
+  { name = "B + A to C", equation = "A + B -> C", k = "k2" },
+]
+[simulation]
+t_end = 100.0
+output_interval = 5.0
+rtol = 1e-10
+atol = 1e-10
+)";
+
+TEST(SbmlExport, RoundTripKeepsTheOdeSolution) {
+    const RunConfig original = loadText(kSmall);
+    const std::string xml = exportSbml(original);
+    EXPECT_NE(xml.find("level=\"3\" version=\"2\""), std::string::npos);
+    const auto dir = testDir();
+    std::ofstream(dir / "small.xml") << xml;
+    std::ofstream(dir / "run.toml") << "model = \"small.xml\"\n[simulation]\nt_end = 100.0\noutput_interval = 5.0\nrtol = 1e-10\natol = 1e-10\n";
+    const RunConfig back = loadRunConfig((dir / "run.toml").string());
+    const auto a = runOde(original);
+    const auto b = runOde(back);
+    ASSERT_EQ(a.times.size(), b.times.size());
+    for (const auto& s : original.model.species) {
+        const std::size_t i = speciesIndex(original, s.name), j = speciesIndex(back, s.name);
+        for (std::size_t t = 0; t < a.times.size(); ++t)
+            EXPECT_NEAR(b.amounts[t][j], a.amounts[t][i], 1e-7 * (1.0 + std::fabs(a.amounts[t][i]))) << s.name << " t=" << a.times[t];
+    }
+}
+
+/// Runs `paramsText` with its model line pointing at the exported SBML of `original`'s model.
+RunConfig throughSbml(const RunConfig& original, std::string paramsText) {
+    const auto dir = testDir();
+    std::ofstream(dir / "model.xml") << exportSbml(original);
+    const auto at = paramsText.find("model = ");
+    paramsText.replace(at, paramsText.find('\n', at) - at, "model = \"model.xml\"");
+    std::ofstream(dir / "run.toml") << paramsText;
+    return loadRunConfig((dir / "run.toml").string());
+}
+
+void expectSameOde(const RunConfig& a, const RunConfig& b, double rel) {
+    const auto ta = runOde(a);
+    const auto tb = runOde(b);
+    ASSERT_EQ(ta.times.size(), tb.times.size());
+    for (const auto& s : a.model.species) {
+        const std::size_t i = speciesIndex(a, s.name), j = speciesIndex(b, s.name);
+        for (std::size_t t = 0; t < ta.times.size(); ++t)
+            EXPECT_NEAR(tb.amounts[t][j], ta.amounts[t][i], rel * (1.0 + std::fabs(ta.amounts[t][i]))) << s.name << " t=" << ta.times[t];
+    }
+}
+
+TEST(SbmlExport, SecretoryCoreRoundTripKeepsTheOdeSolution) {
+    // The default run (models/secretory_core.toml): its routes come back as reactions over the
+    // transit species, with expression laws (bud rate * capture * donor), and the parameter
+    // file's event and values apply to the imported model as to the original.
+    std::string text;
+    {
+        std::ifstream in(std::string(EGRESS_SOURCE_DIR) + "/params/default.toml");
+        text.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    const auto at = text.find("seed = ");
+    text.insert(text.find('\n', at) + 1, "rtol = 1e-10\natol = 1e-8\n");
+    const auto dir = testDir();
+    std::ofstream(dir / "original.toml") << std::string(text).replace(text.find("../models/"), 10, std::string(EGRESS_SOURCE_DIR) + "/models/");
+    const RunConfig original = loadRunConfig((dir / "original.toml").string());
+    const RunConfig back = throughSbml(original, text);
+    EXPECT_EQ(back.model.species.size(), original.model.species.size() + 2);  // a transit pool per cargo route
+    expectSameOde(original, back, 1e-6);
+}
+
+TEST(SbmlExport, ExpressionLawsAndFunctionsRoundTrip) {
+    const char* text = R"(
+model = "inline"
+[simulation]
+t_end = 50.0
+output_interval = 5.0
+rtol = 1e-10
+atol = 1e-10
+)";
+    const RunConfig original = loadText(std::string(R"toml(
+[model]
+name = "mm"
+compartments = { cell = {} }
+species = { S = { compartment = "cell", initial = 500 }, P = { compartment = "cell" }, I = { compartment = "cell", initial = 20 } }
+parameters = { vmax = 10.0, km = 100.0, ki = 5.0 }
+functions = { inhibition = { args = ["x"], body = "1 / (1 + x / ki)" } }
+reactions = [
+  { name = "mm", equation = "S -> P", law = "expression", rate = "vmax * S / (km + S) * inhibition(I) + 0.01 * log(1 + t) * exp(-S / 1000)" },
+  { name = "hill", equation = "P -> S", law = "hill", vmax = 2.0, km = 50.0, n = 2.0 },
+]
+)toml") + std::string(text).substr(std::string(text).find("[simulation]")));
+    const RunConfig back = throughSbml(original, text);
+    expectSameOde(original, back, 1e-7);
+}
+
+TEST(SbmlExport, VesicleRoutesBecomeAnnotatedMeanFluxReactions) {
+    const RunConfig c = loadRunConfig(std::string(EGRESS_SOURCE_DIR) + "/params/default.toml");
+    const std::string xml = exportSbml(c);  // throws if libSBML's consistency check fails
+    EXPECT_NE(xml.find("COPII_bud_cargo_ER"), std::string::npos);
+    EXPECT_NE(xml.find("COPII_fuse_cargo_ER"), std::string::npos);
+    EXPECT_NE(xml.find("<egress:meanFlux"), std::string::npos);
+    EXPECT_NE(xml.find("the mean flux of an egress vesicle route"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace egress
