@@ -39,7 +39,7 @@ def main():
            "TOML allows); a multi-line string may not continue a line-ending backslash with a non-ASCII",
            "character, which toml++ 3.3.0 cannot read (write it as an escape, `\\u00A7`).", "",
            "Warnings (the run goes on): a species no reaction, route or event touches; a route that",
-           "carries no cargo; a reaction that consumes a species at a rate that does not depend on it;",
+           "carries no cargo (unless written `cargo = {}`, membrane only on purpose); a reaction that consumes a species at a rate that does not depend on it;",
            "a perturbation that ends after `t_end`; a model parameter that nothing uses.", "",
            f"{len(cases)} cases.", "",
            "| case | mistake | status | message |", "|---|---|---|---|"]

@@ -205,7 +205,7 @@ def run(params: str | os.PathLike, *, method: Method | None = None, replicates: 
     ``method``, ``replicates``, ``seed``, ``threads``, ``set`` (``{name: value}``, one ``--set``
     each) and ``events`` (``--events`` / ``--no-events``) override the parameter file, as on the
     command line. ``scenario`` is a TOML file of ``[[perturbations]]`` tables only: they are
-    added to the parameter file's own (``egress`` has no scenario option yet: a temporary copy of
+    added to the parameter file's own (as ``egress run --scenario`` does; here a temporary copy of
     the parameter file with the scenario appended is run and removed; the result's
     ``/input/params`` holds that text, and an error in the scenario is reported at its line). ``output`` is the result file (default: a new
     file in a fresh temporary directory; ``ds.attrs["path"]`` says where). ``progress``: True

@@ -111,6 +111,7 @@ INPUT_PARAMS = "input/params"
 INPUT_MODEL = "input/model"
 INPUT_RESOLVED = "input/resolved"
 INPUT_OVERRIDES = "input/overrides"
+INPUT_SCENARIOS = "input/scenarios"
 REPLICATE_FINISHED = "replicate_finished"
 
 # Dataset names inside their group (for a group opened on its own).
@@ -171,6 +172,7 @@ VARIABLES: dict[str, Variable] = {
         Variable("input/model", (), "string", None, ("model_file",)),
         Variable("input/resolved", (), "string", None, ()),
         Variable("input/overrides", (), "string", None, ()),
+        Variable("input/scenarios", (), "string", None, ()),
         Variable("replicate_finished", ("replicate",), "int8", None, ("interrupted",)),
     )
 }

@@ -51,6 +51,7 @@ struct RunOptions {
     std::optional<std::int64_t> firstReplicate;
     int threads = 0;
     std::vector<std::string> overrides;
+    std::vector<std::string> scenarios;
     bool quiet = false;
     bool events = false, noEvents = false;  ///< --events / --no-events override [output] events
 };
@@ -141,7 +142,7 @@ private:
 };
 
 int commandRun(const RunOptions& o, const std::string& commandLine) {
-    RunConfig config = loadRunConfig(o.params, o.overrides);
+    RunConfig config = loadRunConfig(o.params, o.overrides, o.scenarios);
     applyCommandLine(config, o);
     printWarnings(config);
     RunJob job;
@@ -216,9 +217,9 @@ int commandCheckSweep(const std::string& path) {
     return 0;
 }
 
-int commandCheck(const std::string& params, const std::vector<std::string>& overrides) {
-    if (overrides.empty() && isSweepFile(params)) return commandCheckSweep(params);
-    const RunConfig config = loadRunConfig(params, overrides);
+int commandCheck(const std::string& params, const std::vector<std::string>& overrides, const std::vector<std::string>& scenarios) {
+    if (overrides.empty() && scenarios.empty() && isSweepFile(params)) return commandCheckSweep(params);
+    const RunConfig config = loadRunConfig(params, overrides, scenarios);
     printWarnings(config);
     makeSimulator(config.model, config.simulation);  // the method's own checks (whole molecules for ssa)
     const Model& m = config.model;
@@ -247,8 +248,8 @@ void writeTextOut(const std::string& text, const std::string& output, const std:
     if (std::fclose(f) != 0 || !ok) throw IoError(output + ": cannot write the " + what + " (disk full?)");
 }
 
-int commandGraph(const std::string& params, const std::string& output) {
-    const RunConfig config = loadRunConfig(params);
+int commandGraph(const std::string& params, const std::string& output, const std::vector<std::string>& scenarios) {
+    const RunConfig config = loadRunConfig(params, {}, scenarios);
     writeTextOut(pathwayDot(config.model), output, "diagram");
     return 0;
 }
@@ -536,6 +537,8 @@ int main(int argc, char** argv) {
     runCmd->add_option("--first-replicate", run.firstReplicate,
                        "Index of the first replicate (run an ensemble in parts: the same indices give the same trajectories)");
     runCmd->add_option("--set", run.overrides, "Override a parameter: NAME=VALUE (repeatable)");
+    runCmd->add_option("--scenario", run.scenarios,
+                       "Add a scenario file's [[perturbations]] (a drug, a disease, a temperature block) after the file's own (repeatable)");
     runCmd->add_flag("--quiet,-q", run.quiet, "Print nothing on success");
     auto* eventsFlag = runCmd->add_flag("--events", run.events,
                                         "Also log every bud and fusion to /events (ssa, hybrid; sets [output] events = true)");
@@ -546,6 +549,8 @@ int main(int argc, char** argv) {
     auto* checkCmd = app.add_subcommand("check", "Validate a parameter file or a sweep file and summarise it; no simulation");
     checkCmd->add_option("params", checkParams, "Parameter file (TOML)")->required();
     checkCmd->add_option("--set", checkOverrides, "Override a parameter: NAME=VALUE (repeatable)");
+    std::vector<std::string> checkScenarios, graphScenarios;
+    checkCmd->add_option("--scenario", checkScenarios, "Add a scenario file's [[perturbations]] (repeatable)");
 
     std::string infoPath;
     auto* infoCmd = app.add_subcommand("info", "Describe a result file; exit 1 if it is incomplete");
@@ -555,6 +560,7 @@ int main(int argc, char** argv) {
     auto* graphCmd = app.add_subcommand("graph", "Draw the pathway of a parameter file as a Graphviz diagram");
     graphCmd->add_option("params", graphParams, "Parameter file (TOML)")->required();
     graphCmd->add_option("-o,--output", graphOutput, "Diagram file (default: standard output)");
+    graphCmd->add_option("--scenario", graphScenarios, "Mark a scenario file's perturbation targets too (repeatable)");
 
     std::string importInput, importOutput;
     auto* importCmd = app.add_subcommand("import", "Translate an SBML model (Level 2 or 3 core) into an egress model file (docs/sbml.md)");
@@ -602,9 +608,9 @@ int main(int argc, char** argv) {
 
     try {
         if (*runCmd) return commandRun(run, commandLine);
-        if (*checkCmd) return commandCheck(checkParams, checkOverrides);
+        if (*checkCmd) return commandCheck(checkParams, checkOverrides, checkScenarios);
         if (*infoCmd) return commandInfo(infoPath);
-        if (*graphCmd) return commandGraph(graphParams, graphOutput);
+        if (*graphCmd) return commandGraph(graphParams, graphOutput, graphScenarios);
         if (*importCmd) return commandImport(importInput, importOutput);
         if (*exportCmd) return commandExport(exportParams, exportOverrides, exportOutput);
         if (*sweepCmd) return commandSweep(sweep, commandLine);

@@ -101,6 +101,7 @@ struct VesicleRoute {
     double delay = 0.0;    ///< s, fixed minimum transit time
     double vesicle_area_um2 = 0.0;
     std::optional<std::size_t> delayParameter, areaParameter;  ///< parameters that set them, if any
+    bool membraneOnly = false;  ///< written `cargo = {}`: carrying no cargo is meant (no warning)
 };
 
 enum class PerturbationMode { Scale, Set };

@@ -50,7 +50,8 @@ std::string resolveModelPath(const Document& params, const std::string& ref, con
     params.fail(at, "model", "no built-in model named '" + ref + "'" + didYouMean(ref, known));
 }
 
-RunConfig load(const std::string& paramsPath, std::string paramsText, const std::vector<std::string>& overrides) {
+RunConfig load(const std::string& paramsPath, std::string paramsText, const std::vector<std::string>& overrides,
+               const std::vector<std::string>& scenarios = {}) {
     RunConfig config;
     config.paramsPath = paramsPath;
     config.overrides = overrides;
@@ -94,6 +95,13 @@ RunConfig load(const std::string& paramsPath, std::string paramsText, const std:
     model.resolveInitials();
     model.readProcesses(modelDoc, *modelTable, modelWhere);
     run.read(root);
+    // Read after the parameter file's own, so perturbation indices (and messages) keep their order.
+    std::vector<std::unique_ptr<Document>> scenarioFiles;
+    for (const auto& path : scenarios) {
+        config.scenarios.push_back(ScenarioInput{path, readTextFile(path, "scenario file")});
+        scenarioFiles.push_back(std::make_unique<Document>(path, config.scenarios.back().text));
+        run.readScenario(*scenarioFiles.back());
+    }
     config.model.resolveRunConstants();
     checkValues(config, state, params);
     checkUnits(config.model, state);
@@ -104,8 +112,9 @@ RunConfig load(const std::string& paramsPath, std::string paramsText, const std:
 
 }  // namespace
 
-RunConfig loadRunConfig(const std::string& paramsPath, const std::vector<std::string>& overrides) {
-    return load(paramsPath, readTextFile(paramsPath, "parameter file"), overrides);
+RunConfig loadRunConfig(const std::string& paramsPath, const std::vector<std::string>& overrides,
+                        const std::vector<std::string>& scenarios) {
+    return load(paramsPath, readTextFile(paramsPath, "parameter file"), overrides, scenarios);
 }
 
 RunConfig loadRunConfigFromText(const std::string& text, const std::string& paramsPath,

@@ -8,8 +8,10 @@
 
 namespace egress {
 
-/// `overrides` are "NAME=VALUE" strings from --set, applied after the file's own values.
-RunConfig loadRunConfig(const std::string& paramsPath, const std::vector<std::string>& overrides = {});
+/// `overrides` are "NAME=VALUE" strings from --set, applied after the file's own values;
+/// `scenarios` are scenario files (--scenario) whose [[perturbations]] follow the file's own.
+RunConfig loadRunConfig(const std::string& paramsPath, const std::vector<std::string>& overrides = {},
+                        const std::vector<std::string>& scenarios = {});
 
 /// The same for text already in memory; `paramsPath` names it in messages and anchors a
 /// relative model path.

@@ -17,9 +17,9 @@ void checkValues(const RunConfig& config, const LoadState& state, const Document
     if (problems.empty()) return;
     const ValueProblem& p = problems.front();
     if (p.perturbation) {
-        const auto& t = *state.perturbationTables[*p.perturbation];
+        const auto& site = state.perturbationTables[*p.perturbation];
         const char* key = perturbationModeKey(m.perturbations[*p.perturbation].mode);
-        params.fail(*t.get(key), "perturbations[" + std::to_string(*p.perturbation) + "]." + key, p.message);
+        site.document->fail(*site.table->get(key), site.field + "." + key, p.message);
     }
     std::string message = p.message;
     if (p.parameter && state.overridden.count(*p.parameter)) message += " (from --set)";
@@ -61,7 +61,8 @@ void semanticWarnings(RunConfig& config, const Document& model, const Document& 
     }
     for (const auto& v : m.routes) {
         for (const auto& c : v.cargo) touched[c.donor] = touched[c.acceptor] = true;
-        if (v.cargo.empty()) warn("vesicle route '" + v.name + "' carries no cargo species (it moves membrane only)");
+        if (v.cargo.empty() && !v.membraneOnly)
+            warn("vesicle route '" + v.name + "' carries no cargo species (it moves membrane only; write cargo = {} if that is meant)");
     }
     for (const auto& e : m.events)
         for (const auto& c : e.changes) touched[c.species] = true;

@@ -36,7 +36,14 @@ struct LoadState {
     std::set<std::size_t> usedParameters;       ///< referred to by a law, a run constant or a perturbation
     std::map<std::string, UseSite> useSites;    ///< by ValueUse::key (core/ModelValidator.hpp)
     std::set<std::size_t> overridden;           ///< parameters given by --set
-    std::vector<const toml::table*> perturbationTables;  ///< parallel to Model::perturbations
+    /// Where each perturbation was written (the parameter file or a scenario file), parallel to
+    /// Model::perturbations; `field` is its place in that file ("perturbations[0]").
+    struct PerturbationSite {
+        const Document* document;
+        const toml::table* table;
+        std::string field;
+    };
+    std::vector<PerturbationSite> perturbationTables;
 
     /// A constant of the run (an initial amount, a delay, a vesicle area, an event amount): a
     /// number, or the name of a parameter of `m` whose value Model::resolveRunConstants copies in.

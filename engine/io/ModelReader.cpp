@@ -304,6 +304,7 @@ void ModelReader::readRoute(const Document& doc, const toml::node& n, const std:
     }
     if (const auto* cn = t.get("cargo")) {
         const auto& ct = doc.table(*cn, field + ".cargo");
+        r.membraneOnly = ct.empty();
         for (const auto& [key, node] : ct) {
             const std::string donor(key.str());
             const std::string cf = field + ".cargo." + donor;

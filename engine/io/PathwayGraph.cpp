@@ -58,7 +58,13 @@ std::string perturbedNote(const Model& m, const RateLaw& law, std::initializer_l
 std::string pathwayDot(const Model& m) {
     std::ostringstream dot;
     dot << "digraph " << quoted(m.name.empty() ? "pathway" : m.name) << " {\n"
-        << "  rankdir=LR;\n  node [shape=box, style=rounded];\n";
+        << "  rankdir=LR;\n  compound=true;\n  node [shape=box, style=rounded];\n";
+    // A node that stands for its compartment's cluster, for edges between compartments.
+    auto anchor = [&m](std::size_t c) {
+        for (const auto& s : m.species)
+            if (s.compartment == c) return s.name;
+        return m.compartments[c].name + "_membrane";
+    };
     for (std::size_t c = 0; c < m.compartments.size(); ++c) {
         dot << "  subgraph " << quoted("cluster_" + m.compartments[c].name) << " {\n    label=" << quoted(m.compartments[c].name)
             << ";\n";
@@ -94,9 +100,15 @@ std::string pathwayDot(const Model& m) {
         for (const auto& c : v.cargo)
             dot << "  " << quoted(m.species[c.donor].name) << " -> " << quoted(m.species[c.acceptor].name)
                 << " [style=dashed, color=\"#2060c0\", label=" << quoted(label) << "];\n";
-        if (v.cargo.empty())
-            dot << "  // route " << v.name << " moves membrane only, from " << m.compartments[v.from].name << " to "
-                << m.compartments[v.to].name << "\n";
+        if (v.cargo.empty()) {
+            // Membrane only: an edge between the compartments' clusters.
+            const std::string membraneLabel = v.name + " (membrane)\\nbud " + lawText(m, v.budding) + "\\nfusion " +
+                                              valueText(m, v.fusion_rate) + "/s" +
+                                              perturbedNote(m, v.budding, {&v.budding.k, &v.budding.vmax, &v.fusion_rate});
+            dot << "  " << quoted(anchor(v.from)) << " -> " << quoted(anchor(v.to)) << " [style=dotted, color=\"#808080\", ltail="
+                << quoted("cluster_" + m.compartments[v.from].name) << ", lhead=" << quoted("cluster_" + m.compartments[v.to].name)
+                << ", label=" << quoted(membraneLabel) << "];\n";
+        }
     }
     dot << "}\n";
     return dot.str();

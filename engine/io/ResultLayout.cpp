@@ -138,6 +138,10 @@ ResultLayout::ResultLayout(hid_t file, const std::string& path, const RunConfig&
     std::string overrides;
     for (const auto& o : config.overrides) overrides += o + "\n";
     h5::writeScalar(file, kInputOverrides, overrides, f);
+    std::string scenarios;
+    for (const auto& s : config.scenarios)
+        scenarios += "# scenario: " + s.path + "\n" + s.text + (s.text.empty() || s.text.back() == '\n' ? "" : "\n");
+    h5::writeScalar(file, kInputScenarios, scenarios, f);
 }
 
 h5::Handle ResultLayout::createTrajectory(const schema::DatasetSpec& spec, const h5::Scales& scales, bool expectedCounts) {

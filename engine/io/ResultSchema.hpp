@@ -136,6 +136,8 @@ inline constexpr DatasetSpec kInputModel{"input/model", ValueType::String, 0, {}
 inline constexpr DatasetSpec kInputResolved{"input/resolved", ValueType::String, 0, {}, "", {}};
 /// string []: the `--set` arguments, one per line
 inline constexpr DatasetSpec kInputOverrides{"input/overrides", ValueType::String, 0, {}, "", {}};
+/// string []: the `--scenario` files applied, in order, each as a line `# scenario: PATH` followed by its exact bytes (empty when none); their perturbations are also in `/input/resolved`
+inline constexpr DatasetSpec kInputScenarios{"input/scenarios", ValueType::String, 0, {}, "", {}};
 /// int8 [replicate] (interrupted): 1 where the replicate finished before the stop
 inline constexpr DatasetSpec kReplicateFinished{"replicate_finished", ValueType::Int8, 1, {"replicate"}, "", {TextAttribute{"description", "1 where the replicate finished before the run was interrupted"}}};
 

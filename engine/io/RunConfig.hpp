@@ -13,6 +13,12 @@ struct OutputSettings {
     int compression = 0;       ///< gzip level 0..9 for trajectory datasets
 };
 
+/// A scenario file given with --scenario: [[perturbations]] added to the parameter file's own.
+struct ScenarioInput {
+    std::string path;  ///< as given on the command line
+    std::string text;  ///< its exact bytes
+};
+
 struct RunConfig {
     Model model;
     SimulationSettings simulation;
@@ -22,6 +28,7 @@ struct RunConfig {
     std::string modelPath;     ///< resolved model file, empty when inline
     std::string modelText;     ///< the exact bytes of the model file, empty when inline
     std::vector<std::string> overrides;  ///< --set NAME=VALUE, in order
+    std::vector<ScenarioInput> scenarios;  ///< --scenario FILE, in order
     std::vector<std::string> warnings;   ///< FILE:LINE:COLUMN: warning: ...
 };
 

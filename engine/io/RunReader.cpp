@@ -32,7 +32,7 @@ void RunReader::applyOverrides(const std::vector<std::string>& overrides) {
 
 void RunReader::read(const toml::table& root) {
     readSimulation(root);
-    readPerturbations(root);
+    readPerturbations(doc_, root, false);
     readEvents(root);
     readOutput(root);
 }
@@ -81,8 +81,15 @@ void RunReader::readSimulation(const toml::table& root) {
     }
 }
 
-void RunReader::readPerturbations(const toml::table& root) {
-    const Document& doc = doc_;
+void RunReader::readScenario(const Document& scenario) {
+    const auto& root = scenario.root();
+    scenario.checkKeys(root, "", {"perturbations", "name", "description"});
+    if (!root.get("perturbations"))
+        scenario.fail(root.source(), "", "a scenario file holds [[perturbations]]; this one has none");
+    readPerturbations(scenario, root, true);
+}
+
+void RunReader::readPerturbations(const Document& doc, const toml::table& root, bool scenario) {
     const auto* pn = root.get("perturbations");
     if (!pn) return;
     const auto* arr = pn->as_array();
@@ -95,7 +102,11 @@ void RunReader::readPerturbations(const toml::table& root) {
         Perturbation p;
         if (const auto* nn = t.get("name")) p.name = doc.string(*nn, field + ".name");
         const auto& tn = doc.require(t, "target", field);
-        p.parameter = parameterNamed(doc, m, tn.source(), field + ".target", doc.string(tn, field + ".target"));
+        const std::string target = doc.string(tn, field + ".target");
+        if (scenario && !m.findParameter(target))
+            doc.fail(tn, field + ".target", "the scenario does not fit model '" + m.name + "': it has no parameter '" + target +
+                                                "'" + didYouMean(target, names(m.parameters)));
+        p.parameter = parameterNamed(doc, m, tn.source(), field + ".target", target);
         state_.usedParameters.insert(p.parameter);
         const auto* scale = t.get("scale");
         const auto* value = t.get("value");
@@ -112,7 +123,7 @@ void RunReader::readPerturbations(const toml::table& root) {
             if (*p.end <= p.start) doc.fail(*en, field + ".end", "must be after start = " + Document::formatNumber(p.start));
         }
         m.perturbations.push_back(p);
-        state_.perturbationTables.push_back(&t);
+        state_.perturbationTables.push_back(LoadState::PerturbationSite{&doc, &t, field});
     }
 }
 

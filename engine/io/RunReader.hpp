@@ -21,9 +21,14 @@ public:
     /// [simulation], [[perturbations]], [[events]] and [output] of the parameter file, in that order.
     void read(const toml::table& root);
 
+    /// A scenario file (--scenario): only [[perturbations]] (and `name`, `description`), added
+    /// after the parameter file's own; errors point into the scenario file, and a target the
+    /// model lacks is named as such.
+    void readScenario(const Document& scenario);
+
 private:
     void readSimulation(const toml::table& root);
-    void readPerturbations(const toml::table& root);
+    void readPerturbations(const Document& doc, const toml::table& root, bool scenario);
     void readEvents(const toml::table& root);
     void readOutput(const toml::table& root);
 

@@ -99,7 +99,7 @@ def test_scenario_adds_its_perturbations(tmp_path):
 
 def test_scenario_errors_point_into_the_scenario_or_the_base(tmp_path):
     scenario = tmp_path / "typo.toml"
-    scenario.write_text("# a typo\n[[perturbations]]\ntarget = \"k_copi\"\nscale = 0.5\n")
+    scenario.write_text("# a typo\n[[perturbations]]\ntarget = \"k_coppii\"\nscale = 0.5\n")
     with pytest.raises(ea.EgressInputError, match="did you mean 'k_copii'") as caught:
         ea.run(DEFAULT_PARAMS, scenario=scenario, progress=False, egress=EGRESS_BIN, output=tmp_path / "z.h5")
     assert (caught.value.file, caught.value.line) == (str(scenario), 3)

@@ -17,13 +17,13 @@ TEST(Loader, ReadsTheDefaultModel) {
     const RunConfig c = loadRunConfig(sourceFile("params/default.toml"));
     const Model& m = c.model;
     EXPECT_EQ(m.name, "secretory_core");
-    EXPECT_EQ(m.compartments.size(), 5u);
+    EXPECT_EQ(m.compartments.size(), 6u);
     ASSERT_TRUE(m.findSpecies("cargo_ER"));
     // ERAD's product is a sink species, so degraded cargo stays on the books (issue 15, bug 5).
     const auto degraded = m.findSpecies("cargo_degraded");
     ASSERT_TRUE(degraded);
     EXPECT_EQ(m.compartments[m.species[*degraded].compartment].name, "cytosol");
-    ASSERT_EQ(m.routes.size(), 2u);
+    ASSERT_EQ(m.routes.size(), 5u);  // COPII, COPI, post_Golgi, endocytosis, endosome_to_Golgi
     const auto& copii = m.routes[0];
     EXPECT_EQ(copii.name, "COPII");
     EXPECT_EQ(m.compartments[copii.from].name, "ER");
@@ -44,7 +44,7 @@ TEST(Loader, SetOverridesComeLastAndAreChecked) {
     EXPECT_EQ(c.model.parameters[*c.model.findParameter("k_copii")].value, 0.25);
     EXPECT_EQ(c.model.parameters[*c.model.findParameter("k_syn")].value, 3.0);
     try {
-        loadRunConfig(sourceFile("params/default.toml"), {"k_copi=1"});
+        loadRunConfig(sourceFile("params/default.toml"), {"k_coppii=1"});
         FAIL() << "expected an InputError";
     } catch (const InputError& e) {
         EXPECT_NE(std::string(e.what()).find("did you mean 'k_copii'"), std::string::npos) << e.what();

@@ -1,0 +1,103 @@
+"""Validation figures: simulation against the published numbers (docs/validation.md, V1 and V2).
+
+    /usr/bin/python3 examples/validation/plot_validation.py [--egress build/release/bin/egress] [--out results/validation]
+
+V1 (Hirschberg et al. 1998): ER, Golgi and post-Golgi fractions of the three-compartment chain
+(params/vsvg_ts045.toml, ode and 100 ssa cells) and of the standard model with its carriers
+(examples/validation/v1_hirschberg_standard.toml, ode, ssa, hybrid), with the published
+fractions at 30, 60 and 120 min. V2 (Patterson et al. 2008): Golgi content on a log scale after
+filling the Golgi (examples/validation/v2_golgi_exit.toml), against exp(-k t), k = 3.0 %/min,
+and the lagging conveyor counter-case. Writes v1_hirschberg.{png,svg}, v2_golgi_exit.{png,svg}
+and prints the agreement."""
+from __future__ import annotations
+
+import argparse
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+HERE = pathlib.Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(HERE))
+import validation_common as vc  # noqa: E402
+
+
+def egress_run(egress: str, params: pathlib.Path, out: pathlib.Path, method: str, replicates: int) -> dict:
+    subprocess.run([egress, "run", str(params), "-o", str(out), "--quiet", "--method", method,
+                    "--replicates", str(replicates), "--seed", "1998"], check=True)
+    return vc.read(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--egress", default=str(ROOT / "build" / "release" / "bin" / "egress"))
+    parser.add_argument("--out", default=str(ROOT / "results" / "validation"))
+    parser.add_argument("--replicates", type=int, default=100)
+    args = parser.parse_args()
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    work = pathlib.Path(tempfile.mkdtemp(prefix="egress-validation-"))
+
+    # V1
+    runs = {"chain, ode": (ROOT / "params/vsvg_ts045.toml", "ode", 1),
+            f"chain, ssa ({args.replicates} cells)": (ROOT / "params/vsvg_ts045.toml", "ssa", args.replicates),
+            "standard model, ode": (HERE / "v1_hirschberg_standard.toml", "ode", 1),
+            f"standard model, ssa ({args.replicates} cells)": (HERE / "v1_hirschberg_standard.toml", "ssa", args.replicates),
+            f"standard model, hybrid ({args.replicates // 4} cells)": (HERE / "v1_hirschberg_standard.toml", "hybrid", args.replicates // 4)}
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4), sharey=True)
+    styles = ["-", ":", "--", "-.", (0, (1, 3))]
+    print("V1 Hirschberg fractions (ER / Golgi / post-Golgi), largest deviation from the published values:")
+    for (label, (params, method, reps)), style in zip(runs.items(), styles):
+        r = egress_run(args.egress, params, work / f"v1_{len(list(work.iterdir()))}.h5", method, reps)
+        frac = vc.hirschberg_fractions(r).mean(axis=0)
+        worst = max(abs(frac[int(m), j] - vc.HIRSCHBERG[m][j]) for m in vc.HIRSCHBERG for j in range(3))
+        print(f"  {label:40s} {worst:.4f}")
+        for j, ax in enumerate(axes):
+            ax.plot(r["t_min"], frac[:, j], linestyle=style, label=label)
+    for j, (ax, title) in enumerate(zip(axes, ("ER", "Golgi", "post-Golgi (PM + degraded)"))):
+        ax.plot(list(vc.HIRSCHBERG), [v[j] for v in vc.HIRSCHBERG.values()], "ko", label="Hirschberg 1998 (derived)")
+        ax.set_title(title)
+        ax.set_xlabel("time after release (min)")
+    axes[0].set_ylabel("fraction of the cargo")
+    axes[2].legend(fontsize=7)
+    fig.suptitle("V1: VSVG ts045 wave, simulation vs Hirschberg et al. 1998 (k = 2.8, 3.0, 0.25 %/min)")
+    fig.tight_layout()
+    for ext in ("png", "svg"):
+        fig.savefig(out / f"v1_hirschberg.{ext}", dpi=120)
+    plt.close(fig)
+
+    # V2
+    fig, ax = plt.subplots(figsize=(6, 4))
+    print("V2 Golgi exit: fitted k (%/min), A/N (1 = no lag), R^2 of one exponential:")
+    conveyor = work / "conveyor.toml"
+    conveyor.write_text(vc.CONVEYOR_PARAMS)
+    for label, (params, method, reps) in {"standard model, ode": (HERE / "v2_golgi_exit.toml", "ode", 1),
+                                          f"standard model, ssa ({args.replicates} cells)": (HERE / "v2_golgi_exit.toml", "ssa", args.replicates),
+                                          "conveyor of 4 cisternae (counter-case)": (conveyor, "ode", 1)}.items():
+        r = egress_run(args.egress, params, work / f"v2_{len(list(work.iterdir()))}.h5", method, reps)
+        g = vc.golgi_content(r).mean(axis=0)
+        k, a, r2 = vc.exponential_fit(60.0 * r["t_min"], g)
+        print(f"  {label:40s} k = {6000 * k:.3f} %/min, A/N = {a / g[0]:.4f}, R^2 = {r2:.5f}")
+        ax.semilogy(r["t_min"], g / g[0], label=f"{label}: R$^2$ = {r2:.4f}")
+    t = np.linspace(0, 120, 121)
+    ax.semilogy(t, np.exp(-vc.K_GOLGI_EXIT * 60 * t), "k--", label="exp(-k t), k = 3.0 %/min (Hirschberg 1998)")
+    ax.set_xlabel("time after the Golgi is filled (min)")
+    ax.set_ylabel("Golgi content / initial")
+    ax.set_title("V2: Golgi exit without lag (Patterson et al. 2008)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    for ext in ("png", "svg"):
+        fig.savefig(out / f"v2_golgi_exit.{ext}", dpi=120)
+    plt.close(fig)
+    print(f"figures in {out}")
+
+
+if __name__ == "__main__":
+    main()

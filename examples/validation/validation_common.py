@@ -1,0 +1,92 @@
+"""Shared by the validation figure script and tests/library/test_validation.py: published targets
+and the measures computed from egress result files (docs/validation.md, V1 and V2)."""
+from __future__ import annotations
+
+import pathlib
+
+import h5py
+import numpy as np
+
+# Hirschberg et al. 1998 (J Cell Biol 143:1485): fractions derived from k = 2.8, 3.0, 0.25 %/min
+# for ER / Golgi / post-Golgi (PM + degraded) at 30, 60 and 120 min.
+HIRSCHBERG = {30: (0.43, 0.35, 0.22), 60: (0.19, 0.30, 0.52), 120: (0.035, 0.10, 0.86)}
+GOLGI_PEAK = (34.5, 0.355)  # min, fraction of the load (derived: ln(k2/k1)/(k2-k1))
+K_GOLGI_EXIT = 5.0e-4       # 1/s, 3.0 %/min
+
+
+def read(path: str | pathlib.Path) -> dict:
+    with h5py.File(path, "r") as f:
+        species = [s.decode() for s in f["species"][()]]
+        amounts, transit = f["amounts"][()], f["vesicles/cargo_in_transit"][()]
+        return {"t_min": f["time"][()] / 60.0,
+                "amount": {s: amounts[:, :, i] for i, s in enumerate(species)},
+                "transit": {s: transit[:, :, i] for i, s in enumerate(species)}}
+
+
+def hirschberg_fractions(r: dict) -> np.ndarray:
+    """ER, Golgi and post-Golgi fractions of the total, shape (replicate, time, 3). Works for the
+    chain (cargo_PM, cargo_degraded) and the standard model (cargo_secreted); cargo in a carrier
+    counts with the compartment it goes to: pre-Golgi carriers with the Golgi, post-Golgi carriers
+    with the post-Golgi fraction."""
+    a, tr = r["amount"], r["transit"]
+    zero = np.zeros_like(a["cargo_ER"])
+    er = a["cargo_ER"]
+    golgi = a["cargo_Golgi"] + tr.get("cargo_Golgi", zero)
+    post = sum(a.get(s, zero) + tr.get(s, zero) for s in ("cargo_PM", "cargo_secreted", "cargo_degraded"))
+    total = er + golgi + post
+    return np.stack([er / total, golgi / total, post / total], axis=-1)
+
+
+def exponential_fit(t_s: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """Fit y = A exp(-k t) by least squares on log y; returns (k [1/s], A, R^2 of the fit on y)."""
+    keep = y > 0
+    slope, intercept = np.polyfit(t_s[keep], np.log(y[keep]), 1)
+    fitted = np.exp(intercept + slope * t_s)
+    r2 = 1.0 - np.sum((y - fitted) ** 2) / np.sum((y - y.mean()) ** 2)
+    return -slope, float(np.exp(intercept)), float(r2)
+
+
+# A conveyor Golgi for V2's counter-case: four cisternae in series, each left at 4k, so the mean
+# residence is the same 1/k but nothing leaves before it has passed them all (cisternal
+# progression without exchange).
+CONVEYOR_PARAMS = """
+[model]
+name = "golgi_conveyor"
+compartments = { Golgi = {}, extracellular = {} }
+[model.species]
+cis = { compartment = "Golgi", initial = 10000 }
+medial = { compartment = "Golgi", initial = 0 }
+trans = { compartment = "Golgi", initial = 0 }
+tgn = { compartment = "Golgi", initial = 0 }
+cargo_secreted = { compartment = "extracellular", initial = 0 }
+[model.parameters]
+k_step = { value = 2.0e-3, units = "1/s", source = "4 x 5.0e-4 /s: the same mean Golgi residence as Hirschberg et al. 1998" }
+[[model.reactions]]
+name = "cis_to_medial"
+equation = "cis -> medial"
+k = "k_step"
+[[model.reactions]]
+name = "medial_to_trans"
+equation = "medial -> trans"
+k = "k_step"
+[[model.reactions]]
+name = "trans_to_tgn"
+equation = "trans -> tgn"
+k = "k_step"
+[[model.reactions]]
+name = "tgn_exit"
+equation = "tgn -> cargo_secreted"
+k = "k_step"
+[simulation]
+method = "ode"
+t_end = 7200.0
+output_interval = 60.0
+"""
+
+
+def golgi_content(r: dict) -> np.ndarray:
+    """The Golgi's cargo per replicate and time: cargo_Golgi, or the conveyor's four cisternae."""
+    a = r["amount"]
+    if "cargo_Golgi" in a:
+        return a["cargo_Golgi"]
+    return a["cis"] + a["medial"] + a["trans"] + a["tgn"]

@@ -1,0 +1,116 @@
+"""Validation cases V1 and V2 (docs/validation.md), with the examples of examples/validation/.
+
+V1: Hirschberg compartment fractions (ER / Golgi / post-Golgi) within 0.02 of the published
+(derived) values at 30, 60 and 120 min, for the chain (params/vsvg_ts045.toml) and the standard
+model with its carriers, in ode, ssa and hybrid (64 cells each), seed 5. A single cell's ER
+fraction at 30 min has sd ~0.013 in the standard model (the ER keeps exp(-capture x buds), with
+~840 +- 29 Poisson buds: 2.9 % relative; the binomial part is 0.005), so the mean of 64 cells has
+sd ~0.0016. The stochastic means are compared with the ode curve of the same model (tolerance
+0.006, > 3.5 sd: false failure < 1e-3 per value) and with the publication (0.02).
+Linearity: the fractions do not depend on the load (no saturation, Hirschberg 1998).
+V2: after filling the Golgi with no ER supply, the Golgi's content fits one exponential from
+t = 0: R^2 > 0.99, intercept A/N within 1 % of 1 (no lag; 64 cells: the mean's sd is ~0.4 %),
+k within 1 % (ode) / 3 % (ssa and hybrid, 64 cells: the fitted k's sd is ~0.5 %) of 3.0 %/min. The criterion can fail: a conveyor of four
+cisternae with the same mean residence has A/N > 3 and R^2 < 0.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import EGRESS, ROOT, _TMP
+
+sys.path.insert(0, str(ROOT / "examples" / "validation"))
+import validation_common as vc  # noqa: E402
+
+CHAIN = ROOT / "params" / "vsvg_ts045.toml"
+STANDARD = ROOT / "examples" / "validation" / "v1_hirschberg_standard.toml"
+GOLGI = ROOT / "examples" / "validation" / "v2_golgi_exit.toml"
+
+
+def run(params, method="ode", replicates=1, *extra):
+    out = _TMP / f"validation{len(list(_TMP.iterdir()))}.h5"
+    subprocess.run([str(EGRESS), "run", str(params), "-o", str(out), "--quiet", "--method", method,
+                    "--replicates", str(replicates), "--seed", "5", *extra], check=True)
+    return vc.read(out)
+
+
+def fractions_at(r, minutes):
+    frac = vc.hirschberg_fractions(r).mean(axis=0)
+    return {m: frac[int(np.argmin(np.abs(r["t_min"] - m)))] for m in minutes}
+
+
+@pytest.mark.parametrize("params", [CHAIN, STANDARD], ids=["chain", "standard"])
+def test_v1_ode_fractions_match_hirschberg(params):
+    got = fractions_at(run(params), vc.HIRSCHBERG)
+    for m, published in vc.HIRSCHBERG.items():
+        np.testing.assert_allclose(got[m], published, atol=0.02, err_msg=f"{params.name} at {m} min")
+
+
+@pytest.mark.parametrize("params", [CHAIN, STANDARD], ids=["chain", "standard"])
+@pytest.mark.parametrize("method, replicates", [("ssa", 64), ("hybrid", 64)])
+def test_v1_stochastic_means_match_the_ode_and_hirschberg(params, method, replicates):
+    if params == CHAIN and method == "hybrid":
+        pytest.skip("the chain has no vesicle routes: hybrid is its ode")
+    ode = fractions_at(run(params), vc.HIRSCHBERG)
+    got = fractions_at(run(params, method, replicates), vc.HIRSCHBERG)
+    for m, published in vc.HIRSCHBERG.items():
+        np.testing.assert_allclose(got[m], ode[m], atol=0.006, err_msg=f"{method} vs ode at {m} min")
+        np.testing.assert_allclose(got[m], published, atol=0.02, err_msg=f"{method} vs published at {m} min")
+
+
+def test_v1_golgi_peak_and_linearity():
+    r = run(CHAIN)
+    golgi = vc.hirschberg_fractions(r)[0, :, 1]
+    assert r["t_min"][np.argmax(golgi)] == pytest.approx(vc.GOLGI_PEAK[0], abs=1.0)  # 1-min samples
+    assert golgi.max() == pytest.approx(vc.GOLGI_PEAK[1], abs=0.005)
+    small = run(CHAIN, "ode", 1, "--set", "k_er_exit=4.667e-4")  # same constants...
+    ten_fold = _TMP / "ten_fold.toml"
+    ten_fold.write_text(CHAIN.read_text().replace("add = { cargo_ER = 10000 }", "add = { cargo_ER = 100000 }")
+                        .replace('model = "../models/', f'model = "{ROOT}/models/'))
+    big = run(ten_fold)
+    np.testing.assert_allclose(vc.hirschberg_fractions(big), vc.hirschberg_fractions(small), atol=1e-6)
+
+
+@pytest.mark.parametrize("method, replicates, k_tolerance", [("ode", 1, 0.01), ("ssa", 64, 0.03), ("hybrid", 64, 0.03)])
+def test_v2_golgi_exit_is_one_exponential_without_lag(method, replicates, k_tolerance):
+    r = run(GOLGI, method, replicates)
+    g = vc.golgi_content(r).mean(axis=0)
+    k, a, r2 = vc.exponential_fit(60.0 * r["t_min"], g)
+    assert r2 > 0.99
+    assert a / g[0] == pytest.approx(1.0, abs=0.01)
+    assert k == pytest.approx(vc.K_GOLGI_EXIT, rel=k_tolerance)
+
+
+def test_v2_a_conveyor_fails_the_same_criterion():
+    params = _TMP / "conveyor.toml"
+    params.write_text(vc.CONVEYOR_PARAMS)
+    r = run(params)
+    g = vc.golgi_content(r).mean(axis=0)
+    k, a, r2 = vc.exponential_fit(60.0 * r["t_min"], g)
+    assert a / g[0] > 1.5 and r2 < 0.99
+
+
+def test_the_figure_script_writes_its_figures(tmp_path):
+    pytest.importorskip("matplotlib")
+    proc = subprocess.run([sys.executable, str(ROOT / "examples" / "validation" / "plot_validation.py"),
+                           "--egress", str(EGRESS), "--out", str(tmp_path), "--replicates", "8"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    for name in ("v1_hirschberg.png", "v1_hirschberg.svg", "v2_golgi_exit.png", "v2_golgi_exit.svg"):
+        assert (tmp_path / name).stat().st_size > 1000
+
+
+def test_v5_albumin_37C_calibration():
+    """params/albumin_hepatocyte.toml was calibrated (its sources say so) to the 37 C pulse-chase
+    (lag ~10 min, then t1/2 20 min): less than 10 % secreted at 10 min, half (+- 0.05) at
+    lag + t1/2 = 30 min. A calibration check, not an independent prediction; the 20 C and 16 C
+    curves of V5 are not modelled yet."""
+    r = run(ROOT / "params" / "albumin_hepatocyte.toml")
+    secreted = r["amount"]["cargo_secreted"][0] / 10000.0
+    at = lambda m: secreted[int(np.argmin(np.abs(r["t_min"] - m)))]
+    assert at(10) < 0.10
+    assert at(30) == pytest.approx(0.5, abs=0.05)
