@@ -13,9 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import tomllib
-import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Literal
 
 import xarray as xr
@@ -72,62 +70,11 @@ def find_egress(program: str | os.PathLike | None = None) -> pathlib.Path:
                             "PATH, set EGRESS_BIN, or pass egress=")
 
 
-_MODEL_LINE = re.compile(r"""^(\s*model\s*=\s*)("(?:[^"\\]|\\.)*"|'[^']*')(.*)$""")
-
-
-def _with_absolute_model(text: str, params: pathlib.Path) -> str | None:
-    """The parameter file's text with a relative model path made absolute, line for line; the
-    text unchanged for an inline or built-in model; None when the ``model = "..."`` line cannot
-    be found before the first table (then the copy must stay beside the original)."""
-    model = tomllib.loads(text).get("model")
-    looks_like_path = isinstance(model, str) and ("/" in model or model.endswith(".toml"))
-    if not looks_like_path or pathlib.Path(model).is_absolute():
-        return text
-    lines = text.splitlines(keepends=True)
-    for i, line in enumerate(lines):
-        if line.lstrip().startswith("["):
-            break
-        match = _MODEL_LINE.match(line.rstrip("\n"))
-        if match:
-            absolute = str((params.parent / model).resolve())
-            quoted = '"' + absolute.replace("\\", "\\\\").replace('"', '\\"') + '"'
-            lines[i] = match[1] + quoted + match[3] + ("\n" if line.endswith("\n") else "")
-            changed = "".join(lines)
-            return changed if tomllib.loads(changed).get("model") == absolute else None
-    return None
-
-
-def _scenario_file(params: pathlib.Path, scenario: pathlib.Path) -> tuple[pathlib.Path, int]:
-    """A parameter file made of the base's text followed by the scenario's ``[[perturbations]]``
-    (the loader takes more [[perturbations]] tables after the base's own). It is written to a
-    temporary directory, with a relative model path made absolute on its own line, so that line
-    numbers still match the base; if that line cannot be found it is written beside the base.
-    Returns its path and the number of lines before the scenario's first line."""
-    text = scenario.read_text()
-    try:
-        parsed = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ValueError(f"{scenario}: not a TOML file ({error})") from error
-    extra = sorted(set(parsed) - {"perturbations"})
-    if extra or not isinstance(parsed.get("perturbations"), list):
-        raise ValueError(f"{scenario}: a scenario holds only [[perturbations]] tables"
-                         + (f"; found {extra}" if extra else "; found none"))
-    base = params.read_text()
-    moved = _with_absolute_model(base, params)
-    head = (moved if moved is not None else base)
-    head += ("" if head.endswith("\n") else "\n") + f"\n# scenario: {scenario}\n"
-    name = f"{params.stem}+{scenario.stem}.toml"
-    if moved is not None:
-        path = pathlib.Path(tempfile.mkdtemp(prefix="egress-scenario-")) / name
-    else:
-        path = params.parent / f".{uuid.uuid4().hex[:8]}-{name}"
-    path.write_text(head + text)
-    return path, head.count("\n")
-
-
 def _command(program: pathlib.Path, params: pathlib.Path, output: pathlib.Path, method, replicates, seed, threads,
-             set, events, quiet) -> list[str]:
+             set, scenarios, events, quiet) -> list[str]:
     command = [str(program), "run", str(params), "-o", str(output)]
+    for scenario in scenarios:
+        command += ["--scenario", str(scenario)]
     if method is not None:
         command += ["--method", str(method)]
     if replicates is not None:
@@ -195,7 +142,8 @@ def _stream(command: list[str], show: Callable[[str], None] | None, timeout: flo
 
 
 def run(params: str | os.PathLike, *, method: Method | None = None, replicates: int | None = None,
-        seed: int | None = None, set: Mapping[str, float] | None = None, scenario: str | os.PathLike | None = None,
+        seed: int | None = None, set: Mapping[str, float] | None = None,
+        scenario: str | os.PathLike | Sequence[str | os.PathLike] | None = None,
         output: str | os.PathLike | None = None, threads: int | None = None, events: bool | None = None,
         progress: bool | Callable[[str], None] = True, egress: str | os.PathLike | None = None,
         timeout: float | None = None) -> xr.Dataset:
@@ -204,10 +152,10 @@ def run(params: str | os.PathLike, *, method: Method | None = None, replicates: 
 
     ``method``, ``replicates``, ``seed``, ``threads``, ``set`` (``{name: value}``, one ``--set``
     each) and ``events`` (``--events`` / ``--no-events``) override the parameter file, as on the
-    command line. ``scenario`` is a TOML file of ``[[perturbations]]`` tables only: they are
-    added to the parameter file's own (as ``egress run --scenario`` does; here a temporary copy of
-    the parameter file with the scenario appended is run and removed; the result's
-    ``/input/params`` holds that text, and an error in the scenario is reported at its line). ``output`` is the result file (default: a new
+    command line. ``scenario`` is a scenario file (``params/scenarios/``), or a list of them: its
+    ``[[perturbations]]`` are added after the parameter file's own, exactly as by ``egress run
+    --scenario FILE`` (one per file, in order; the result's ``/input/scenarios`` keeps their
+    text, and an error in one is reported at its line). ``output`` is the result file (default: a new
     file in a fresh temporary directory; ``ds.attrs["path"]`` says where). ``progress``: True
     shows the program's progress line and summary on ``sys.stderr``, a callable receives them as
     text, False runs it ``--quiet``. ``egress``: the program (see :func:`find_egress`).
@@ -228,8 +176,15 @@ def run(params: str | os.PathLike, *, method: Method | None = None, replicates: 
     output = pathlib.Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
 
-    scenario_path = pathlib.Path(scenario) if scenario is not None else None
-    run_params, offset = (_scenario_file(params, scenario_path) if scenario_path is not None else (params, 0))
+    if scenario is None:
+        scenarios = []
+    elif isinstance(scenario, (str, os.PathLike)):
+        scenarios = [pathlib.Path(scenario)]
+    else:
+        scenarios = [pathlib.Path(s) for s in scenario]
+    for path in scenarios:
+        if not path.is_file():
+            raise FileNotFoundError(f"scenario file {path} does not exist")
     show = None
     if callable(progress):
         show = progress
@@ -237,17 +192,12 @@ def run(params: str | os.PathLike, *, method: Method | None = None, replicates: 
         def show(text: str) -> None:
             sys.stderr.write(text)
             sys.stderr.flush()
-    command = _command(program, run_params, output, method, replicates, seed, threads, set, events, quiet=not progress)
-    try:
-        returncode, stderr = _stream(command, show, timeout)
-    finally:
-        if scenario_path is not None:
-            run_params.unlink(missing_ok=True)
-            if run_params.parent.name.startswith("egress-scenario-"):
-                shutil.rmtree(run_params.parent, ignore_errors=True)
+    command = _command(program, params, output, method, replicates, seed, threads, set, scenarios, events,
+                       quiet=not progress)
+    returncode, stderr = _stream(command, show, timeout)
 
     if returncode == 2:
-        raise _input_error(stderr, returncode, command, params, run_params, scenario_path, offset)
+        raise _input_error(stderr, returncode, command)
     if returncode != 0:
         reason = f"signal {-returncode}" if returncode < 0 else f"exit status {returncode}"
         last = [line for line in stderr.splitlines() if line.strip()]
@@ -256,20 +206,14 @@ def run(params: str | os.PathLike, *, method: Method | None = None, replicates: 
     return open_result(output)
 
 
-def _input_error(stderr: str, returncode: int, command: list[str], params: pathlib.Path, run_params: pathlib.Path,
-                 scenario: pathlib.Path | None, offset: int) -> EgressInputError:
-    """The program's first located error line as an exception; with a scenario, the temporary
-    file's lines are mapped back to the base parameter file (its text comes first, line for
-    line) or to the scenario file (after ``offset`` lines)."""
+def _input_error(stderr: str, returncode: int, command: list[str]) -> EgressInputError:
+    """The program's first located error line as an exception."""
     lines = [line for line in stderr.splitlines() if line.strip()]
     for line in lines:
         match = _LOCATED.match(line.strip())
         if not match:
             continue
         file, row, column = match["file"], int(match["line"]), int(match["column"])
-        if scenario is not None and pathlib.Path(file).name == run_params.name:
-            file, row = (str(scenario), row - offset) if row > offset else (str(params), row)
-            line = f"{file}:{row}:{column}: error: {match['message']}"
         return EgressInputError(line.strip(), file=file, line=row, column=column, returncode=returncode,
                                 stderr=stderr, command=command)
     message = lines[-1] if lines else "egress refused its input"

@@ -1,4 +1,4 @@
-"""Validation figures: simulation against the published numbers (docs/validation.md, V1 and V2).
+"""Validation figures: simulation against the published numbers (docs/validation.md, V1, V2, V5).
 
     /usr/bin/python3 examples/validation/plot_validation.py [--egress build/release/bin/egress] [--out results/validation]
 
@@ -7,8 +7,10 @@ V1 (Hirschberg et al. 1998): ER, Golgi and post-Golgi fractions of the three-com
 (examples/validation/v1_hirschberg_standard.toml, ode, ssa, hybrid), with the published
 fractions at 30, 60 and 120 min. V2 (Patterson et al. 2008): Golgi content on a log scale after
 filling the Golgi (examples/validation/v2_golgi_exit.toml), against exp(-k t), k = 3.0 %/min,
-and the lagging conveyor counter-case. Writes v1_hirschberg.{png,svg}, v2_golgi_exit.{png,svg}
-and prints the agreement."""
+and the lagging conveyor counter-case. V5 (rat hepatocytes): albumin secreted after a pulse at
+37, 20 and 16 C (params/albumin_hepatocyte.toml with params/scenarios/hepatocyte_20C.toml and
+hepatocyte_16C.toml), against the published lag and t1/2. Writes v1_hirschberg.{png,svg},
+v2_golgi_exit.{png,svg}, v5_temperature.{png,svg} and prints the agreement."""
 from __future__ import annotations
 
 import argparse
@@ -29,9 +31,11 @@ sys.path.insert(0, str(HERE))
 import validation_common as vc  # noqa: E402
 
 
-def egress_run(egress: str, params: pathlib.Path, out: pathlib.Path, method: str, replicates: int) -> dict:
+def egress_run(egress: str, params: pathlib.Path, out: pathlib.Path, method: str, replicates: int,
+               scenario: pathlib.Path | None = None) -> dict:
+    extra = ["--scenario", str(scenario)] if scenario is not None else []
     subprocess.run([egress, "run", str(params), "-o", str(out), "--quiet", "--method", method,
-                    "--replicates", str(replicates), "--seed", "1998"], check=True)
+                    "--replicates", str(replicates), "--seed", "1998", *extra], check=True)
     return vc.read(out)
 
 
@@ -95,6 +99,40 @@ def main() -> None:
     fig.tight_layout()
     for ext in ("png", "svg"):
         fig.savefig(out / f"v2_golgi_exit.{ext}", dpi=120)
+    plt.close(fig)
+
+    # V5
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    print("V5 albumin secretion by temperature: fitted lag and t1/2 (min) against the published values:")
+    albumin, scenarios = ROOT / "params/albumin_hepatocyte.toml", ROOT / "params/scenarios"
+    cells = max(args.replicates // 4, 4)
+    for celsius, scenario, colour in ((37, None, "C0"), (20, scenarios / "hepatocyte_20C.toml", "C1"),
+                                      (16, scenarios / "hepatocyte_16C.toml", "C2")):
+        for method, reps, style in (("ode", 1, "-"), ("ssa", cells, ":")):
+            r = egress_run(args.egress, albumin, work / f"v5_{len(list(work.iterdir()))}.h5", method, reps, scenario)
+            fraction = vc.secreted_fraction(r)
+            label = f"{celsius} C, {method}" + (f" ({reps} cells)" if method != "ode" else "")
+            ax.plot(r["t_min"], fraction, style, color=colour, label=label)
+            if celsius in vc.ALBUMIN_SECRETION:
+                lag, half = vc.lag_and_half_time(r["t_min"], fraction)
+                print(f"  {label:28s} lag {lag:6.1f} (published {vc.ALBUMIN_SECRETION[celsius][0]:.0f}), "
+                      f"t1/2 {half:6.1f} (published {vc.ALBUMIN_SECRETION[celsius][1]:.0f})")
+            else:
+                i = int(np.argmin(np.abs(r["t_min"] - vc.ALBUMIN_NONE_UNTIL_16C)))
+                print(f"  {label:28s} secreted by {vc.ALBUMIN_NONE_UNTIL_16C:.0f} min: {fraction[i]:.4f} (published: none)")
+        if celsius in vc.ALBUMIN_SECRETION:
+            t = np.linspace(0, 600, 601)
+            ax.plot(t, vc.lag_then_exponential(t, *vc.ALBUMIN_SECRETION[celsius]), "--", color="k", lw=0.8,
+                    label=f"published {celsius} C: lag {vc.ALBUMIN_SECRETION[celsius][0]:.0f}, "
+                          f"t1/2 {vc.ALBUMIN_SECRETION[celsius][1]:.0f} min" )
+    ax.plot([0, vc.ALBUMIN_NONE_UNTIL_16C], [0, 0], "kx", label="published 16 C: none in 270 min")
+    ax.set_xlabel("chase (min)")
+    ax.set_ylabel("fraction of the pulse secreted")
+    ax.set_title("V5: albumin secretion by rat hepatocytes at 37, 20, 16 C")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    for ext in ("png", "svg"):
+        fig.savefig(out / f"v5_temperature.{ext}", dpi=120)
     plt.close(fig)
     print(f"figures in {out}")
 

@@ -82,8 +82,8 @@ def absolute_default(text: str | None = None) -> str:
 
 
 def test_scenario_adds_its_perturbations(tmp_path):
-    """A scenario run equals the run of a parameter file that holds the same perturbation, and
-    writes nothing beside the base file."""
+    """A scenario run equals `egress run --scenario` and the run of a parameter file that holds
+    the same perturbation, and writes nothing beside the base file."""
     before = sorted(p.name for p in DEFAULT_PARAMS.parent.iterdir())
     with ea.run(DEFAULT_PARAMS, scenario=SCENARIO, progress=False, egress=EGRESS_BIN,
                 output=tmp_path / "scenario.h5") as ds:
@@ -93,8 +93,24 @@ def test_scenario_adds_its_perturbations(tmp_path):
     written.write_text(absolute_default() + "\n" + SCENARIO.read_text())
     egress("run", written, "-o", tmp_path / "written.h5", "--quiet")
     same_trajectories(tmp_path / "scenario.h5", tmp_path / "written.h5")
+    egress("run", DEFAULT_PARAMS, "--scenario", SCENARIO, "-o", tmp_path / "cli.h5", "--quiet")
+    same_trajectories(tmp_path / "scenario.h5", tmp_path / "cli.h5")
     with h5py.File(tmp_path / "scenario.h5") as f:
-        assert "Sec23A" in f["input/params"][()].decode()
+        assert "Sec23A" in f["input/scenarios"][()].decode()
+
+
+def test_library_scenarios_combine_in_order(tmp_path):
+    """The library's scenario files (with their `name`) run from Python, several at once, as on the
+    command line: a 15 C block then Brefeldin A lists both files' perturbations in that order."""
+    library = SOURCE_DIR / "params" / "scenarios"
+    files = [library / "temperature_15C.toml", library / "brefeldin_a.toml"]
+    with ea.run(DEFAULT_PARAMS, scenario=files, progress=False, egress=EGRESS_BIN, output=tmp_path / "two.h5") as ds:
+        names = list(ds.perturbation_name.values)
+    egress("run", DEFAULT_PARAMS, "--scenario", files[0], "--scenario", files[1], "-o", tmp_path / "cli.h5", "--quiet")
+    with ea.open_result(tmp_path / "cli.h5") as cli:
+        assert names == list(cli.perturbation_name.values)
+    assert names[0].startswith("15 C") and any("Brefeldin" in n or "BFA" in n for n in names[1:])
+    same_trajectories(tmp_path / "two.h5", tmp_path / "cli.h5")
 
 
 def test_scenario_errors_point_into_the_scenario_or_the_base(tmp_path):
@@ -113,8 +129,11 @@ def test_scenario_errors_point_into_the_scenario_or_the_base(tmp_path):
     assert (caught.value.file, caught.value.line) == (str(base), line)
     other = tmp_path / "other.toml"
     other.write_text("[simulation]\nreplicates = 3\n")
-    with pytest.raises(ValueError, match="only \\[\\[perturbations\\]\\]"):
-        ea.run(DEFAULT_PARAMS, scenario=other, progress=False, egress=EGRESS_BIN)
+    with pytest.raises(ea.EgressInputError) as caught:
+        ea.run(DEFAULT_PARAMS, scenario=other, progress=False, egress=EGRESS_BIN, output=tmp_path / "o.h5")
+    assert caught.value.file == str(other)
+    with pytest.raises(FileNotFoundError, match="scenario file"):
+        ea.run(DEFAULT_PARAMS, scenario=tmp_path / "missing.toml", progress=False, egress=EGRESS_BIN)
 
 
 def test_pip_installs_the_package(tmp_path):
