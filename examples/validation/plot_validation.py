@@ -9,8 +9,11 @@ fractions at 30, 60 and 120 min. V2 (Patterson et al. 2008): Golgi content on a 
 filling the Golgi (examples/validation/v2_golgi_exit.toml), against exp(-k t), k = 3.0 %/min,
 and the lagging conveyor counter-case. V5 (rat hepatocytes): albumin secreted after a pulse at
 37, 20 and 16 C (params/albumin_hepatocyte.toml with params/scenarios/hepatocyte_20C.toml and
-hepatocyte_16C.toml), against the published lag and t1/2. Writes v1_hirschberg.{png,svg},
-v2_golgi_exit.{png,svg}, v5_temperature.{png,svg} and prints the agreement."""
+hepatocyte_16C.toml), against the published lag and t1/2. V8 (beta cell): insulin granule fusion
+after a glucose step (params/insulin_beta_cell.toml), wild type and Syntaxin-1A KO
+(params/scenarios/syntaxin1a_ko.toml), against the published phases. Writes
+v1_hirschberg.{png,svg}, v2_golgi_exit.{png,svg}, v5_temperature.{png,svg}, v8_insulin.{png,svg}
+and prints the agreement."""
 from __future__ import annotations
 
 import argparse
@@ -133,6 +136,37 @@ def main() -> None:
     fig.tight_layout()
     for ext in ("png", "svg"):
         fig.savefig(out / f"v5_temperature.{ext}", dpi=120)
+    plt.close(fig)
+
+    # V8
+    fig, (cumulative, rate) = plt.subplots(1, 2, figsize=(12, 4.5))
+    print("V8 insulin granules after the glucose step at 10 min: first phase (granules above the second-phase line"
+          " by 25 min) and second phase (granules/min, 40-60 min):")
+    insulin = ROOT / "params/insulin_beta_cell.toml"
+    for label, scenario, colour in (("wild type", None, "C0"), ("Syntaxin-1A KO", scenarios / "syntaxin1a_ko.toml", "C3")):
+        for method, reps, style in (("ode", 1, "-"), ("ssa", args.replicates, ":")):
+            r = egress_run(args.egress, insulin, work / f"v8_{len(list(work.iterdir()))}.h5", method, reps, scenario)
+            fused = r["amount"]["granule_fused"].mean(axis=0)
+            first, second = vc.insulin_phases(r["t_min"], fused)
+            name = f"{label}, {method}" + (f" ({reps} cells)" if method != "ode" else "")
+            print(f"  {name:32s} first phase {first:5.1f} granules, second phase {second:4.2f} /min")
+            cumulative.plot(r["t_min"], fused, style, color=colour, label=name)
+            rate.plot(0.5 * (r["t_min"][1:] + r["t_min"][:-1]), np.diff(fused) / np.diff(r["t_min"]), style,
+                      color=colour, label=name)
+    low, high = vc.INSULIN_FIRST_PHASE
+    cumulative.axvspan(vc.INSULIN_STEP_MIN, vc.INSULIN_STEP_MIN + 15, color="0.9", zorder=0,
+                       label=f"published first phase: {low:.0f}-{high:.0f} granules within 10-15 min")
+    rate.axhline(vc.INSULIN_SECOND_PHASE, color="k", ls="--", lw=0.8,
+                 label=f"published second phase ~{vc.INSULIN_SECOND_PHASE:.0f} granules/min")
+    cumulative.set_ylabel("granules fused per cell")
+    rate.set_ylabel("fusion rate (granules/min)")
+    for ax in (cumulative, rate):
+        ax.set_xlabel("time (min; glucose 16.7 mM from 10 min)")
+        ax.legend(fontsize=7)
+    fig.suptitle("V8: biphasic insulin secretion and the Syntaxin-1A knock-out")
+    fig.tight_layout()
+    for ext in ("png", "svg"):
+        fig.savefig(out / f"v8_insulin.{ext}", dpi=120)
     plt.close(fig)
     print(f"figures in {out}")
 

@@ -16,6 +16,11 @@ K_GOLGI_EXIT = 5.0e-4       # 1/s, 3.0 %/min
 # (lag, t1/2) in minutes at each temperature; at 16 C nothing is secreted in 270 min.
 ALBUMIN_SECRETION = {37: (10.0, 20.0), 20: (60.0, 200.0)}
 ALBUMIN_NONE_UNTIL_16C = 270.0  # min
+# Insulin granules of a beta cell after a glucose step (Rorsman & Renstrom 2003 as quoted in
+# JGP 2004;124:623): a first phase of 40-80 granules that ends within 10-15 min, then ~5 per min.
+INSULIN_STEP_MIN = 10.0
+INSULIN_FIRST_PHASE = (40.0, 80.0)  # granules
+INSULIN_SECOND_PHASE = 5.0          # granules per cell per min
 
 
 def read(path: str | pathlib.Path) -> dict:
@@ -110,6 +115,15 @@ def lag_and_half_time(t_min: np.ndarray, fraction: np.ndarray) -> tuple[float, f
         raise ValueError("the run does not reach 80 % secreted with more than 10 samples between 20 and 80 %")
     slope, intercept = np.polyfit(t_min[window], np.log(1.0 - fraction[window]), 1)
     return intercept / -slope, float(np.log(2.0) / -slope)
+
+
+def insulin_phases(t_min: np.ndarray, fused: np.ndarray) -> tuple[float, float]:
+    """(first phase, second phase) of a cumulative fusion curve after the glucose step at 10 min:
+    the second phase is the mean rate over 40-60 min (granules/min); the first is what fused
+    over 10-25 min above that line (granules)."""
+    at = lambda m: fused[int(np.argmin(np.abs(t_min - m)))]
+    second = (at(60) - at(40)) / 20.0
+    return (at(25) - at(10)) - second * 15.0, second
 
 
 def lag_then_exponential(t_min: np.ndarray, lag: float, half_time: float) -> np.ndarray:

@@ -13,12 +13,16 @@ rate constants (the docstrings give the numbers).
 from __future__ import annotations
 
 import subprocess
+import sys
 
 import h5py
 import numpy as np
 import pytest
 
 from conftest import EGRESS, ROOT, run
+
+sys.path.insert(0, str(ROOT / "examples" / "validation"))
+import validation_common as vc  # noqa: E402
 
 BASE = "params/default.toml"
 N = 10000.0
@@ -156,11 +160,7 @@ def test_syntaxin1a_ko_removes_the_first_phase(method, replicates):
     ko = run(params, (scenario("syntaxin1a_ko"),), method, replicates)
 
     def phases(r):
-        fused = r.amount["granule_fused"].mean(axis=0)
-        at = lambda m: fused[int(round(60 * m / (r.t[1] - r.t[0])))]
-        second = (at(60) - at(40)) / 20.0
-        first = (at(25) - at(10)) - second * 15.0
-        return first, second
+        return vc.insulin_phases(r.t / 60.0, r.amount["granule_fused"].mean(axis=0))
     first_wt, second_wt = phases(wt)
     first_ko, second_ko = phases(ko)
     assert 40 <= first_wt <= 80, first_wt

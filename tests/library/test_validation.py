@@ -101,7 +101,7 @@ def test_the_figure_script_writes_its_figures(tmp_path):
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     for name in ("v1_hirschberg.png", "v1_hirschberg.svg", "v2_golgi_exit.png", "v2_golgi_exit.svg",
-                 "v5_temperature.png", "v5_temperature.svg"):
+                 "v5_temperature.png", "v5_temperature.svg", "v8_insulin.png", "v8_insulin.svg"):
         assert (tmp_path / name).stat().st_size > 1000
 
 
