@@ -12,8 +12,10 @@ and the lagging conveyor counter-case. V5 (rat hepatocytes): albumin secreted af
 hepatocyte_16C.toml), against the published lag and t1/2. V8 (beta cell): insulin granule fusion
 after a glucose step (params/insulin_beta_cell.toml), wild type and Syntaxin-1A KO
 (params/scenarios/syntaxin1a_ko.toml), against the published phases. Writes
-v1_hirschberg.{png,svg}, v2_golgi_exit.{png,svg}, v5_temperature.{png,svg}, v8_insulin.{png,svg}
-and prints the agreement."""
+V6 (Sciaky et al. 1997): the Golgi's content after Brefeldin A (examples/validation/v6_brefeldin_a.toml
+with params/scenarios/brefeldin_a.toml), against the published tubule phase and collapse time.
+Writes v1_hirschberg.{png,svg}, v2_golgi_exit.{png,svg}, v5_temperature.{png,svg},
+v6_brefeldin_a.{png,svg}, v8_insulin.{png,svg} and prints the agreement."""
 from __future__ import annotations
 
 import argparse
@@ -136,6 +138,34 @@ def main() -> None:
     fig.tight_layout()
     for ext in ("png", "svg"):
         fig.savefig(out / f"v5_temperature.{ext}", dpi=120)
+    plt.close(fig)
+
+    # V6
+    fig, (whole, zoom) = plt.subplots(1, 2, figsize=(12, 4.5))
+    print("V6 Brefeldin A at 20 min: collapse delay (min, published 5-10) and 10-90 % width (s, published 15-30):")
+    for method, reps, style in (("ode", 1, "-"), ("ssa", cells, ":")):
+        r = egress_run(args.egress, HERE / "v6_brefeldin_a.toml", work / f"v6_{len(list(work.iterdir()))}.h5", method, reps,
+                       scenarios / "brefeldin_a.toml")
+        golgi, er = (r["amount"][s].mean(axis=0) for s in ("cargo_Golgi", "cargo_ER"))
+        delay, width = vc.collapse_timing(r["t_min"], golgi, 20.0)
+        name = method + (f" ({reps} cells)" if method != "ode" else "")
+        print(f"  {name:16s} delay {delay:5.2f} min, width {width:5.1f} s")
+        for ax in (whole, zoom):
+            ax.plot(r["t_min"], golgi, style, color="C0", label=f"Golgi, {name}")
+            ax.plot(r["t_min"], er, style, color="C1", label=f"ER, {name}")
+    whole.axvspan(20.0, 80.0, color="0.93", zorder=0, label="BFA (20-80 min)")
+    whole.axvspan(20.0 + vc.BFA_TUBULE_PHASE_MIN[0], 20.0 + vc.BFA_TUBULE_PHASE_MIN[1], color="0.8", zorder=0,
+                  label="published collapse after 5-10 min")
+    zoom.set_xlim(27.0, 29.0)
+    zoom.set_title("the collapse (published: within 15-30 s)")
+    for ax in (whole, zoom):
+        ax.set_xlabel("time (min)")
+        ax.set_ylabel("molecules")
+    whole.legend(fontsize=7)
+    fig.suptitle("V6: Brefeldin A collapses the Golgi into the ER (Sciaky et al. 1997)")
+    fig.tight_layout()
+    for ext in ("png", "svg"):
+        fig.savefig(out / f"v6_brefeldin_a.{ext}", dpi=120)
     plt.close(fig)
 
     # V8

@@ -16,6 +16,10 @@ K_GOLGI_EXIT = 5.0e-4       # 1/s, 3.0 %/min
 # (lag, t1/2) in minutes at each temperature; at 16 C nothing is secreted in 270 min.
 ALBUMIN_SECRETION = {37: (10.0, 20.0), 20: (60.0, 200.0)}
 ALBUMIN_NONE_UNTIL_16C = 270.0  # min
+# Brefeldin A (Sciaky et al. 1997 J Cell Biol 139:1137): Golgi markers stay for 5-10 min after the
+# addition, then move into the ER within 15-30 s.
+BFA_TUBULE_PHASE_MIN = (5.0, 10.0)
+BFA_COLLAPSE_S = (15.0, 30.0)
 # Insulin granules of a beta cell after a glucose step (Rorsman & Renstrom 2003 as quoted in
 # JGP 2004;124:623): a first phase of 40-80 granules that ends within 10-15 min, then ~5 per min.
 INSULIN_STEP_MIN = 10.0
@@ -124,6 +128,24 @@ def insulin_phases(t_min: np.ndarray, fused: np.ndarray) -> tuple[float, float]:
     at = lambda m: fused[int(np.argmin(np.abs(t_min - m)))]
     second = (at(60) - at(40)) / 20.0
     return (at(25) - at(10)) - second * 15.0, second
+
+
+def collapse_timing(t_min: np.ndarray, golgi: np.ndarray, added_min: float) -> tuple[float, float]:
+    """(delay, width) of the Golgi's collapse after BFA added at `added_min`: the delay (min) is
+    when the content has fallen by half of its drop from the addition to 5 min after the
+    steepest fall; the width (s) is the time from 10 % to 90 % of that drop (linear interpolation
+    between samples)."""
+    start = int(np.argmin(np.abs(t_min - added_min)))
+    steepest = start + int(np.argmin(np.diff(golgi[start:])))
+    end = int(np.argmin(np.abs(t_min - (t_min[steepest] + 5.0))))
+    high, low = golgi[steepest], golgi[end]
+    def crossing(level):
+        i = steepest
+        while golgi[i + 1] > level:
+            i += 1
+        return t_min[i] + (t_min[i + 1] - t_min[i]) * (golgi[i] - level) / (golgi[i] - golgi[i + 1])
+    drop = lambda fraction: high - fraction * (high - low)
+    return crossing(drop(0.5)) - added_min, 60.0 * (crossing(drop(0.9)) - crossing(drop(0.1)))
 
 
 def lag_then_exponential(t_min: np.ndarray, lag: float, half_time: float) -> np.ndarray:
