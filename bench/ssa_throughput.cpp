@@ -16,7 +16,7 @@
 //                           an observer that takes samples and no vesicle event stream (as a run
 //                           without the event log, the default; the counters are sampled either way)
 //   ssa/MODEL/hand_mt19937  a minimal direct-method loop written for this one model, std::mt19937_64
-//   ssa/MODEL/hand_philox   the same loop with Philox4x32-10 and egress's uniform (53 bits from two
+//   ssa/MODEL/hand_philox   the same loop with Philox4x32-10 and egress's uniform (52 bits from two
 //                           words), so that the generator is not what separates the two
 // plus ssa/default/egress_event_stream (the same, reporting every bud and fusion to the observer, as
 // a run with the event log does) and hybrid/default/egress (params/default.toml with method hybrid).
