@@ -36,8 +36,8 @@ struct Xoshiro256pp {
         s[3] = rotl(s[3], 45);
         return result;
     }
-    /// (0, 1), 53 bits, as egress's uniform.
-    double uniform() { return (static_cast<double>(next() >> 11) + 0.5) * 0x1.0p-53; }
+    /// (0, 1), 52 bits, as egress's uniform.
+    double uniform() { return (static_cast<double>(next() >> 12) + 0.5) * 0x1.0p-52; }
 };
 
 constexpr double kInf = std::numeric_limits<double>::infinity();

@@ -33,11 +33,17 @@ public:
     /// Replicate indices are 32-bit: up to 4.29e9 replicates per run.
     RandomStream(std::uint64_t seed, std::uint64_t replicate, StreamPurpose purpose);
 
-    /// Uniform on (0, 1), 53 random bits (the top 53 of one draw); the largest value rounds up to 1.
-    double uniform() {
-        // 53 bits; converted as a signed integer (exact below 2^63, and one instruction).
-        const auto bits = static_cast<std::int64_t>(next() >> 11);
-        return (static_cast<double>(bits) + 0.5) * 0x1.0p-53;
+    /// Uniform on the open interval (0, 1): the top 52 bits of one draw, see uniformFromBits.
+    double uniform() { return uniformFromBits(next()); }
+    /// The uniform that a 64-bit output maps to: (top 52 bits + 0.5) 2^-52, in [2^-53, 1 - 2^-53].
+    /// Why 52 and not 53 bits: with 53, (2^53 - 1 + 0.5) 2^-53 needs 54 significant bits and
+    /// rounds to exactly 1.0, so log(1 - u) and a "u < p" with p = 1 would see the closed end.
+    /// With 52, every value k + 0.5 < 2^52 is exact and the grid is symmetric: u and 1 - u are
+    /// both values of it, neither end is reached, and -log(u) is finite and > 0.
+    static double uniformFromBits(std::uint64_t draw) {
+        // Converted as a signed integer (exact below 2^63, and one instruction).
+        const auto bits = static_cast<std::int64_t>(draw >> 12);
+        return (static_cast<double>(bits) + 0.5) * 0x1.0p-52;
     }
     /// The next 64-bit output of xoshiro256++.
     std::uint64_t next() {
@@ -78,7 +84,7 @@ public:
                "s1 = b0[2] << 32 | b0[3], s2 = b1[0] << 32 | b1[1], s3 = b1[2] << 32 | b1[3], where block bi has "
                "key = (seed low 32 bits, seed high 32 bits) and counter = (i, 0, replicate, purpose); "
                "purpose 0 = trajectory, 1 = cell variability, 2 = sweep design, 3 = a sweep point's seed (one Philox block, counter = point low, point high, 0, 3; seed = words 0 and 1); "
-               "uniform = (top 53 bits of one xoshiro256++ output + 0.5) * 2^-53";
+               "uniform = (top 52 bits of one xoshiro256++ output + 0.5) * 2^-52";
     }
 
 private:

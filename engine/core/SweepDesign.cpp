@@ -45,7 +45,7 @@ std::size_t checkedProduct(std::size_t a, std::size_t b, const char* what) {
     return a * b;
 }
 
-/// Uniform index in [0, m). floor(U m) is biased by at most m 2^-52 relative (U has 52-53
+/// Uniform index in [0, m). floor(U m) is biased by at most m 2^-52 relative (U has 52
 /// random bits), far below anything a sweep can detect; the clamp covers U m rounding up to m.
 std::size_t uniformIndex(RandomStream& rng, std::size_t m) {
     const auto i = static_cast<std::size_t>(rng.uniform() * static_cast<double>(m));

@@ -30,6 +30,10 @@ public:
 
 private:
     void flush();
+    /// Sizes block_'s vectors to a whole chunk of rows, so that sample() writes into place.
+    void sizeBlock();
+    /// Cuts them to the rows written, for the writer (which reads size() as well as rows).
+    void trimBlock();
 
     ResultWriter& writer_;
     std::size_t replicate_;
@@ -38,6 +42,7 @@ private:
     bool writeEvents_;
     const std::vector<std::size_t>& cargoSpecies_;
     SampleBlock block_;
+    std::size_t blockRows_ = 0;  ///< rows block_'s vectors are sized for (0: not sized yet)
     EventRows events_;
     std::vector<double> parameters_;
     std::vector<double> lowestArea_;  ///< per compartment, over this replicate's samples

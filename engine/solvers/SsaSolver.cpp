@@ -109,6 +109,60 @@ SsaSolver::SsaSolver(const Model& model, const SimulationSettings& settings, Ssa
         dependents_.insert(dependents_.end(), d.begin(), d.end());
         dependentBegin_.push_back(dependents_.size());
     }
+
+    // The laws in a flat form: the propensity update is the inner loop of the method.
+    if (model.species.size() + 1 > std::numeric_limits<std::uint32_t>::max() || channels > std::numeric_limits<std::uint32_t>::max() ||
+        dependents_.size() > std::numeric_limits<std::uint32_t>::max() || netChange_.size() > std::numeric_limits<std::uint32_t>::max())
+        throw InputError("", 0, 0, "the model is too large for the ssa method's 32-bit channel tables");
+    const auto one = static_cast<std::uint32_t>(model.species.size());  // the slot that holds 1.0
+    law_.resize(channels);
+    auto classify = [&](ChannelLaw& ch, const RateLaw& law) {
+        ch.law = &law;
+        if (law.kind != RateLawKind::MassAction || law.order.size() > 2) return;
+        const bool single = law.order.size() == 1 && law.order[0].count == 1;
+        const bool pair = law.order.size() == 2 && law.order[0].count == 1 && law.order[1].count == 1;
+        if (law.order.empty() || single || pair) ch.form = Form::Product;
+        else if (law.order.size() == 1 && law.order[0].count == 2) ch.form = Form::Dimer;
+        else return;
+        ch.a = law.order.empty() ? one : static_cast<std::uint32_t>(law.order[0].species);
+        ch.b = pair ? static_cast<std::uint32_t>(law.order[1].species) : one;
+    };
+    for (std::size_t j = 0; j < reactions_; ++j) classify(law_[j], model.reactions[j].law);
+    for (std::size_t r = 0; r < routes_; ++r) {
+        classify(law_[reactions_ + r], model.routes[r].budding);
+        law_[reactions_ + routes_ + r].form = Form::Fusion;
+        law_[reactions_ + routes_ + r].a = static_cast<std::uint32_t>(r);
+    }
+    // Each channel's dependents by form, then the pointers (the vectors no longer grow).
+    struct Ranges {
+        std::size_t productBegin, dimerBegin, dimerEnd, otherBegin, otherEnd;
+    };
+    std::vector<Ranges> ranges(channels);
+    for (std::size_t c = 0; c < channels; ++c) {
+        Ranges& u = ranges[c];
+        u.productBegin = kernels_.size();
+        for (const Form form : {Form::Product, Form::Dimer}) {
+            if (form == Form::Dimer) u.dimerBegin = kernels_.size();
+            for (std::size_t i = dependentBegin_[c]; i < dependentBegin_[c + 1]; ++i) {
+                const auto d = dependents_[i];
+                if (law_[d].form == form) kernels_.push_back(Kernel{static_cast<std::uint32_t>(d), law_[d].a, law_[d].b});
+            }
+        }
+        u.dimerEnd = kernels_.size();
+        u.otherBegin = others_.size();
+        for (std::size_t i = dependentBegin_[c]; i < dependentBegin_[c + 1]; ++i) {
+            const auto d = dependents_[i];
+            if (law_[d].form == Form::Fusion || law_[d].form == Form::General) others_.push_back(static_cast<std::uint32_t>(d));
+        }
+        u.otherEnd = others_.size();
+    }
+    for (std::size_t c = 0; c < channels; ++c) {
+        const Ranges& r = ranges[c];
+        const NetChange* net = netChange_.data();
+        updates_.push_back(Updates{c < reactions_ ? net + netBegin_[c] : net, c < reactions_ ? net + netBegin_[c + 1] : net,
+                                   kernels_.data() + r.productBegin, kernels_.data() + r.dimerBegin, kernels_.data() + r.dimerEnd,
+                                   others_.data() + r.otherBegin, others_.data() + r.otherEnd});
+    }
 }
 
 void SsaSolver::badPropensity(std::size_t c, double a, double t, std::size_t replicate) const {
@@ -135,7 +189,6 @@ std::uint64_t SsaSolver::runWith(std::size_t replicate, const std::vector<double
     // One slot past the species holds 1.0: a zero- or first-order law multiplies by it (exact).
     std::vector<double> x(S + 1, 1.0);
     for (std::size_t i = 0; i < S; ++i) x[i] = model_.species[i].initial;
-    const std::size_t one = S;
     VesicleRoutes routes(model_, replicate, observer);
     VesiclePool& pool = routes.pool();
     SampleGrid grid(model_, settings_, replicate);
@@ -153,62 +206,43 @@ std::uint64_t SsaSolver::runWith(std::size_t replicate, const std::vector<double
         msg << "ssa: " << what << " at t = " << t << " s (replicate " << replicate << ")";
         throw SolverError(msg.str());
     };
-    // The common laws in a flat form, with their constants resolved once per segment: the
-    // propensity update is the inner loop of the method.
-    // Product: k x[a] x[b], which covers mass action of order 0, 1 and 1 + 1 (a missing factor is
-    // the slot that holds 1); Dimer: k x (x - 1) / 2.
-    enum class Form : std::uint8_t { Product, Dimer, Fusion, General };
-    struct Channel {
-        Form form = Form::General;
-        double k = 0.0;
-        std::size_t a = 0, b = 0;  ///< species (or the route, for fusion)
-        const RateLaw* law = nullptr;
-    };
-    std::vector<Channel> channel(channels);
-    auto classify = [&](Channel& ch, const RateLaw& law) {
-        ch.law = &law;
-        if (law.kind != RateLawKind::MassAction || law.order.size() > 2) return;
-        const bool single = law.order.size() == 1 && law.order[0].count == 1;
-        const bool pair = law.order.size() == 2 && law.order[0].count == 1 && law.order[1].count == 1;
-        if (law.order.empty() || single || pair) ch.form = Form::Product;
-        else if (law.order.size() == 1 && law.order[0].count == 2) ch.form = Form::Dimer;
-        else return;
-        ch.a = law.order.empty() ? one : law.order[0].species;
-        ch.b = pair ? law.order[1].species : one;
-    };
-    for (std::size_t j = 0; j < reactions_; ++j) classify(channel[j], model_.reactions[j].law);
-    for (std::size_t r = 0; r < routes_; ++r) {
-        classify(channel[reactions_ + r], model_.routes[r].budding);
-        channel[reactions_ + routes_ + r].form = Form::Fusion;
-        channel[reactions_ + routes_ + r].a = r;
-    }
+    // Each channel's constant k, resolved once per segment (law_ says how it is used).
+    std::vector<double> rateConstant(channels, 0.0);
+    const ChannelLaw* const lawOf = law_.data();
     auto resolveConstants = [&] {
         routes.setParameters(model_, parameters);
         for (std::size_t c = 0; c < channels; ++c) {
-            Channel& ch = channel[c];
-            if (ch.form == Form::Fusion) ch.k = routes.fusionRate(ch.a);  // checked here; compute() asks routes
-            else if (ch.form != Form::General) ch.k = model_.valueOf(ch.law->k, parameters);
-            // With k in [0, max] and amounts >= 0, a product is >= 0; an overflow to +inf shows
-            // in the total, checked at every event (the per-channel check was a tenth of the loop).
-            if (ch.form != Form::General && !(ch.k >= 0.0 && ch.k <= std::numeric_limits<double>::max()))
-                badPropensity(c, ch.k, t, replicate);
+            const ChannelLaw& ch = lawOf[c];
+            double& k = rateConstant[c];
+            if (ch.form == Form::Fusion) k = routes.fusionRate(ch.a);  // checked here; compute() asks routes
+            else if (ch.form != Form::General) k = model_.valueOf(ch.law->k, parameters);
+            // With k in [0, max] and amounts >= 0, a product or a dimer is >= 0; an overflow to
+            // +inf shows in the total, checked at every event (the per-channel check was a tenth
+            // of the loop).
+            if (ch.form != Form::General && !(k >= 0.0 && k <= std::numeric_limits<double>::max()))
+                badPropensity(c, k, t, replicate);
         }
     };
     double* const xs = x.data();
     double* const prop = useTree ? tree.leaves() : propensity.data();
-    const Channel* const chan = channel.data();
+    const double* const kOf = rateConstant.data();
+    auto productKernel = [&](const Kernel& u) __attribute__((always_inline)) {
+        prop[u.channel] = kOf[u.channel] * xs[u.a] * xs[u.b];
+    };
+    auto dimerKernel = [&](const Kernel& u) __attribute__((always_inline)) {
+        const double n = xs[u.a];
+        prop[u.channel] = n > 1.0 ? kOf[u.channel] * n * (n - 1.0) * 0.5 : 0.0;
+    };
+    // Any form; the event loop uses the kernels above for products and dimers.
     auto compute = [&](std::size_t c) {
-        const Channel& ch = chan[c];
-        if (ch.form == Form::Product) {
-            prop[c] = ch.k * xs[ch.a] * xs[ch.b];
-            return;
+        const ChannelLaw& ch = lawOf[c];
+        switch (ch.form) {
+            case Form::Product: productKernel(Kernel{static_cast<std::uint32_t>(c), ch.a, ch.b}); return;
+            case Form::Dimer: dimerKernel(Kernel{static_cast<std::uint32_t>(c), ch.a, ch.b}); return;
+            case Form::Fusion: prop[c] = routes.fusionPropensity(ch.a); return;  // >= 0; an overflow shows in the total
+            case Form::General: break;
         }
-        if (ch.form == Form::Fusion) {  // >= 0 like a product; an overflow shows in the total
-            prop[c] = routes.fusionPropensity(ch.a);
-            return;
-        }
-        const double a = ch.form == Form::Dimer ? (xs[ch.a] > 1.0 ? ch.k * xs[ch.a] * (xs[ch.a] - 1.0) * 0.5 : 0.0)
-                                                : stochasticPropensity(model_, *ch.law, xs, parameters);
+        const double a = stochasticPropensity(model_, *ch.law, xs, parameters);
         if (!(a >= 0.0 && a <= std::numeric_limits<double>::max())) badPropensity(c, a, t, replicate);
         prop[c] = a;
     };
@@ -234,64 +268,108 @@ std::uint64_t SsaSolver::runWith(std::size_t replicate, const std::vector<double
         while (!grid.done() && grid.nextTime() < limit) emitSample();
     };
     // The tables of the loop in locals: members are reloaded through `this` after every call.
-    const std::size_t* const netBegin = netBegin_.data();
-    const NetChange* const netChange = netChange_.data();
+    const Updates* const updates = updates_.data();
     const std::size_t* const dependentBegin = dependentBegin_.data();
     const std::size_t* const dependent = dependents_.data();
     const std::size_t reactions = reactions_, routeCount = routes_;
-    auto fire = [&](std::size_t c) __attribute__((always_inline)) {
-        if (c < reactions) {
-            for (std::size_t i = netBegin[c]; i < netBegin[c + 1]; ++i) {
-                double& amount = xs[netChange[i].species];
-                amount += netChange[i].delta;
-                if (amount < 0.0)
-                    fail("reaction '" + model_.reactions[c].name + "' fired with too few molecules of '" +
-                         model_.species[netChange_[i].species].name + "' (its rate does not fall to 0 with that species)");
-            }
-        } else if (c < reactions + routeCount) {
-            routes.bud<Amounts::Whole>(c - reactions, t, xs, rng);
-        } else {
-            routes.fuse(c - reactions - routeCount, t, xs, rng);
-        }
-        for (std::size_t i = dependentBegin[c]; i < dependentBegin[c + 1]; ++i) compute(dependent[i]);
-        // The dependents are in increasing order (the constructor lists them from sets).
-        if constexpr (useTree) tree.updateSorted(dependent + dependentBegin[c], dependentBegin[c + 1] - dependentBegin[c]);
+    [[maybe_unused]] auto negativeAmount = [&](std::size_t c, std::size_t species) __attribute__((noinline, cold)) {
+        fail("reaction '" + model_.reactions[c].name + "' fired with too few molecules of '" + model_.species[species].name +
+             "' (its rate does not fall to 0 with that species)");
     };
 
-    // One segment: events one by one until segmentEnd; the next event is drawn afresh after every stop.
+    // One segment: events one by one until segmentEnd; the next event is drawn afresh after every
+    // stop. The time (`now`; `t`, which the error messages read, is set before anything that may
+    // throw or report), the event count, the next sample time and the next maturation are locals
+    // that nothing outside the loop takes the address of: the compiler may keep them in registers,
+    // and the sample time and maturation are read again only when they can have changed.
+    // (Keeping the generator's state in such locals too did not pay: in this large function the
+    // compiler spilled them anyway, and copying them around every vesicle event cost more.)
     auto advanceTo = [&](double segmentEnd) __attribute__((always_inline)) {
+        double now = t;
+        std::uint64_t count = fired;
+        double sampleAt = grid.nextTime();
+        double maturation = pool.nextMaturation();
         for (;;) {
             const double total = useTree ? tree.total() : sumOfPropensities(prop, paddedChannels);
-            if (!(total <= std::numeric_limits<double>::max())) badTotal();
-            const double horizon = std::min(segmentEnd, pool.nextMaturation());
-            const double next = total > 0.0 ? t + rng.exponential() / total : std::numeric_limits<double>::infinity();
+            if (!(total <= std::numeric_limits<double>::max())) {
+                t = now;
+                badTotal();
+            }
+            const double horizon = std::min(segmentEnd, maturation);
+            const double next = total > 0.0 ? now + rng.exponential() / total : std::numeric_limits<double>::infinity();
             if (next >= horizon) {
+                t = now;
                 emitBefore(horizon);
-                t = horizon;
+                now = t = horizon;
                 pool.matureUntil(t);
-                for (std::size_t r = 0; r < routes_; ++r) refresh(reactions_ + routes_ + r);
-                if (t >= segmentEnd) return;
+                maturation = pool.nextMaturation();
+                for (std::size_t r = 0; r < routeCount; ++r) refresh(reactions + routeCount + r);
+                sampleAt = grid.nextTime();
+                if (t >= segmentEnd) break;
                 continue;
             }
-            if (next > grid.nextTime()) emitBefore(next);
-            t = next;
+            if (next > sampleAt) {
+                emitBefore(next);
+                sampleAt = grid.nextTime();
+            }
+            now = next;
             // Select channel c with probability propensity[c] / total.
             const double target = rng.uniform() * total;
-            std::size_t chosen = channels;
+            std::size_t c = channels;
             if constexpr (useTree) {
-                chosen = tree.select(target);  // never a channel with propensity 0, rounding or not
+                c = tree.select(target);  // never a channel with propensity 0, rounding or not
             } else {
+                // The first i with target < a_0 + ... + a_i. It has a_i > 0: adding 0 leaves the
+                // sum, and the test, as they were at i - 1 (and target >= 0 at i = 0), so the
+                // loop needs no test of a_i (a third of its instructions on the default model).
                 double sum = 0.0;
-                for (std::size_t c = 0; c < channels; ++c) {
-                    if (prop[c] <= 0.0) continue;
-                    chosen = c;
-                    sum += prop[c];
-                    if (target < sum) break;
+                for (std::size_t i = 0; i < channels; ++i) {
+                    sum += prop[i];
+                    if (target < sum) {
+                        c = i;
+                        break;
+                    }
                 }
+                // A rounding miss (target >= the sum, which can differ from total in its last
+                // bits): the last channel with positive propensity, as if the sum had reached it.
+                if (c == channels)
+                    for (std::size_t i = channels; i-- > 0;)
+                        if (prop[i] > 0.0) {
+                            c = i;
+                            break;
+                        }
             }
-            fire(chosen);  // a rounding miss keeps the last channel with positive propensity
-            if ((++fired & 0xfff) == 0) throwIfStopRequested();
+            // Fire c.
+            const Updates& u = updates[c];
+            if (c < reactions) {
+                for (const NetChange* n = u.netBegin; n != u.netEnd; ++n) {
+                    double& amount = xs[n->species];
+                    amount += n->delta;
+                    if (amount < 0.0) {
+                        t = now;
+                        negativeAmount(c, n->species);
+                    }
+                }
+            } else {
+                t = now;
+                if (c < reactions + routeCount) routes.bud<Amounts::Whole>(c - reactions, t, xs, rng);
+                else routes.fuse(c - reactions - routeCount, t, xs, rng);
+                maturation = pool.nextMaturation();
+            }
+            for (const Kernel* k = u.productBegin; k != u.dimerBegin; ++k) productKernel(*k);
+            for (const Kernel* k = u.dimerBegin; k != u.dimerEnd; ++k) dimerKernel(*k);
+            if (u.otherBegin != u.otherEnd) {
+                t = now;
+                for (const std::uint32_t* o = u.otherBegin; o != u.otherEnd; ++o) compute(*o);
+            }
+            // The dependents are in increasing order (the constructor lists them from sets).
+            if constexpr (useTree) tree.updateSorted(dependent + dependentBegin[c], dependentBegin[c + 1] - dependentBegin[c]);
+            if ((++count & 0xfff) == 0) {
+                fired = count;
+                throwIfStopRequested();
+            }
         }
+        fired = count;
     };
     walkSegments(
         timeline, settings_.t_end, baseParameters, grid, [&] { return xs; },

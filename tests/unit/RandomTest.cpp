@@ -66,14 +66,32 @@ TEST(RandomStream, KeySchemeSeedZeroReplicateZeroStartsFromTheKnownAnswerBlock) 
     const auto b1 = r123::Philox4x32()({{1, 0, 0, 0}}, {{0, 0}});
     EXPECT_EQ(s.state()[2], (std::uint64_t{b1.v[0]} << 32) | b1.v[1]);
     EXPECT_EQ(s.state()[3], (std::uint64_t{b1.v[2]} << 32) | b1.v[3]);
-    // The stream is the reference generator from that state; uniform = (top 53 bits + 0.5) 2^-53.
+    // The stream is the reference generator from that state; uniform = (top 52 bits + 0.5) 2^-52.
     RandomStream t(7, 5, StreamPurpose::CellVariability);
     ReferenceXoshiro ref{{t.state()[0], t.state()[1], t.state()[2], t.state()[3]}};
     const auto key7 = r123::Philox4x32()({{0, 0, 5, 1}}, {{7, 0}});
     EXPECT_EQ(ref.s[0], (std::uint64_t{key7.v[0]} << 32) | key7.v[1]);
-    EXPECT_EQ(t.uniform(), (static_cast<double>(ref.next() >> 11) + 0.5) * 0x1.0p-53);
+    EXPECT_EQ(t.uniform(), (static_cast<double>(ref.next() >> 12) + 0.5) * 0x1.0p-52);
     for (int i = 0; i < 1000; ++i) ASSERT_EQ(t.next(), ref.next());
     EXPECT_EQ(t.drawsUsed(), 1001u);
+}
+
+TEST(RandomStream, UniformIsStrictlyInsideTheOpenIntervalAtBothExtremes) {
+    // The largest and smallest 64-bit outputs: with the earlier 53-bit form the largest mapped to
+    // exactly 1.0, so log(1 - u) was -inf and "u < 1" was false.
+    const double hi = RandomStream::uniformFromBits(~std::uint64_t{0});
+    const double lo = RandomStream::uniformFromBits(0);
+    EXPECT_LT(hi, 1.0);
+    EXPECT_GT(lo, 0.0);
+    EXPECT_EQ(hi, 1.0 - 0x1.0p-53);
+    EXPECT_EQ(lo, 0x1.0p-53);
+    EXPECT_EQ(1.0 - hi, lo);  // the grid is symmetric: 1 - u is also a value of it
+    EXPECT_TRUE(std::isfinite(std::log(lo)) && std::isfinite(std::log(1.0 - hi)));
+    EXPECT_GT(-std::log(hi), 0.0);  // an exponential waiting time is never 0
+    // Neighbours of the ends: only the top 52 bits count, and one step of them is 2^-52.
+    EXPECT_EQ(RandomStream::uniformFromBits(0xfffULL), lo);
+    EXPECT_EQ(RandomStream::uniformFromBits(0x1000ULL), lo + 0x1.0p-52);
+    EXPECT_EQ(RandomStream::uniformFromBits(~std::uint64_t{0} - 0x1000ULL), hi - 0x1.0p-52);
 }
 
 TEST(RandomStream, StreamsDependOnlyOnSeedReplicateAndPurpose) {
