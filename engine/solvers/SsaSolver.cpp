@@ -11,7 +11,9 @@
 #include "core/Interrupt.hpp"
 #include "core/Kinetics.hpp"
 #include "core/RandomStream.hpp"
+#include "core/StateEvents.hpp"
 #include "core/Timeline.hpp"
+#include "solvers/EventLocation.hpp"
 #include "solvers/SampleGrid.hpp"
 #include "solvers/SegmentWalk.hpp"
 #include "solvers/SumTree.hpp"
@@ -147,6 +149,10 @@ std::uint64_t SsaSolver::runWith(std::size_t replicate, const std::vector<double
     SumTree tree(useTree ? channels : 0);
     double t = 0.0;
     std::uint64_t fired = 0;
+    // State events: the state changes only at reactions, so a trigger over species is checked
+    // after each; a trigger that reads t is located between reactions (docs/methods.md).
+    StateEvents events(model_, /*wholeAmounts=*/true);
+    const bool hasEvents = !events.empty(), timeTriggers = events.triggersReadTime();
 
     auto fail = [&](const std::string& what) {
         std::ostringstream msg;
@@ -263,14 +269,28 @@ std::uint64_t SsaSolver::runWith(std::size_t replicate, const std::vector<double
         for (;;) {
             const double total = useTree ? tree.total() : sumOfPropensities(prop, paddedChannels);
             if (!(total <= std::numeric_limits<double>::max())) badTotal();
-            const double horizon = std::min(segmentEnd, pool.nextMaturation());
+            double horizon = std::min(segmentEnd, pool.nextMaturation());
+            if (hasEvents) horizon = std::min(horizon, events.nextPending());
             const double next = total > 0.0 ? t + rng.exponential() / total : std::numeric_limits<double>::infinity();
+            if (timeTriggers) {
+                // The state is constant until `next`: only t can change a trigger before then. The
+                // wait is memoryless, so the draw is dropped when an execution comes first.
+                const double until = std::min(next, horizon);
+                if (events.changed(xs, parameters.data(), until)) {
+                    const double tau = locateChange(t, until, [&](double s) { return events.changed(xs, parameters.data(), s); });
+                    emitBefore(tau);
+                    t = tau;
+                    if (events.process(xs, parameters, t)) computeAll();
+                    continue;
+                }
+            }
             if (next >= horizon) {
                 emitBefore(horizon);
                 t = horizon;
                 pool.matureUntil(t);
                 for (std::size_t r = 0; r < routes_; ++r) refresh(reactions_ + routes_ + r);
                 if (t >= segmentEnd) return;
+                if (hasEvents && events.process(xs, parameters, t)) computeAll();
                 continue;
             }
             if (next > grid.nextTime()) emitBefore(next);
@@ -290,6 +310,7 @@ std::uint64_t SsaSolver::runWith(std::size_t replicate, const std::vector<double
                 }
             }
             fire(chosen);  // a rounding miss keeps the last channel with positive propensity
+            if (hasEvents && events.process(xs, parameters, t)) computeAll();
             if ((++fired & 0xfff) == 0) throwIfStopRequested();
         }
     };
@@ -297,6 +318,10 @@ std::uint64_t SsaSolver::runWith(std::size_t replicate, const std::vector<double
         timeline, settings_.t_end, baseParameters, grid, [&] { return xs; },
         [&](std::vector<double> values) {
             parameters = std::move(values);
+            if (hasEvents) {
+                events.overlay(parameters);
+                events.process(xs, parameters, t);  // the first call starts the events at t = 0
+            }
             computeAll();
         },
         advanceTo, emitSample);

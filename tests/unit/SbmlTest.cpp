@@ -108,20 +108,46 @@ InputError refusal(const std::string& doc) {
     return InputError("", 0, 0, "");
 }
 
+TEST(SbmlImport, EventsBecomeModelEventsWithTheirFlagsAndAmounts) {
+    // A concentration species is assigned its amount (concentration times the size, 2); the
+    // trigger reads the concentration as amount / size.
+    std::string doc = kConversion;
+    doc.insert(doc.find("    </listOfReactions>") + 24, R"(
+    <listOfEvents>
+      <event id="reset" useValuesFromTriggerTime="false">
+        <trigger initialValue="false" persistent="false"><math )" + kMath + R"(><apply><lt/><ci>A</ci><cn>0.5</cn></apply></math></trigger>
+        <delay><math )" + kMath + R"(><cn>2</cn></math></delay>
+        <priority><math )" + kMath + R"(><cn>7</cn></math></priority>
+        <listOfEventAssignments>
+          <eventAssignment variable="A"><math )" + kMath + R"(><cn>1.5</cn></math></eventAssignment>
+        </listOfEventAssignments>
+      </event>
+    </listOfEvents>)");
+    const std::string toml = importSbmlText(doc, "events.xml");
+    EXPECT_NE(toml.find("[[events]]\nname = \"reset\"\ntrigger = \"((A / 2.0) < 0.5)\"\npersistent = false\ninitial_value = false\n"
+                        "use_values_from_trigger_time = false\ndelay = \"2.0\"\npriority = \"7.0\"\nassign = { A = \"(1.5) * 2.0\" }"),
+              std::string::npos)
+        << toml;
+}
+
 TEST(SbmlImport, RefusesWhatItCannotRepresentAndSaysWhere) {
-    // An event: named with its id and line.
+    // An event that changes a compartment's size: named with its id and line.
     std::string withEvent = kConversion;
     withEvent.insert(withEvent.find("    </listOfReactions>") + 24, R"(
     <listOfEvents>
       <event id="pulse" useValuesFromTriggerTime="true">
         <trigger initialValue="false" persistent="true"><math )" + kMath + R"(><apply><gt/><csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/time">t</csymbol><cn>1</cn></apply></math></trigger>
+        <listOfEventAssignments>
+          <eventAssignment variable="cell"><math )" + kMath + R"(><cn>3</cn></math></eventAssignment>
+        </listOfEventAssignments>
       </event>
     </listOfEvents>)");
     InputError e = refusal(withEvent);
     EXPECT_EQ(e.file(), "bad.xml");
-    const auto eventAt = withEvent.find("<event ");
-    EXPECT_EQ(e.line(), 1 + std::count(withEvent.begin(), withEvent.begin() + static_cast<long>(eventAt), '\n'));
-    EXPECT_NE(e.message().find("SBML event 'pulse': events are not supported"), std::string::npos) << e.what();
+    const auto assignmentAt = withEvent.find("<eventAssignment ");
+    EXPECT_EQ(e.line(), 1 + std::count(withEvent.begin(), withEvent.begin() + static_cast<long>(assignmentAt), '\n'));
+    EXPECT_NE(e.message().find("SBML eventAssignment"), std::string::npos) << e.what();
+    EXPECT_NE(e.message().find("changes the size of compartment 'cell'"), std::string::npos) << e.what();
 
     // A negative parameter: egress parameters are non-negative.
     std::string negative = kConversion;
