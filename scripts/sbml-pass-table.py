@@ -33,7 +33,7 @@ import numpy as np
 
 # The components and test tags of the SBML core that egress's import covers (docs/sbml.md).
 IN_SCOPE_COMPONENTS = {"Compartment", "Species", "Reaction", "Parameter", "FunctionDefinition", "CSymbolTime",
-                       "CSymbolAvogadro"}
+                       "CSymbolAvogadro", "EventNoDelay", "EventWithDelay", "EventPriority"}
 OUT_OF_SCOPE_TESTS = {"FastReaction", "MultipleFastReactions", "ConversionFactors", "NonConstantCompartment",
                       "SpeciesReferenceInMath", "AssignedConstantStoichiometry", "AssignedVariableStoichiometry",
                       "RandomEventExecution", "0D-Compartment"}
@@ -242,7 +242,7 @@ def main():
     scount = collections.Counter(r[1] for r in scoped)
     print("\n%s cases: %d; passed %d, failed %d, unsupported %d" % (args.kind, len(results), count["passed"], count["failed"], count["unsupported"]))
     if args.kind == "semantic":
-        print("in scope (core reactions, species, compartments, parameters, function definitions): %d; passed %d, failed %d, unsupported %d"
+        print("in scope (core reactions, species, compartments, parameters, function definitions, events): %d; passed %d, failed %d, unsupported %d"
               % (len(scoped), scount["passed"], scount["failed"], scount["unsupported"]))
     by_tag = collections.defaultdict(collections.Counter)
     for case, status, why, tags in results:

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iomanip>
 #include <map>
+#include <sstream>
 #include <optional>
 
 #include "core/NameTable.hpp"
@@ -85,7 +87,9 @@ Expression ModelReader::eventExpression(const Document& doc, const toml::node& n
     if (n.is_string()) return expressions_.compile(doc, n, field);
     Expression e;
     const double v = doc.number(n, field);
-    e.text = std::to_string(v);
+    std::ostringstream text;
+    text << std::setprecision(17) << v;  // reads back to the same double (written back by ResolvedToml, SbmlExport)
+    e.text = text.str();
     e.code.push_back(ExprInstruction{ExprOp::Number, 0, v});
     return e;
 }
