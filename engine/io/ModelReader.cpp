@@ -73,13 +73,15 @@ void ModelReader::readProcesses(const Document& doc, const toml::table& t, const
         if (!arr) doc.fail(*vn, vw, std::string("expected an array of tables [[vesicles]], found ") + tomlTypeName(*vn));
         for (std::size_t i = 0; i < arr->size(); ++i) readRoute(doc, (*arr)[i], vw + "[" + std::to_string(i) + "]");
     }
-    if (model_.reactions.empty() && model_.routes.empty()) doc.fail(t.source(), where, "the model has no reactions and no vesicle routes");
     if (const auto* en = t.get("events")) {
         const std::string ew = Document::join(where, "events");
         const auto* arr = en->as_array();
         if (!arr) doc.fail(*en, ew, std::string("expected an array of tables [[events]], found ") + tomlTypeName(*en));
         for (std::size_t i = 0; i < arr->size(); ++i) readStateEvent(doc, (*arr)[i], ew + "[" + std::to_string(i) + "]");
     }
+    // A model whose state only its events change is a model (SBML has many); one with nothing at all is a mistake.
+    if (model_.reactions.empty() && model_.routes.empty() && model_.stateEvents.empty())
+        doc.fail(t.source(), where, "the model has no reactions, no vesicle routes and no events");
 }
 
 /// A value of an event: a formula (string) or a number, compiled alike.

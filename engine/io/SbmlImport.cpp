@@ -120,7 +120,8 @@ void Importer::checkModelWide(const Model& m) {
                                               m.getInitialAssignment(0)->getSymbol() + "')");
     if (m.getNumConstraints() > 0) refuse(m.getConstraint(0), "constraints are not supported by the import");
     if (m.isSetConversionFactor()) refuse(&m, "a model conversionFactor is not supported by the import");
-    if (m.getNumReactions() == 0) refuse(&m, "the model has no reactions: an egress model needs at least one");
+    if (m.getNumReactions() == 0 && m.getNumEvents() == 0)
+        refuse(&m, "the model has no reactions and no events: an egress model needs at least one");
 }
 
 void Importer::readCompartments(const Model& m) {
@@ -438,8 +439,12 @@ void Importer::readReaction(const Reaction& r) {
 /// An SBML event as an egress model [[events]] table, with the same semantics (core/StateEvents.hpp).
 /// An assignment to a concentration species sets its amount to the concentration times the size.
 void Importer::readEvent(const Event& e, unsigned index) {
+    // SBML Level 3 Version 2 lets a trigger or an assignment go without math: such an event never
+    // triggers, such an assignment changes nothing. Neither is written.
     const Trigger* trigger = e.getTrigger();
-    if (!trigger || !trigger->getMath()) refuse(&e, "the event has no trigger");
+    unsigned withMath = 0;
+    for (unsigned i = 0; i < e.getNumEventAssignments(); ++i) withMath += e.getEventAssignment(i)->getMath() != nullptr;
+    if (!trigger || !trigger->getMath() || withMath == 0) return;
     const std::string name = e.isSetId() ? e.getId() : "event_" + std::to_string(index + 1);
     events_out_ << "\n[[events]]\nname = " << tomlString(name) << "\n";
     if (e.isSetName()) events_out_ << "description = " << tomlString("SBML name '" + e.getName() + "'") << "\n";
@@ -457,11 +462,11 @@ void Importer::readEvent(const Event& e, unsigned index) {
         if (!e.getPriority()->getMath()) refuse(e.getPriority(), "the priority has no math");
         events_out_ << "priority = " << tomlString(infix(e.getPriority()->getMath(), e.getPriority(), {}, {})) << "\n";
     }
-    if (e.getNumEventAssignments() == 0) refuse(&e, "an event without assignments is not supported (it changes nothing)");
     events_out_ << "assign = { ";
+    bool first = true;
     for (unsigned i = 0; i < e.getNumEventAssignments(); ++i) {
         const EventAssignment* a = e.getEventAssignment(i);
-        if (!a->getMath()) refuse(a, "the event assignment has no math");
+        if (!a->getMath()) continue;
         const std::string& id = a->getVariable();
         std::string value = infix(a->getMath(), a, {}, {});
         if (const auto s = species_.find(id); s != species_.end()) {
@@ -474,7 +479,8 @@ void Importer::readEvent(const Event& e, unsigned index) {
         } else {
             refuse(a, "an event that assigns '" + id + "' (not a species or parameter) is not supported");
         }
-        events_out_ << (i ? ", " : "") << id << " = " << tomlString(value);
+        events_out_ << (first ? "" : ", ") << id << " = " << tomlString(value);
+        first = false;
     }
     events_out_ << " }\n";
 }
