@@ -118,6 +118,10 @@ void ModelReader::readStateEvent(const Document& doc, const toml::node& n, const
         } else if (const auto p = model_.findParameter(target)) {
             a.target = AssignmentTarget::Parameter;
             a.index = *p;
+            // The methods read such a value once, at the start: a change would have no effect.
+            for (const auto& [parameter, use] : model_.runConstantUses())
+                if (parameter == *p)
+                    doc.fail(key.source(), af, "parameter '" + target + "' sets " + use + ", a constant of the run: an event cannot change it");
         } else {
             doc.fail(key.source(), af, "'" + target + "' is not a species or parameter of the model");
         }

@@ -261,3 +261,20 @@ assign = { Q = 1 }
         EXPECT_GT(e.line(), 0);
     }
 }
+
+TEST(StateEvents, AParameterThatIsAConstantOfTheRunCannotBeAssigned) {
+    // `n0` sets an initial amount, read once at the start: an assignment would do nothing.
+    std::string text = decayModel(R"(
+[[model.events]]
+trigger = "A < 50"
+assign = { n0 = 3 }
+)");
+    text.replace(text.find("parameters = { k = 0.1 }"), 24, "parameters = { k = 0.1, n0 = 100 }");
+    text.replace(text.find("A = { compartment = \"cell\", initial = 100 }"), 43, "A = { compartment = \"cell\", initial = \"n0\" }");
+    try {
+        loadText(text);
+        FAIL() << "expected an InputError";
+    } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("a constant of the run"), std::string::npos) << e.what();
+    }
+}
