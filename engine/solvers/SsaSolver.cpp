@@ -123,10 +123,14 @@ void SsaSolver::badPropensity(std::size_t c, double a, double t, std::size_t rep
 
 std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& baseParameters,
                     TrajectoryObserver& observer) const {
-    return useTree_ ? runWith<true>(replicate, baseParameters, observer) : runWith<false>(replicate, baseParameters, observer);
+    if (!model_.stateEvents.empty())
+        return useTree_ ? runWith<true, true>(replicate, baseParameters, observer)
+                        : runWith<false, true>(replicate, baseParameters, observer);
+    return useTree_ ? runWith<true, false>(replicate, baseParameters, observer)
+                    : runWith<false, false>(replicate, baseParameters, observer);
 }
 
-template <bool kTree>
+template <bool kTree, bool kEvents>
 std::uint64_t SsaSolver::runWith(std::size_t replicate, const std::vector<double>& baseParameters,
                                  TrajectoryObserver& observer) const {
     RandomStream rng(settings_.seed, replicate, StreamPurpose::Trajectory);
@@ -152,7 +156,8 @@ std::uint64_t SsaSolver::runWith(std::size_t replicate, const std::vector<double
     // State events: the state changes only at reactions, so a trigger over species is checked
     // after each; a trigger that reads t is located between reactions (docs/methods.md).
     StateEvents events(model_, /*wholeAmounts=*/true);
-    const bool hasEvents = !events.empty(), timeTriggers = events.triggersReadTime();
+    constexpr bool hasEvents = kEvents;
+    const bool timeTriggers = kEvents && events.triggersReadTime();
 
     auto fail = [&](const std::string& what) {
         std::ostringstream msg;
@@ -272,7 +277,7 @@ std::uint64_t SsaSolver::runWith(std::size_t replicate, const std::vector<double
             double horizon = std::min(segmentEnd, pool.nextMaturation());
             if (hasEvents) horizon = std::min(horizon, events.nextPending());
             const double next = total > 0.0 ? t + rng.exponential() / total : std::numeric_limits<double>::infinity();
-            if (timeTriggers) {
+            if (kEvents && timeTriggers) {
                 // The state is constant until `next`: only t can change a trigger before then. The
                 // wait is memoryless, so the draw is dropped when an execution comes first.
                 const double until = std::min(next, horizon);
