@@ -229,6 +229,7 @@ int commandCheck(const std::string& params, const std::vector<std::string>& over
     std::printf("  %zu compartments, %zu species, %zu parameters, %zu reactions, %zu vesicle routes\n",
                 m.compartments.size(), m.species.size(), m.parameters.size(), m.reactions.size(), m.routes.size());
     std::printf("  %zu perturbations, %zu events\n", m.perturbations.size(), m.events.size());
+    if (!m.stateEvents.empty()) std::printf("  %zu events triggered by the state (the model's [[events]])\n", m.stateEvents.size());
     const auto& s = config.simulation;
     std::printf("simulation: method %s, t_end %g s, output every %g s (%zu samples), %zu replicate(s), seed %llu\n",
                 methodName(s.method), s.t_end, s.output_interval, s.sampleCount(), s.replicates,

@@ -131,6 +131,28 @@ struct TimedEvent {
     std::vector<SpeciesChange> changes;
 };
 
+/// What a state event changes when it executes: a species amount (molecules) or a parameter value.
+enum class AssignmentTarget { Species, Parameter };
+
+struct EventAssignment {
+    AssignmentTarget target = AssignmentTarget::Species;
+    std::size_t index = 0;  ///< into Model::species or Model::parameters
+    Expression value;       ///< the new value, read from the state (see StateEvent::useValuesFromTriggerTime)
+};
+
+/// An event triggered by the state (SBML semantics, core/StateEvents.hpp): it triggers when
+/// `trigger` goes from false (0) to true (non-zero) and executes `delay` seconds later.
+struct StateEvent {
+    std::string name;
+    Expression trigger;                  ///< over species, parameters and t
+    std::vector<EventAssignment> assignments;
+    std::optional<Expression> delay;     ///< s, evaluated when it triggers; absent: executes at once
+    std::optional<Expression> priority;  ///< larger executes first among events due at once; absent: lowest
+    bool persistent = true;              ///< false: a pending execution is cancelled if the trigger turns false
+    bool initialValue = true;            ///< the trigger's value "before" t = 0: false lets a true trigger fire at 0
+    bool useValuesFromTriggerTime = true;  ///< assignment values computed when triggered (true) or when executed
+};
+
 struct Model {
     std::string name;
     std::vector<Compartment> compartments;
@@ -141,6 +163,7 @@ struct Model {
     std::vector<VesicleRoute> routes;
     std::vector<Perturbation> perturbations;
     std::vector<TimedEvent> events;
+    std::vector<StateEvent> stateEvents;  ///< `[[events]]` of a model file (docs/file-format.md)
 
     std::optional<std::size_t> findSpecies(const std::string& name) const;
     std::optional<std::size_t> findParameter(const std::string& name) const;

@@ -66,6 +66,9 @@ void semanticWarnings(RunConfig& config, const Document& model, const Document& 
     }
     for (const auto& e : m.events)
         for (const auto& c : e.changes) touched[c.species] = true;
+    for (const auto& e : m.stateEvents)
+        for (const auto& a : e.assignments)
+            if (a.target == AssignmentTarget::Species) touched[a.index] = true;
     for (std::size_t i = 0; i < m.species.size(); ++i)
         if (!touched[i]) warn("species '" + m.species[i].name + "' is touched by no reaction, route or event: it stays constant");
     for (const auto& p : m.perturbations)

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iomanip>
 #include <map>
+#include <sstream>
 #include <optional>
 
 #include "core/NameTable.hpp"
@@ -13,7 +15,7 @@
 namespace egress {
 
 void ModelReader::readStructure(const Document& doc, const toml::table& t, const std::string& where) {
-    doc.checkKeys(t, where, {"name", "description", "compartments", "species", "parameters", "functions", "reactions", "vesicles"});
+    doc.checkKeys(t, where, {"name", "description", "compartments", "species", "parameters", "functions", "reactions", "vesicles", "events"});
     Model& m = model_;
     if (const auto* n = t.get("name")) m.name = doc.string(*n, Document::join(where, "name"));
 
@@ -71,7 +73,69 @@ void ModelReader::readProcesses(const Document& doc, const toml::table& t, const
         if (!arr) doc.fail(*vn, vw, std::string("expected an array of tables [[vesicles]], found ") + tomlTypeName(*vn));
         for (std::size_t i = 0; i < arr->size(); ++i) readRoute(doc, (*arr)[i], vw + "[" + std::to_string(i) + "]");
     }
-    if (model_.reactions.empty() && model_.routes.empty()) doc.fail(t.source(), where, "the model has no reactions and no vesicle routes");
+    if (const auto* en = t.get("events")) {
+        const std::string ew = Document::join(where, "events");
+        const auto* arr = en->as_array();
+        if (!arr) doc.fail(*en, ew, std::string("expected an array of tables [[events]], found ") + tomlTypeName(*en));
+        for (std::size_t i = 0; i < arr->size(); ++i) readStateEvent(doc, (*arr)[i], ew + "[" + std::to_string(i) + "]");
+    }
+    // A model whose state only its events change is a model (SBML has many); one with nothing at all is a mistake.
+    if (model_.reactions.empty() && model_.routes.empty() && model_.stateEvents.empty())
+        doc.fail(t.source(), where, "the model has no reactions, no vesicle routes and no events");
+}
+
+/// A value of an event: a formula (string) or a number, compiled alike.
+Expression ModelReader::eventExpression(const Document& doc, const toml::node& n, const std::string& field) const {
+    if (n.is_string()) return expressions_.compile(doc, n, field);
+    Expression e;
+    const double v = doc.number(n, field);
+    std::ostringstream text;
+    text << std::setprecision(17) << v;  // reads back to the same double (written back by ResolvedToml, SbmlExport)
+    e.text = text.str();
+    e.code.push_back(ExprInstruction{ExprOp::Number, 0, v});
+    return e;
+}
+
+/// [[events]] of a model: trigger = "P2 > 30", assign = { P = 100, P2 = "0" }, and the SBML flags.
+void ModelReader::readStateEvent(const Document& doc, const toml::node& n, const std::string& field) {
+    const auto& t = doc.table(n, field);
+    doc.checkKeys(t, field, {"name", "description", "trigger", "assign", "delay", "priority", "persistent", "initial_value",
+                             "use_values_from_trigger_time"});
+    if (t.get("at"))
+        doc.fail(*t.get("at"), field + ".at", "an event at a fixed time belongs in the parameter file's [[events]]; a model's events have a 'trigger' (e.g. trigger = \"t >= 25\")");
+    StateEvent e;
+    e.name = t.get("name") ? doc.string(*t.get("name"), field + ".name") : "event " + std::to_string(model_.stateEvents.size() + 1);
+    for (const auto& other : model_.stateEvents)
+        if (other.name == e.name) doc.fail(*t.get("name"), field + ".name", "duplicate event name '" + e.name + "'");
+    e.trigger = eventExpression(doc, doc.require(t, "trigger", field), field + ".trigger");
+    const auto& assign = doc.table(doc.require(t, "assign", field), field + ".assign");
+    for (const auto& [key, node] : assign) {
+        const std::string target(key.str());
+        const std::string af = field + ".assign." + target;
+        EventAssignment a;
+        if (const auto s = model_.findSpecies(target)) {
+            a.index = *s;
+        } else if (const auto p = model_.findParameter(target)) {
+            a.target = AssignmentTarget::Parameter;
+            a.index = *p;
+            // The methods read such a value once, at the start: a change would have no effect.
+            for (const auto& [parameter, use] : model_.runConstantUses())
+                if (parameter == *p)
+                    doc.fail(key.source(), af, "parameter '" + target + "' sets " + use + ", a constant of the run: an event cannot change it");
+        } else {
+            doc.fail(key.source(), af, "'" + target + "' is not a species or parameter of the model");
+        }
+        a.value = eventExpression(doc, node, af);
+        e.assignments.push_back(std::move(a));
+    }
+    if (e.assignments.empty()) doc.fail(assign, field + ".assign", "an event needs at least one assignment");
+    if (const auto* d = t.get("delay")) e.delay = eventExpression(doc, *d, field + ".delay");
+    if (const auto* p = t.get("priority")) e.priority = eventExpression(doc, *p, field + ".priority");
+    if (const auto* b = t.get("persistent")) e.persistent = doc.boolean(*b, field + ".persistent");
+    if (const auto* b = t.get("initial_value")) e.initialValue = doc.boolean(*b, field + ".initial_value");
+    if (const auto* b = t.get("use_values_from_trigger_time"))
+        e.useValuesFromTriggerTime = doc.boolean(*b, field + ".use_values_from_trigger_time");
+    model_.stateEvents.push_back(std::move(e));
 }
 
 /// [functions]: NAME = { args = ["x", ...], body = "expression" }, for expression laws.

@@ -35,7 +35,7 @@ public:
     /// The initial amounts given as parameter names, once every parameter value is final.
     void resolveInitials();
 
-    /// Pass two: [functions], [[reactions]] and [[vesicles]] of the model table read by readStructure.
+    /// Pass two: [functions], [[reactions]], [[vesicles]] and [[events]] of the model table read by readStructure.
     void readProcesses(const Document& doc, const toml::table& t, const std::string& where);
 
 private:
@@ -45,6 +45,8 @@ private:
     void readFunctions(const Document& doc, const toml::node& n, const std::string& where);
     void readReaction(const Document& doc, const toml::node& n, const std::string& field);
     void readRoute(const Document& doc, const toml::node& n, const std::string& field);
+    void readStateEvent(const Document& doc, const toml::node& n, const std::string& field);
+    Expression eventExpression(const Document& doc, const toml::node& n, const std::string& field) const;
     void refValue(const Document& doc, const toml::node& n, const std::string& field, ValueRef& target,
                   const std::string& useKey = "");
 

@@ -113,6 +113,19 @@ std::string resolvedParamsToml(const RunConfig& c) {
         vesicles.push_back(vt);
     }
     if (!vesicles.empty()) model.insert_or_assign("vesicles", vesicles);
+    toml::array stateEvents;
+    for (const auto& e : m.stateEvents) {
+        toml::table assign;
+        for (const auto& a : e.assignments)
+            assign.insert_or_assign(a.target == AssignmentTarget::Species ? m.species[a.index].name : m.parameters[a.index].name,
+                                    a.value.text);
+        toml::table et{{"name", e.name}, {"trigger", e.trigger.text}, {"assign", assign}, {"persistent", e.persistent},
+                       {"initial_value", e.initialValue}, {"use_values_from_trigger_time", e.useValuesFromTriggerTime}};
+        if (e.delay) et.insert_or_assign("delay", e.delay->text);
+        if (e.priority) et.insert_or_assign("priority", e.priority->text);
+        stateEvents.push_back(et);
+    }
+    if (!stateEvents.empty()) model.insert_or_assign("events", stateEvents);
 
     toml::table root;
     root.insert_or_assign("model", model);

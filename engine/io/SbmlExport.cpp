@@ -223,11 +223,16 @@ std::string Exporter::run() {
     out->setId(fresh(m.name.empty() ? "egress_model" : m.name));  // shares the id namespace
     for (const auto& c : m.compartments) addCompartment(c.name);
     for (const auto& s : m.species) addSpecies(s.name, m.compartments[s.compartment].name, s.initial);
-    for (const auto& p : m.parameters) {
+    std::set<std::size_t> assignedParameters;  // by state events: not constant in SBML
+    for (const auto& e : m.stateEvents)
+        for (const auto& a : e.assignments)
+            if (a.target == AssignmentTarget::Parameter) assignedParameters.insert(a.index);
+    for (std::size_t i = 0; i < m.parameters.size(); ++i) {
+        const auto& p = m.parameters[i];
         ::Parameter* sp = out->createParameter();
         sp->setId(p.name);
         sp->setValue(p.value);
-        sp->setConstant(true);
+        sp->setConstant(!assignedParameters.count(i));
     }
     for (const auto& f : m.functions) exportFunction(f);
     for (const auto& r : m.reactions) {
@@ -270,6 +275,25 @@ std::string Exporter::run() {
             stoich(f, transit.back(), 1, true);
             stoich(f, m.species[pair.acceptor].name, 1, false);
             annotate(f, route.name, "fusion: carrier cargo into the acceptor");
+        }
+    }
+
+    // State events map one to one (species are amounts here, so assignments are too).
+    for (const auto& e : m.stateEvents) {
+        const std::string owner = "event '" + e.name + "'";
+        ::Event* se = out->createEvent();
+        se->setId(fresh(e.name));
+        se->setUseValuesFromTriggerTime(e.useValuesFromTriggerTime);
+        ::Trigger* tr = se->createTrigger();
+        tr->setPersistent(e.persistent);
+        tr->setInitialValue(e.initialValue);
+        tr->setMath(math(e.trigger.text, owner).get());
+        if (e.delay) se->createDelay()->setMath(math(e.delay->text, owner).get());
+        if (e.priority) se->createPriority()->setMath(math(e.priority->text, owner).get());
+        for (const auto& a : e.assignments) {
+            ::EventAssignment* ea = se->createEventAssignment();
+            ea->setVariable(a.target == AssignmentTarget::Species ? m.species[a.index].name : m.parameters[a.index].name);
+            ea->setMath(math(a.value.text, owner).get());
         }
     }
 

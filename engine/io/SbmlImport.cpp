@@ -81,6 +81,7 @@ private:
     void readParameters(const Model& m);
     void readFunctions(const Model& m);
     void readReaction(const Reaction& r);
+    void readEvent(const Event& e, unsigned index);
 
     /// Infix text of `n` in amounts; `locals` maps a reaction's local parameters to their names.
     std::string infix(const ASTNode* n, const SBase* owner, const std::map<std::string, std::string>& locals,
@@ -103,12 +104,12 @@ private:
     std::set<std::string> parameters_;
     std::set<std::string> functions_;
     std::set<std::string> usedNames_;
-    std::ostringstream head_, compartments_, species_out_, parameters_out_, functions_out_, reactions_out_;
+    std::set<std::string> assignedParameters_;  ///< non-constant parameters that events assign
+    std::ostringstream head_, compartments_, species_out_, parameters_out_, functions_out_, reactions_out_, events_out_;
 };
 
 void Importer::checkModelWide(const Model& m) {
     // Each of these changes the state or the time course in a way the model file cannot say yet.
-    if (m.getNumEvents() > 0) refuse(m.getEvent(0), "events are not supported by the import");
     if (m.getNumRules() > 0) {
         const Rule* r = m.getRule(0);
         const char* kind = r->isAlgebraic() ? "algebraic rules" : r->isRate() ? "rate rules" : "assignment rules";
@@ -119,7 +120,8 @@ void Importer::checkModelWide(const Model& m) {
                                               m.getInitialAssignment(0)->getSymbol() + "')");
     if (m.getNumConstraints() > 0) refuse(m.getConstraint(0), "constraints are not supported by the import");
     if (m.isSetConversionFactor()) refuse(&m, "a model conversionFactor is not supported by the import");
-    if (m.getNumReactions() == 0) refuse(&m, "the model has no reactions: an egress model needs at least one");
+    if (m.getNumReactions() == 0 && m.getNumEvents() == 0)
+        refuse(&m, "the model has no reactions and no events: an egress model needs at least one");
 }
 
 void Importer::readCompartments(const Model& m) {
@@ -434,6 +436,55 @@ void Importer::readReaction(const Reaction& r) {
     }
 }
 
+/// An SBML event as an egress model [[events]] table, with the same semantics (core/StateEvents.hpp).
+/// An assignment to a concentration species sets its amount to the concentration times the size.
+void Importer::readEvent(const Event& e, unsigned index) {
+    // SBML Level 3 Version 2 lets a trigger or an assignment go without math: such an event never
+    // triggers, such an assignment changes nothing. Neither is written.
+    const Trigger* trigger = e.getTrigger();
+    unsigned withMath = 0;
+    for (unsigned i = 0; i < e.getNumEventAssignments(); ++i) withMath += e.getEventAssignment(i)->getMath() != nullptr;
+    if (!trigger || !trigger->getMath() || withMath == 0) return;
+    const std::string name = e.isSetId() ? e.getId() : "event_" + std::to_string(index + 1);
+    events_out_ << "\n[[events]]\nname = " << tomlString(name) << "\n";
+    if (e.isSetName()) events_out_ << "description = " << tomlString("SBML name '" + e.getName() + "'") << "\n";
+    events_out_ << "trigger = " << tomlString(infix(trigger->getMath(), trigger, {}, {})) << "\n";
+    // Level 2 has neither flag: its triggers behave as persistent ones with initialValue true.
+    const bool l3 = e.getLevel() >= 3;
+    events_out_ << "persistent = " << (l3 && trigger->isSetPersistent() && !trigger->getPersistent() ? "false" : "true") << "\n";
+    events_out_ << "initial_value = " << (l3 && trigger->isSetInitialValue() && !trigger->getInitialValue() ? "false" : "true") << "\n";
+    events_out_ << "use_values_from_trigger_time = " << (e.getUseValuesFromTriggerTime() ? "true" : "false") << "\n";
+    if (e.isSetDelay()) {
+        if (!e.getDelay()->getMath()) refuse(e.getDelay(), "the delay has no math");
+        events_out_ << "delay = " << tomlString(infix(e.getDelay()->getMath(), e.getDelay(), {}, {})) << "\n";
+    }
+    if (l3 && e.isSetPriority()) {
+        if (!e.getPriority()->getMath()) refuse(e.getPriority(), "the priority has no math");
+        events_out_ << "priority = " << tomlString(infix(e.getPriority()->getMath(), e.getPriority(), {}, {})) << "\n";
+    }
+    events_out_ << "assign = { ";
+    bool first = true;
+    for (unsigned i = 0; i < e.getNumEventAssignments(); ++i) {
+        const EventAssignment* a = e.getEventAssignment(i);
+        if (!a->getMath()) continue;
+        const std::string& id = a->getVariable();
+        std::string value = infix(a->getMath(), a, {}, {});
+        if (const auto s = species_.find(id); s != species_.end()) {
+            if (!s->second->getHasOnlySubstanceUnits())
+                value = "(" + value + ") * " + number(compartmentSize_.at(s->second->getCompartment()));
+        } else if (parameters_.count(id)) {
+            assignedParameters_.insert(id);
+        } else if (model_->getCompartment(id)) {
+            refuse(a, "an event that changes the size of compartment '" + id + "' is not supported");
+        } else {
+            refuse(a, "an event that assigns '" + id + "' (not a species or parameter) is not supported");
+        }
+        events_out_ << (first ? "" : ", ") << id << " = " << tomlString(value);
+        first = false;
+    }
+    events_out_ << " }\n";
+}
+
 std::string Importer::run(SBMLDocument& doc) {
     for (unsigned i = 0; i < doc.getNumErrors(); ++i) {
         const SBMLError* e = doc.getError(i);
@@ -457,6 +508,7 @@ std::string Importer::run(SBMLDocument& doc) {
     readParameters(*m);
     readFunctions(*m);
     for (unsigned i = 0; i < m->getNumReactions(); ++i) readReaction(*m->getReaction(i));
+    for (unsigned i = 0; i < m->getNumEvents(); ++i) readEvent(*m->getEvent(i), i);
 
     std::ostringstream out;
     out << "# Imported from " << path_ << " (SBML Level " << doc.getLevel() << " Version " << doc.getVersion()
@@ -471,6 +523,7 @@ std::string Importer::run(SBMLDocument& doc) {
     if (!parameters_out_.str().empty()) out << "\n[parameters]\n" << parameters_out_.str();
     if (!functions_out_.str().empty()) out << "\n[functions]\n" << functions_out_.str();
     out << reactions_out_.str();
+    out << events_out_.str();
     return out.str();
 }
 

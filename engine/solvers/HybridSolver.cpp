@@ -11,7 +11,9 @@
 #include "core/Interrupt.hpp"
 #include "core/Kinetics.hpp"
 #include "core/RandomStream.hpp"
+#include "core/StateEvents.hpp"
 #include "core/Timeline.hpp"
+#include "solvers/EventLocation.hpp"
 #include "solvers/MeanFluxSystem.hpp"
 #include "solvers/OdeintSupport.hpp"
 #include "solvers/OdeSolver.hpp"
@@ -138,6 +140,12 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
         else return stepper.do_step(rhs);
     };
 
+    StateEvents stateEvents(model_, /*wholeAmounts=*/false);
+    std::vector<double> parameters;  // in force now, with the events' assignments
+    auto setParameters = [&] {
+        system.setParameters(parameters);
+        routes.setParameters(model_, parameters);
+    };
     State y(n), probe(n), atSample(n);
     for (std::size_t i = 0; i < n; ++i) y[i] = i < S ? model_.species[i].initial : 0.0;
     std::vector<double> threshold(V);
@@ -181,7 +189,7 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
                 steps = 0;
             }
             const double maturation = pool.nextMaturation();
-            const double stop = std::min({segmentEnd, maturation, fusionTime});
+            const double stop = std::min({segmentEnd, maturation, fusionTime, stateEvents.nextPending()});
             std::pair<double, double> span;
             try {
                 span = doStep();
@@ -228,6 +236,23 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
                 }
             }
 
+            // A trigger that changes before the first bud: located, executed, and the step abandoned.
+            if (!stateEvents.empty()) {
+                const double until = std::min(end, budTime);
+                if (until > t0 && (until < end ? (stepper.calc_state(until, atSample), stateEvents.changed(raw(atSample), parameters.data(), until))
+                                               : stateEvents.changed(raw(probe), parameters.data(), end))) {
+                    const double tau = locateChange(t0, until, [&](double s) {
+                        stepper.calc_state(s, atSample);
+                        return stateEvents.changed(raw(atSample), parameters.data(), s);
+                    });
+                    emitWithin(tau, false);
+                    stepper.calc_state(tau, y);
+                    t = tau;
+                    if (stateEvents.process(raw(y), parameters, t)) setParameters();
+                    restart = true;
+                    continue;
+                }
+            }
             if (budRoute < V) {
                 emitWithin(budTime, false);
                 stepper.calc_state(budTime, y);
@@ -235,6 +260,7 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
                 routes.bud<Amounts::Continuous>(budRoute, t, raw(y), rng);
                 if ((++events & 0xfff) == 0) throwIfStopRequested();
                 threshold[budRoute] += rng.exponential();
+                if (!stateEvents.empty() && stateEvents.process(raw(y), parameters, t)) setParameters();
                 restart = true;
                 continue;
             }
@@ -242,6 +268,10 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
                 emitWithin(end, true);
                 y = probe;
                 t = end;
+                if (!stateEvents.empty() && stateEvents.process(raw(y), parameters, t)) {
+                    setParameters();
+                    restart = true;
+                }
                 continue;
             }
             emitWithin(stop, false);
@@ -252,14 +282,19 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
                 routes.fuse(r, t, raw(y), rng);
             }
             pool.matureUntil(t);
+            if (!stateEvents.empty() && stop < segmentEnd && stateEvents.process(raw(y), parameters, t)) setParameters();
             restart = true;
         }
     };
     walkSegments(
         timeline, settings_.t_end, baseParameters, grid, [&] { return raw(y); },
-        [&](const std::vector<double>& parameters) {
-            system.setParameters(parameters);
-            routes.setParameters(model_, parameters);
+        [&](std::vector<double> values) {
+            parameters = std::move(values);
+            if (!stateEvents.empty()) {
+                stateEvents.overlay(parameters);
+                stateEvents.process(raw(y), parameters, t);  // the first call starts the events at t = 0
+            }
+            setParameters();
         },
         advanceTo, [&] { emit(y); });
     observer.replicateFinished(replicate);

@@ -8,7 +8,9 @@
 
 #include "core/Error.hpp"
 #include "core/Interrupt.hpp"
+#include "core/StateEvents.hpp"
 #include "core/Timeline.hpp"
+#include "solvers/EventLocation.hpp"
 #include "solvers/MeanFluxSystem.hpp"
 #include "solvers/OdeintSupport.hpp"
 #include "solvers/SampleGrid.hpp"
@@ -60,6 +62,14 @@ OdeSolver::OdeSolver(const Model& model, const SimulationSettings& settings)
 
 std::uint64_t OdeSolver::run(std::size_t replicate, const std::vector<double>& baseParameters,
                     TrajectoryObserver& observer) const {
+    if (!model_.stateEvents.empty()) {
+        if (stepper_ == OdeStepper::Rosenbrock4)
+            return runWithEvents<UblasVector>(odeint::make_dense_output(settings_.atol, settings_.rtol, Rosenbrock4()),
+                                              replicate, baseParameters, observer);
+        return runWithEvents<std::vector<double>>(
+                odeint::make_dense_output(settings_.atol, settings_.rtol, odeint::runge_kutta_dopri5<std::vector<double>>()),
+                replicate, baseParameters, observer);
+    }
     MeanFluxSystem system(model_, settings_.delay_stages);
     const Timeline timeline(model_, settings_.t_end);
     const std::size_t n = system.size();
@@ -144,6 +154,133 @@ std::uint64_t OdeSolver::run(std::size_t replicate, const std::vector<double>& b
         timeline, settings_.t_end, baseParameters, grid, [&] { return x.data(); },
         [&](std::vector<double> parameters) { system.setParameters(std::move(parameters)); }, advanceTo,
         [&] { emit(x.data()); });
+    observer.replicateFinished(replicate);
+    return steps;
+}
+
+template <class State, class Stepper>
+std::uint64_t OdeSolver::runWithEvents(Stepper stepper, std::size_t replicate, const std::vector<double>& baseParameters,
+                                       TrajectoryObserver& observer) const {
+    MeanFluxSystem system(model_, settings_.delay_stages);
+    const Timeline timeline(model_, settings_.t_end);
+    const std::size_t n = system.size();
+    StateEvents events(model_, /*wholeAmounts=*/false);
+    std::vector<double> parameters;
+
+    std::vector<double> budded, fused, inTransit, cargo;
+    SampleGrid grid(model_, settings_, replicate);
+    auto emit = [&](const State& s) {
+        system.vesicleSummary(&s[0], budded, fused, inTransit, cargo);
+        grid.emit(observer, &s[0], budded.data(), fused.data(), inTransit.data(), cargo.data());
+    };
+    double scale = 1.0;  // the largest amount seen, for the drift allowed below 0
+    auto checkFinite = [&](const State& s, double t) {
+        for (std::size_t i = 0; i < model_.species.size(); ++i) scale = std::max(scale, std::abs(s[i]));
+        checkAmounts(model_, &s[0], t, replicate, "ode", negativeTolerance(settings_, scale));
+    };
+    auto rhs = [&](const State& s, State& d, double t) { system.rhs(&s[0], &d[0], t); };
+    Eigen::MatrixXd J;
+    auto jac = [&](const State& s, UblasMatrix& m, double t, State& dfdt) {
+        system.jacobian(&s[0], J, t);
+        copyJacobian(J, m);
+        system.timeDerivative(&s[0], &dfdt[0], t);
+    };
+    auto doStep = [&]() {
+        if constexpr (std::is_same_v<State, UblasVector>) return stepper.do_step(std::make_pair(rhs, jac));
+        else return stepper.do_step(rhs);
+    };
+
+    State y(n), probe(n), at(n);
+    {
+        const std::vector<double> x0 = system.initialState();
+        std::copy(x0.begin(), x0.end(), y.begin());
+    }
+    double t = 0.0;
+    std::uint64_t steps = 0;
+    // Samples strictly before `limit` (or up to it) inside the current step, from the dense output.
+    auto emitWithin = [&](double limit, bool inclusive) {
+        while (!grid.done() && (grid.nextTime() < limit || (inclusive && grid.nextTime() == limit))) {
+            stepper.calc_state(grid.nextTime(), at);
+            emit(at);
+        }
+    };
+    const double dt0 = settings_.output_interval * kFirstStepFraction;
+    auto advanceTo = [&](double segmentEnd) {
+        throwIfStopRequested();
+        bool restart = true;
+        std::size_t sinceRestart = 0;
+        while (t < segmentEnd) {
+            if (restart) {
+                // The right-hand side may jump at an execution: the stepper's history is stale.
+                const double last = steps > 0 ? stepper.current_time_step() : dt0;
+                stepper.initialize(y, t, std::min(last > 0.0 ? last : dt0, segmentEnd - t));
+                restart = false;
+                sinceRestart = 0;
+            }
+            const std::pair<double, double> span = doStep();
+            ++steps;
+            if (++sinceRestart > kMaxStepsBetweenOutputs) throw odeint::no_progress_error("too many steps");
+            if ((steps & 0xff) == 0) throwIfStopRequested();
+            const double stop = std::min(segmentEnd, events.nextPending());
+            const double end = std::min(span.second, stop);
+            if (end < span.second) stepper.calc_state(end, probe);
+            else probe = stepper.current_state();
+            checkFinite(probe, end);
+            if (events.changed(&probe[0], parameters.data(), end)) {
+                const double tau = locateChange(span.first, end, [&](double s) {
+                    stepper.calc_state(s, at);
+                    return events.changed(&at[0], parameters.data(), s);
+                });
+                emitWithin(tau, false);  // an execution at a sample time comes before the sample
+                stepper.calc_state(tau, y);
+                t = tau;
+                if (events.process(&y[0], parameters, t)) system.setParameters(parameters);
+                restart = true;
+                continue;
+            }
+            if (end < stop) {  // an ordinary step: the triggers' falls are recorded, nothing executes
+                emitWithin(end, true);
+                y = probe;
+                t = end;
+                if (events.process(&y[0], parameters, t)) {
+                    system.setParameters(parameters);
+                    restart = true;
+                }
+                continue;
+            }
+            emitWithin(stop, false);
+            y = probe;
+            t = stop;
+            // At the segment's end the walk applies its events first and then calls setParameters.
+            if (stop < segmentEnd && events.process(&y[0], parameters, t)) system.setParameters(parameters);
+            restart = true;
+        }
+    };
+    try {
+        walkSegments(
+            timeline, settings_.t_end, baseParameters, grid, [&] { return &y[0]; },
+            [&](std::vector<double> values) {
+                parameters = std::move(values);
+                events.overlay(parameters);
+                events.process(&y[0], parameters, t);  // the first call starts the events at t = 0
+                system.setParameters(parameters);
+            },
+            advanceTo, [&] { emit(y); });
+    } catch (const RateError& e) {
+        std::ostringstream msg;
+        msg << "ode: " << e.what() << " (replicate " << replicate << ")";
+        throw SolverError(msg.str());
+    } catch (const odeint::step_adjustment_error& e) {
+        std::ostringstream msg;
+        msg << "ode: the " << stepperName(stepper_) << " stepper cannot meet rtol = " << settings_.rtol << " near t = " << t
+            << " s (replicate " << replicate << "): " << e.what();
+        throw SolverError(msg.str());
+    } catch (const odeint::no_progress_error&) {
+        std::ostringstream msg;
+        msg << "ode: too many steps near t = " << t << " s (replicate " << replicate
+            << "); the model may be stiff: try stepper = \"rosenbrock4\"";
+        throw SolverError(msg.str());
+    }
     observer.replicateFinished(replicate);
     return steps;
 }

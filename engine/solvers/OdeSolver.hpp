@@ -30,6 +30,12 @@ public:
     static constexpr Eigen::Index kDenseEigenLimit = 300;
 
 private:
+    /// With state events: the dense-output stepper, so that a trigger's change is located inside
+    /// a step (solvers/EventLocation.hpp) and the integration restarts after each execution.
+    template <class State, class Stepper>
+    std::uint64_t runWithEvents(Stepper stepper, std::size_t replicate, const std::vector<double>& baseParameters,
+                                TrajectoryObserver& observer) const;
+
     const Model& model_;
     SimulationSettings settings_;
     OdeStepper stepper_;

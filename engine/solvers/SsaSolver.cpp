@@ -11,7 +11,9 @@
 #include "core/Interrupt.hpp"
 #include "core/Kinetics.hpp"
 #include "core/RandomStream.hpp"
+#include "core/StateEvents.hpp"
 #include "core/Timeline.hpp"
+#include "solvers/EventLocation.hpp"
 #include "solvers/SampleGrid.hpp"
 #include "solvers/SegmentWalk.hpp"
 #include "solvers/SumTree.hpp"
@@ -175,10 +177,14 @@ void SsaSolver::badPropensity(std::size_t c, double a, double t, std::size_t rep
 
 std::uint64_t SsaSolver::run(std::size_t replicate, const std::vector<double>& baseParameters,
                     TrajectoryObserver& observer) const {
-    return useTree_ ? runWith<true>(replicate, baseParameters, observer) : runWith<false>(replicate, baseParameters, observer);
+    if (!model_.stateEvents.empty())
+        return useTree_ ? runWith<true, true>(replicate, baseParameters, observer)
+                        : runWith<false, true>(replicate, baseParameters, observer);
+    return useTree_ ? runWith<true, false>(replicate, baseParameters, observer)
+                    : runWith<false, false>(replicate, baseParameters, observer);
 }
 
-template <bool kTree>
+template <bool kTree, bool kEvents>
 std::uint64_t SsaSolver::runWith(std::size_t replicate, const std::vector<double>& baseParameters,
                                  TrajectoryObserver& observer) const {
     RandomStream rng(settings_.seed, replicate, StreamPurpose::Trajectory);
@@ -200,6 +206,11 @@ std::uint64_t SsaSolver::runWith(std::size_t replicate, const std::vector<double
     SumTree tree(useTree ? channels : 0);
     double t = 0.0;
     std::uint64_t fired = 0;
+    // State events: the state changes only at reactions, so a trigger over species is checked
+    // after each; a trigger that reads t is located between reactions (docs/methods.md).
+    StateEvents events(model_, /*wholeAmounts=*/true);
+    constexpr bool hasEvents = kEvents;
+    const bool timeTriggers = kEvents && events.triggersReadTime();
 
     auto fail = [&](const std::string& what) {
         std::ostringstream msg;
@@ -295,8 +306,24 @@ std::uint64_t SsaSolver::runWith(std::size_t replicate, const std::vector<double
                 t = now;
                 badTotal();
             }
-            const double horizon = std::min(segmentEnd, maturation);
+            double horizon = std::min(segmentEnd, maturation);
+            if constexpr (hasEvents) horizon = std::min(horizon, events.nextPending());
             const double next = total > 0.0 ? now + rng.exponential() / total : std::numeric_limits<double>::infinity();
+            if (kEvents && timeTriggers) {
+                // The state is constant until `next`: only t can change a trigger before then. The
+                // wait is memoryless, so the draw is dropped when an execution comes first.
+                const double until = std::min(next, horizon);
+                if (events.changed(xs, parameters.data(), until)) {
+                    const double tau = locateChange(now, until, [&](double s) { return events.changed(xs, parameters.data(), s); });
+                    t = now;
+                    emitBefore(tau);
+                    sampleAt = grid.nextTime();
+                    now = t = tau;
+                    if (events.process(xs, parameters, t)) computeAll();
+                    maturation = pool.nextMaturation();
+                    continue;
+                }
+            }
             if (next >= horizon) {
                 t = now;
                 emitBefore(horizon);
@@ -306,6 +333,10 @@ std::uint64_t SsaSolver::runWith(std::size_t replicate, const std::vector<double
                 for (std::size_t r = 0; r < routeCount; ++r) refresh(reactions + routeCount + r);
                 sampleAt = grid.nextTime();
                 if (t >= segmentEnd) break;
+                if constexpr (hasEvents) {
+                    if (events.process(xs, parameters, t)) computeAll();
+                    maturation = pool.nextMaturation();
+                }
                 continue;
             }
             if (next > sampleAt) {
@@ -368,6 +399,12 @@ std::uint64_t SsaSolver::runWith(std::size_t replicate, const std::vector<double
                 fired = count;
                 throwIfStopRequested();
             }
+            if constexpr (hasEvents) {
+                t = now;
+                if (events.process(xs, parameters, t)) computeAll();
+                maturation = pool.nextMaturation();
+                sampleAt = grid.nextTime();
+            }
         }
         fired = count;
     };
@@ -375,6 +412,10 @@ std::uint64_t SsaSolver::runWith(std::size_t replicate, const std::vector<double
         timeline, settings_.t_end, baseParameters, grid, [&] { return xs; },
         [&](std::vector<double> values) {
             parameters = std::move(values);
+            if (hasEvents) {
+                events.overlay(parameters);
+                events.process(xs, parameters, t);  // the first call starts the events at t = 0
+            }
             computeAll();
         },
         advanceTo, emitSample);

@@ -43,7 +43,8 @@ public:
 
 private:
     /// run() with the selection fixed at compile time: the event loop carries no test of it.
-    template <bool kTree>
+    /// kEvents: the model has state events (a separate loop, so that a model without costs nothing).
+    template <bool kTree, bool kEvents>
     std::uint64_t runWith(std::size_t replicate, const std::vector<double>& baseParameters, TrajectoryObserver& observer) const;
     /// Kept out of line: the check sits in the inner loop, the message almost never runs.
     [[noreturn]] __attribute__((noinline, cold)) void badPropensity(std::size_t channel, double value, double t,

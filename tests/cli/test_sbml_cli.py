@@ -41,13 +41,16 @@ def test_import_refusal_names_the_element_and_line(tmp_path):
     src = (CASES / "stochastic/00001/00001-sbml-l3v2.xml").read_text()
     event = ('    <listOfEvents>\n      <event id="boom" useValuesFromTriggerTime="true">\n'
              '        <trigger initialValue="false" persistent="true"><math xmlns="http://www.w3.org/1998/Math/MathML">'
-             '<apply><gt/><ci> X </ci><cn> 30 </cn></apply></math></trigger>\n      </event>\n    </listOfEvents>\n')
+             '<apply><gt/><ci> X </ci><cn> 30 </cn></apply></math></trigger>\n'
+             '        <listOfEventAssignments>\n          <eventAssignment variable="Cell">'
+             '<math xmlns="http://www.w3.org/1998/Math/MathML"><cn> 2 </cn></math></eventAssignment>\n'
+             '        </listOfEventAssignments>\n      </event>\n    </listOfEvents>\n')
     xml.write_text(src.replace("  </model>", event + "  </model>"))
-    line = xml.read_text()[: xml.read_text().index("<event ")].count("\n") + 1
+    line = xml.read_text()[: xml.read_text().index("<eventAssignment ")].count("\n") + 1
     proc = run("import", xml)
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.startswith(f"{xml}:{line}:"), proc.stderr
-    assert "SBML event 'boom': events are not supported" in proc.stderr
+    assert "SBML eventAssignment 'Cell': an event that changes the size of compartment 'Cell' is not supported" in proc.stderr
 
 
 def test_export_writes_sbml_l3v2_with_annotated_routes(tmp_path):

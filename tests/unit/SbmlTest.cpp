@@ -108,20 +108,46 @@ InputError refusal(const std::string& doc) {
     return InputError("", 0, 0, "");
 }
 
+TEST(SbmlImport, EventsBecomeModelEventsWithTheirFlagsAndAmounts) {
+    // A concentration species is assigned its amount (concentration times the size, 2); the
+    // trigger reads the concentration as amount / size.
+    std::string doc = kConversion;
+    doc.insert(doc.find("    </listOfReactions>") + 24, R"(
+    <listOfEvents>
+      <event id="reset" useValuesFromTriggerTime="false">
+        <trigger initialValue="false" persistent="false"><math )" + kMath + R"(><apply><lt/><ci>A</ci><cn>0.5</cn></apply></math></trigger>
+        <delay><math )" + kMath + R"(><cn>2</cn></math></delay>
+        <priority><math )" + kMath + R"(><cn>7</cn></math></priority>
+        <listOfEventAssignments>
+          <eventAssignment variable="A"><math )" + kMath + R"(><cn>1.5</cn></math></eventAssignment>
+        </listOfEventAssignments>
+      </event>
+    </listOfEvents>)");
+    const std::string toml = importSbmlText(doc, "events.xml");
+    EXPECT_NE(toml.find("[[events]]\nname = \"reset\"\ntrigger = \"((A / 2.0) < 0.5)\"\npersistent = false\ninitial_value = false\n"
+                        "use_values_from_trigger_time = false\ndelay = \"2.0\"\npriority = \"7.0\"\nassign = { A = \"(1.5) * 2.0\" }"),
+              std::string::npos)
+        << toml;
+}
+
 TEST(SbmlImport, RefusesWhatItCannotRepresentAndSaysWhere) {
-    // An event: named with its id and line.
+    // An event that changes a compartment's size: named with its id and line.
     std::string withEvent = kConversion;
     withEvent.insert(withEvent.find("    </listOfReactions>") + 24, R"(
     <listOfEvents>
       <event id="pulse" useValuesFromTriggerTime="true">
         <trigger initialValue="false" persistent="true"><math )" + kMath + R"(><apply><gt/><csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/time">t</csymbol><cn>1</cn></apply></math></trigger>
+        <listOfEventAssignments>
+          <eventAssignment variable="cell"><math )" + kMath + R"(><cn>3</cn></math></eventAssignment>
+        </listOfEventAssignments>
       </event>
     </listOfEvents>)");
     InputError e = refusal(withEvent);
     EXPECT_EQ(e.file(), "bad.xml");
-    const auto eventAt = withEvent.find("<event ");
-    EXPECT_EQ(e.line(), 1 + std::count(withEvent.begin(), withEvent.begin() + static_cast<long>(eventAt), '\n'));
-    EXPECT_NE(e.message().find("SBML event 'pulse': events are not supported"), std::string::npos) << e.what();
+    const auto assignmentAt = withEvent.find("<eventAssignment ");
+    EXPECT_EQ(e.line(), 1 + std::count(withEvent.begin(), withEvent.begin() + static_cast<long>(assignmentAt), '\n'));
+    EXPECT_NE(e.message().find("SBML eventAssignment"), std::string::npos) << e.what();
+    EXPECT_NE(e.message().find("changes the size of compartment 'cell'"), std::string::npos) << e.what();
 
     // A negative parameter: egress parameters are non-negative.
     std::string negative = kConversion;
@@ -252,6 +278,45 @@ reactions = [
 ]
 )toml") + std::string(text).substr(std::string(text).find("[simulation]")));
     const RunConfig back = throughSbml(original, text);
+    expectSameOde(original, back, 1e-7);
+}
+
+TEST(SbmlExport, StateEventsRoundTrip) {
+    // Every event attribute goes out and comes back; the solution is the same.
+    const char* text = R"(
+model = "inline"
+[simulation]
+t_end = 30.0
+output_interval = 1.0
+rtol = 1e-10
+atol = 1e-10
+)";
+    const RunConfig original = loadText(std::string(R"toml(
+[model]
+name = "decay"
+compartments = { cell = {} }
+species = { A = { compartment = "cell", initial = 100 }, B = { compartment = "cell" } }
+parameters = { k = 0.1 }
+reactions = [ { name = "decay", equation = "A ->", k = "k" } ]
+[[model.events]]
+name = "reset"
+trigger = "A < 50 && t > 1"
+delay = "0.5 * k"
+priority = 2
+persistent = false
+initial_value = false
+use_values_from_trigger_time = false
+assign = { A = 100, B = "B + t", k = "k * 1.5" }
+)toml") + std::string(text).substr(std::string(text).find("[simulation]")));
+    const RunConfig back = throughSbml(original, text);
+    ASSERT_EQ(back.model.stateEvents.size(), 1u);
+    const StateEvent& e = back.model.stateEvents[0];
+    EXPECT_EQ(e.name, "reset");
+    EXPECT_FALSE(e.persistent);
+    EXPECT_FALSE(e.initialValue);
+    EXPECT_FALSE(e.useValuesFromTriggerTime);
+    EXPECT_TRUE(e.delay && e.priority);
+    EXPECT_EQ(e.assignments.size(), 3u);
     expectSameOde(original, back, 1e-7);
 }
 

@@ -1,0 +1,147 @@
+#include "core/StateEvents.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "core/Error.hpp"
+
+namespace egress {
+
+namespace {
+
+/// Executions at one time, at most: a set of events that keep triggering each other at one
+/// instant (A sets x = 1 when x = 0, B sets x = 0 when x = 1) would otherwise never end.
+constexpr std::size_t kMaxExecutionsAtOneTime = 100000;
+
+}  // namespace
+
+StateEvents::StateEvents(const Model& model, bool wholeAmounts)
+    : model_(model), wholeAmounts_(wholeAmounts), previous_(model.stateEvents.size(), 0),
+      assigned_(model.parameters.size()) {
+    for (const auto& e : model.stateEvents) readsTime_ = readsTime_ || e.trigger.readsTime;
+}
+
+bool StateEvents::trigger(std::size_t i, const double* x, const double* p, double t) const {
+    return model_.stateEvents[i].trigger.evaluate(x, p, t) != 0.0;
+}
+
+bool StateEvents::changed(const double* x, const double* p, double t) const {
+    for (std::size_t i = 0; i < model_.stateEvents.size(); ++i) {
+        const bool now = trigger(i, x, p, t);
+        if (now && !previous_[i]) return true;
+        if (!now && previous_[i] && !model_.stateEvents[i].persistent)
+            for (const auto& e : pending_)
+                if (e.event == i) return true;
+    }
+    return false;
+}
+
+double StateEvents::nextPending() const {
+    double next = std::numeric_limits<double>::infinity();
+    for (const auto& e : pending_) next = std::min(next, e.time);
+    return next;
+}
+
+void StateEvents::overlay(std::vector<double>& p) const {
+    for (std::size_t i = 0; i < assigned_.size() && i < p.size(); ++i)
+        if (assigned_[i]) p[i] = *assigned_[i];
+}
+
+void StateEvents::execute(const Pending& e, double* x, std::vector<double>& p, double t) {
+    const StateEvent& ev = model_.stateEvents[e.event];
+    // Every value is computed before any is assigned (SBML: assignments are simultaneous).
+    std::vector<double> values = e.values;
+    if (values.empty())
+        for (const auto& a : ev.assignments) values.push_back(a.value.evaluate(x, p.data(), t));
+    for (std::size_t k = 0; k < ev.assignments.size(); ++k) {
+        const EventAssignment& a = ev.assignments[k];
+        const double v = values[k];
+        if (!std::isfinite(v) || (wholeAmounts_ && a.target == AssignmentTarget::Species && v != std::floor(v))) {
+            std::ostringstream msg;
+            msg << "event '" << ev.name << "' assigns " << v << " to "
+                << (a.target == AssignmentTarget::Species ? "species '" + model_.species[a.index].name + "'"
+                                                          : "parameter '" + model_.parameters[a.index].name + "'")
+                << " at t = " << t << " s" << (std::isfinite(v) ? ": the ssa method counts whole molecules" : "");
+            throw SolverError(msg.str());
+        }
+        if (a.target == AssignmentTarget::Species) {
+            x[a.index] = v;
+        } else {
+            p[a.index] = v;
+            assigned_[a.index] = v;
+        }
+    }
+}
+
+bool StateEvents::process(double* x, std::vector<double>& p, double t) {
+    const std::size_t n = model_.stateEvents.size();
+    if (!started_) {
+        for (std::size_t i = 0; i < n; ++i) previous_[i] = model_.stateEvents[i].initialValue;
+        started_ = true;
+    }
+    bool executed = false;
+    for (std::size_t count = 0;; ++count) {
+        for (std::size_t i = 0; i < n; ++i) {
+            const StateEvent& ev = model_.stateEvents[i];
+            const bool now = trigger(i, x, p.data(), t);
+            if (now && !previous_[i]) {
+                Pending e{i, t, sequence_++, {}};
+                if (ev.delay) {
+                    const double d = ev.delay->evaluate(x, p.data(), t);
+                    if (!(d >= 0.0) || !std::isfinite(d)) {
+                        std::ostringstream msg;
+                        msg << "the delay of event '" << ev.name << "' is " << d << " at t = " << t << " s";
+                        throw SolverError(msg.str());
+                    }
+                    e.time = t + d;
+                }
+                if (ev.useValuesFromTriggerTime)
+                    for (const auto& a : ev.assignments) e.values.push_back(a.value.evaluate(x, p.data(), t));
+                pending_.push_back(std::move(e));
+            } else if (!now && previous_[i] && !ev.persistent) {
+                pending_.erase(std::remove_if(pending_.begin(), pending_.end(), [&](const Pending& e) { return e.event == i; }),
+                               pending_.end());
+            }
+            previous_[i] = now;
+        }
+        // The due execution that goes first: largest priority, then the event written first, then
+        // the one scheduled first.
+        std::size_t best = pending_.size();
+        double bestPriority = 0.0;
+        bool bestHasPriority = false;
+        for (std::size_t k = 0; k < pending_.size(); ++k) {
+            const Pending& e = pending_[k];
+            if (e.time > t) continue;
+            const StateEvent& ev = model_.stateEvents[e.event];
+            const bool has = ev.priority.has_value();
+            const double pr = has ? ev.priority->evaluate(x, p.data(), t) : 0.0;
+            bool better = best == pending_.size();
+            if (!better) {
+                const Pending& b = pending_[best];
+                if (has != bestHasPriority) better = has;
+                else if (has && pr != bestPriority) better = pr > bestPriority;
+                else if (e.event != b.event) better = e.event < b.event;
+                else better = e.sequence < b.sequence;
+            }
+            if (better) {
+                best = k;
+                bestPriority = pr;
+                bestHasPriority = has;
+            }
+        }
+        if (best == pending_.size()) return executed;
+        if (count >= kMaxExecutionsAtOneTime) {
+            std::ostringstream msg;
+            msg << "events keep triggering each other at t = " << t << " s (" << kMaxExecutionsAtOneTime
+                << " executions; the last was event '" << model_.stateEvents[pending_[best].event].name << "')";
+            throw SolverError(msg.str());
+        }
+        const Pending e = std::move(pending_[best]);
+        pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(best));
+        execute(e, x, p, t);
+        executed = true;
+    }
+}
+
+}  // namespace egress
