@@ -167,3 +167,17 @@ TEST(Rules, SsaRefusesRateRules) {
     const RunConfig c = loadText(model("[model.rate_rules]\nZ = \"-k * Z\"\n", "ssa"));
     EXPECT_THROW(runReplicate(c, 0), InputError);
 }
+
+TEST(Rules, ResolvedFileKeepsTheRules) {
+    const RunConfig a = loadText(model("[model.assignment_rules]\nY = \"2 * X\"\n[model.rate_rules]\nZ = \"-k * Z\"\n"
+                                       "[model.initial_assignments]\nZ = \"40 * k\"\n",
+                                       "ode"));
+    const RunConfig b = loadText(resolvedParamsToml(a), "resolved.toml");
+    ASSERT_EQ(b.model.assignmentRules.size(), 1u);
+    ASSERT_EQ(b.model.rateRules.size(), 1u);
+    ASSERT_EQ(b.model.initialAssignments.size(), 1u);
+    EXPECT_EQ(b.model.rateRules[0].expression.text, "-k * Z");
+    const auto ta = egress::testing::runOde(a), tb = egress::testing::runOde(b);
+    EXPECT_EQ(ta.amounts, tb.amounts);
+    EXPECT_NEAR(ta.amounts.back()[2], 12 * std::exp(-3.0), 1e-7);
+}
