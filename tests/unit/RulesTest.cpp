@@ -181,3 +181,11 @@ TEST(Rules, ResolvedFileKeepsTheRules) {
     EXPECT_EQ(ta.amounts, tb.amounts);
     EXPECT_NEAR(ta.amounts.back()[2], 12 * std::exp(-3.0), 1e-7);
 }
+
+// A rate rule may take its amount below 0 (Z = 5 - t); a reaction's overdraw still stops the run.
+TEST(Rules, RateRuledAmountMayCrossZero) {
+    const auto tr = runReplicate(loadText(model("[model.rate_rules]\nZ = \"-1\"\n", "ode")), 0);
+    for (std::size_t s = 0; s < tr.times.size(); ++s) EXPECT_NEAR(tr.amounts[s][2], 5 - tr.times[s], 1e-9);
+    const std::string drain = "[[model.reactions]]\nname = \"drain\"\nequation = \"Z ->\"\nlaw = \"expression\"\nrate = \"1\"\n";
+    EXPECT_THROW(runReplicate(loadText(model(drain, "ode")), 0), SolverError);
+}
