@@ -285,7 +285,8 @@ std::string Importer::infix(const ASTNode* n, const SBase* owner, const std::map
         }
         case AST_NAME: return symbol(n->getName(), owner, locals, args);
         case AST_NAME_TIME: return "t";
-        case AST_NAME_AVOGADRO: return number(6.02214076e23);
+        // SBML Level 3 fixes avogadro at 6.02214179e23 (CODATA 2006), not today's SI value.
+        case AST_NAME_AVOGADRO: return number(6.02214179e23);
         case AST_CONSTANT_PI: return number(M_PI);
         case AST_CONSTANT_E: return number(M_E);
         case AST_PLUS: return joined("+", "0.0");
