@@ -180,9 +180,7 @@ void ModelReader::readRules(const Document& doc, const toml::table& t, const std
             for (const auto& p : m.parameters) known.push_back(p.name);
             doc.fail(key.source(), field, "an initial assignment sets a species or a parameter; '" + name + "' is neither" + didYouMean(name, known));
         }
-        a.expression = expressions_.compile(doc, node, field);
-        if (a.expression.readsTime)
-            doc.fail(node, field, "an initial assignment is evaluated once at t = 0; write 0 for 't'");
+        a.expression = expressions_.compile(doc, node, field);  // evaluated at t = 0
         state_.usedParameters.insert(a.expression.parameters.begin(), a.expression.parameters.end());
         pending.push_back(Pending{&node, field, std::move(a)});
     }

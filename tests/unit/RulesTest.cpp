@@ -143,8 +143,8 @@ TEST(Rules, InitialAssignmentIsEvaluatedAfterSetValues) {
 }
 
 TEST(Rules, InitialAssignmentsAreOrderedByWhatTheyRead) {
-    const RunConfig c = loadText(model("[model.initial_assignments]\nX = \"Z + 1\"\nZ = \"2 * k\"\n", "ode"));
-    EXPECT_DOUBLE_EQ(c.model.species[2].initial, 0.6);
+    const RunConfig c = loadText(model("[model.initial_assignments]\nX = \"Z + 1\"\nZ = \"2 * k + t\"\n", "ode"));
+    EXPECT_DOUBLE_EQ(c.model.species[2].initial, 0.6);  // t is 0
     EXPECT_DOUBLE_EQ(c.model.species[0].initial, 1.6);
 }
 
