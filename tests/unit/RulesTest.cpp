@@ -159,6 +159,8 @@ TEST(Rules, CyclesAndMisplacedRulesAreErrorsAtTheRule) {
     EXPECT_NE(std::string(changed.what()).find("no reaction or vesicle route may change it"), std::string::npos) << changed.what();
     const InputError parameter = loadError(model("[model.rate_rules]\nk = \"1\"\n", "ode"));
     EXPECT_NE(std::string(parameter.what()).find("is a parameter"), std::string::npos) << parameter.what();
+    const InputError event = loadError(model("[model.assignment_rules]\nY = \"2 * X\"\n", "ode", "[[events]]\nat = 1.0\nadd = { Y = 5 }\n"));
+    EXPECT_NE(std::string(event.what()).find("events[0].add.Y: species 'Y' has an assignment rule"), std::string::npos) << event.what();
     const InputError iaCycle = loadError(model("[model.initial_assignments]\nY = \"Z\"\nZ = \"Y\"\n", "ode"));
     EXPECT_NE(std::string(iaCycle.what()).find("cycle"), std::string::npos) << iaCycle.what();
 }
