@@ -36,6 +36,14 @@ void Model::resolveRunConstants() {
     for (auto& e : events)
         for (auto& c : e.changes)
             if (c.amountParameter) c.amount = parameters[*c.amountParameter].value;
+    if (initialAssignments.empty()) return;
+    std::vector<double> x(species.size()), p = baseParameterValues();
+    for (std::size_t i = 0; i < species.size(); ++i) x[i] = species[i].initial;
+    for (const auto& a : initialAssignments) {
+        const double v = a.expression.evaluate(x.data(), p.data(), 0.0);
+        if (a.isSpecies) species[a.index].initial = x[a.index] = v;
+        else parameters[a.index].value = p[a.index] = v;
+    }
 }
 
 std::vector<std::pair<std::size_t, std::string>> Model::runConstantUses() const {
@@ -50,6 +58,14 @@ std::vector<std::pair<std::size_t, std::string>> Model::runConstantUses() const 
         for (const auto& c : events[i].changes)
             if (c.amountParameter)
                 uses.emplace_back(*c.amountParameter, "an amount of event " + std::to_string(i) + " (of species '" + species[c.species].name + "')");
+    // An initial assignment is evaluated once, with the base values: a parameter it reads or sets
+    // cannot change during the run or from cell to cell.
+    for (const auto& a : initialAssignments) {
+        const std::string what = "the initial assignment of " + std::string(a.isSpecies ? "species '" + species[a.index].name
+                                                                                       : "parameter '" + parameters[a.index].name) + "'";
+        if (!a.isSpecies) uses.emplace_back(a.index, what);
+        for (const auto pi : a.expression.parameters) uses.emplace_back(pi, what);
+    }
     return uses;
 }
 

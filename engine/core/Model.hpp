@@ -153,6 +153,32 @@ struct StateEvent {
     bool useValuesFromTriggerTime = true;  ///< assignment values computed when triggered (true) or when executed
 };
 
+/// A rule of the model (SBML's assignment and rate rules, initial assignments), on a species.
+/// Every expression tape of the model (laws, other rules) has the assignment rules inlined where
+/// it names an assigned species: the tapes read only species that are state, so the methods and
+/// the Jacobian need nothing new. An assigned species is reported at its rule's value
+/// (solvers/SampleGrid.hpp); its state slot is never changed (no reaction may change it).
+struct AssignmentRule {
+    std::size_t species = 0;
+    Expression expression;  ///< other assignment rules inlined
+};
+
+/// d(amount)/dt = expression for a species that no reaction changes: extra continuous state in
+/// ode and in hybrid's continuous part; refused by ssa (its amount would move between reactions).
+struct RateRule {
+    std::size_t species = 0;
+    Expression expression;  ///< assignment rules inlined
+};
+
+/// The initial amount of a species or the value of a parameter, computed from a formula by
+/// Model::resolveRunConstants after every parameter value is final (model, parameter file, --set,
+/// sweep point): the formula wins over any value given for its own target.
+struct InitialAssignment {
+    bool isSpecies = true;
+    std::size_t index = 0;  ///< into species or parameters
+    Expression expression;  ///< assignment rules inlined; evaluated at t = 0
+};
+
 struct Model {
     std::string name;
     std::vector<Compartment> compartments;
@@ -164,6 +190,9 @@ struct Model {
     std::vector<Perturbation> perturbations;
     std::vector<TimedEvent> events;
     std::vector<StateEvent> stateEvents;  ///< `[[events]]` of a model file (docs/file-format.md)
+    std::vector<AssignmentRule> assignmentRules;
+    std::vector<RateRule> rateRules;
+    std::vector<InitialAssignment> initialAssignments;  ///< in an order where each reads only values set before it
 
     std::optional<std::size_t> findSpecies(const std::string& name) const;
     std::optional<std::size_t> findParameter(const std::string& name) const;
@@ -177,6 +206,7 @@ struct Model {
     /// Initial amounts, delays, vesicle areas and event amounts may be given as parameters, so
     /// that --set and sweeps reach them. They are constants of a run (the methods read them once),
     /// copied into place from the parameters' values here: call after changing parameter values.
+    /// Initial assignments are evaluated here too, in order, after those copies.
     /// Such parameters cannot be perturbed or vary from cell to cell (core/ModelValidator).
     void resolveRunConstants();
     /// What each run-constant parameter sets ("the delay of route 'COPII'"), by parameter index.

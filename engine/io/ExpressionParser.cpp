@@ -40,6 +40,12 @@ struct ExpressionCompiler::Function {
     ExpressionNode body;
 };
 
+struct ExpressionCompiler::Rule {
+    std::string variable;
+    Source source;
+    ExpressionNode formula;
+};
+
 namespace {
 
 using Node = ExpressionNode;
@@ -371,8 +377,23 @@ struct Scope {
 class Generator {
 public:
     Generator(const Model& m, const std::map<std::string, std::unique_ptr<ExpressionCompiler::Function>>& functions,
-              Expression& out)
-        : m_(m), functions_(functions), out_(out) {}
+              const std::map<std::string, std::unique_ptr<ExpressionCompiler::Rule>>& rules, Expression& out)
+        : m_(m), functions_(functions), rules_(rules), out_(out) {}
+
+    /// Generates the formula of `rule` in place of its variable, with `rule` among those being
+    /// inlined, so that a formula that comes back to it is met as a cycle.
+    void inlineRule(const ExpressionCompiler::Rule& rule) {
+        activeRules_.push_back(&rule);
+        Scope scope;
+        scope.source = &rule.source;
+        // A rule's formula reads the model, not the arguments of a function that names its variable.
+        std::vector<const ExpressionCompiler::Function*> saved = std::move(active_);
+        active_.clear();
+        scope.activeDepth = 0;
+        generate(rule.formula, scope);
+        active_ = std::move(saved);
+        activeRules_.pop_back();
+    }
 
     void generate(const Node& n, const Scope& scope) {
         switch (n.kind) {
@@ -436,6 +457,17 @@ private:
                 active_ = std::move(saved);
                 return;
             }
+        }
+        if (const auto r = rules_.find(n.name); r != rules_.end()) {
+            const auto cycle = std::find(activeRules_.begin(), activeRules_.end(), r->second.get());
+            if (cycle != activeRules_.end()) {
+                std::string chain;
+                for (auto c = cycle; c != activeRules_.end(); ++c) chain += (*c)->variable + " -> ";
+                scope.source->fail(n.offset, "the assignment rules form a cycle (" + chain + n.name +
+                                                 "): the rule for '" + n.name + "' reads itself");
+            }
+            inlineRule(*r->second);
+            return;
         }
         const auto si = m_.findSpecies(n.name);
         const auto pi = m_.findParameter(n.name);
@@ -537,9 +569,11 @@ private:
 
     const Model& m_;
     const std::map<std::string, std::unique_ptr<ExpressionCompiler::Function>>& functions_;
+    const std::map<std::string, std::unique_ptr<ExpressionCompiler::Rule>>& rules_;
     Expression& out_;
     std::size_t depth_ = 0;
     std::vector<const ExpressionCompiler::Function*> active_;
+    std::vector<const ExpressionCompiler::Rule*> activeRules_;
 };
 
 }  // namespace
@@ -585,7 +619,7 @@ void ExpressionCompiler::checkFunctions() const {
     // calls and meets any recursion through the functions it calls.
     for (const auto& [name, f] : functions_) {
         Expression scratch;
-        Generator g(model_, functions_, scratch);
+        Generator g(model_, functions_, rules_, scratch);
         Node placeholder;
         placeholder.kind = Node::Kind::Number;
         Scope root;
@@ -603,10 +637,31 @@ Expression ExpressionCompiler::compile(const Document& doc, const toml::node& n,
     const Node tree = Parser(src).parse();
     Expression e;
     e.text = src.text;
-    Generator g(model_, functions_, e);
+    Generator g(model_, functions_, rules_, e);
     Scope root;
     root.source = &src;
     g.generate(tree, root);
+    g.finish();
+    return e;
+}
+
+void ExpressionCompiler::addAssignmentRule(const Document& doc, const toml::node& formula, const std::string& field,
+                                           const std::string& variable) {
+    auto r = std::make_unique<Rule>();
+    r->variable = variable;
+    r->source = sourceOf(doc, formula, field);
+    r->formula = Parser(r->source).parse();
+    rules_[variable] = std::move(r);
+}
+
+bool ExpressionCompiler::hasAssignmentRule(const std::string& variable) const { return rules_.count(variable) != 0; }
+
+Expression ExpressionCompiler::compileAssignmentRule(const std::string& variable) const {
+    const Rule& r = *rules_.at(variable);
+    Expression e;
+    e.text = r.source.text;
+    Generator g(model_, functions_, rules_, e);
+    g.inlineRule(r);
     g.finish();
     return e;
 }

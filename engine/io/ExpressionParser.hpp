@@ -49,12 +49,22 @@ public:
     /// Compiles the string node `n` (at `field`) against the model and the functions.
     Expression compile(const Document& doc, const toml::node& n, const std::string& field) const;
 
+    /// An assignment rule `variable = formula` (string node `formula`, at `field`), parsed now:
+    /// from then on every expression compiled that names `variable` has the formula in its place.
+    void addAssignmentRule(const Document& doc, const toml::node& formula, const std::string& field, const std::string& variable);
+    bool hasAssignmentRule(const std::string& variable) const;
+    /// The formula of the rule for `variable`, with the other rules inlined; a rule that reads
+    /// itself, directly or through others, is an InputError at the name that closes the cycle.
+    Expression compileAssignmentRule(const std::string& variable) const;
+
     struct Function;
     struct Source;
+    struct Rule;
 
 private:
     const Model& model_;
     std::map<std::string, std::unique_ptr<Function>> functions_;
+    std::map<std::string, std::unique_ptr<Rule>> rules_;
 };
 
 }  // namespace egress

@@ -15,7 +15,8 @@
 namespace egress {
 
 void ModelReader::readStructure(const Document& doc, const toml::table& t, const std::string& where) {
-    doc.checkKeys(t, where, {"name", "description", "compartments", "species", "parameters", "functions", "reactions", "vesicles", "events"});
+    doc.checkKeys(t, where, {"name", "description", "compartments", "species", "parameters", "functions", "reactions", "vesicles",
+                             "events", "assignment_rules", "rate_rules", "initial_assignments"});
     Model& m = model_;
     if (const auto* n = t.get("name")) m.name = doc.string(*n, Document::join(where, "name"));
 
@@ -61,6 +62,7 @@ void ModelReader::readStructure(const Document& doc, const toml::table& t, const
 
 void ModelReader::readProcesses(const Document& doc, const toml::table& t, const std::string& where) {
     if (const auto* fn = t.get("functions")) readFunctions(doc, *fn, Document::join(where, "functions"));
+    readRules(doc, t, where);
     if (const auto* rn = t.get("reactions")) {
         const std::string rw = Document::join(where, "reactions");
         const auto* arr = rn->as_array();
@@ -80,8 +82,9 @@ void ModelReader::readProcesses(const Document& doc, const toml::table& t, const
         for (std::size_t i = 0; i < arr->size(); ++i) readStateEvent(doc, (*arr)[i], ew + "[" + std::to_string(i) + "]");
     }
     // A model whose state only its events change is a model (SBML has many); one with nothing at all is a mistake.
-    if (model_.reactions.empty() && model_.routes.empty() && model_.stateEvents.empty())
-        doc.fail(t.source(), where, "the model has no reactions, no vesicle routes and no events");
+    if (model_.reactions.empty() && model_.routes.empty() && model_.stateEvents.empty() && model_.rateRules.empty() &&
+        model_.assignmentRules.empty())
+        doc.fail(t.source(), where, "the model has no reactions, no vesicle routes, no events and no rules");
 }
 
 /// A value of an event: a formula (string) or a number, compiled alike.
@@ -170,6 +173,113 @@ void ModelReader::readFunctions(const Document& doc, const toml::node& n, const 
         model_.functions.push_back(def);
     }
     expressions_.checkFunctions();
+}
+
+/// [assignment_rules] SPECIES = "formula", [rate_rules] SPECIES = "d amount/dt",
+/// [initial_assignments] SPECIES_OR_PARAMETER = "formula" (docs/file-format.md, "Rules").
+void ModelReader::readRules(const Document& doc, const toml::table& t, const std::string& where) {
+    Model& m = model_;
+    speciesRule_.assign(m.species.size(), SpeciesRule::None);
+    const std::string aw = Document::join(where, "assignment_rules");
+    const std::string rw = Document::join(where, "rate_rules");
+    const std::string iw = Document::join(where, "initial_assignments");
+    auto speciesKey = [&](const toml::key& key, const std::string& field, const char* what) {
+        const std::string name(key.str());
+        const auto si = m.findSpecies(name);
+        if (!si) {
+            const std::string hint = m.findParameter(name) ? ": '" + name + "' is a parameter; write a quantity that changes in time as a species"
+                                                          : didYouMean(name, names(m.species));
+            doc.fail(key.source(), field, std::string(what) + " sets a species; '" + name + "' is not one" + hint);
+        }
+        return *si;
+    };
+    if (const auto* an = t.get("assignment_rules")) {
+        const auto& at = doc.table(*an, aw);
+        for (const auto& [key, node] : at) {
+            const std::string field = aw + "." + std::string(key.str());
+            const std::size_t si = speciesKey(key, field, "an assignment rule");
+            speciesRule_[si] = SpeciesRule::Assignment;
+            expressions_.addAssignmentRule(doc, node, field, std::string(key.str()));
+        }
+        // Each formula compiled once with the others inlined: meets cycles and unknown names.
+        for (const auto& [key, node] : at)
+            m.assignmentRules.push_back(AssignmentRule{*m.findSpecies(std::string(key.str())),
+                                                       expressions_.compileAssignmentRule(std::string(key.str()))});
+    }
+    if (const auto* rn = t.get("rate_rules")) {
+        for (const auto& [key, node] : doc.table(*rn, rw)) {
+            const std::string field = rw + "." + std::string(key.str());
+            const std::size_t si = speciesKey(key, field, "a rate rule");
+            if (speciesRule_[si] == SpeciesRule::Assignment)
+                doc.fail(key.source(), field, "species '" + m.species[si].name + "' has an assignment rule too: a species takes one rule");
+            speciesRule_[si] = SpeciesRule::Rate;
+            m.rateRules.push_back(RateRule{si, expressions_.compile(doc, node, field)});
+            state_.usedParameters.insert(m.rateRules.back().expression.parameters.begin(), m.rateRules.back().expression.parameters.end());
+        }
+    }
+    for (const auto& r : m.assignmentRules) state_.usedParameters.insert(r.expression.parameters.begin(), r.expression.parameters.end());
+    const auto* in = t.get("initial_assignments");
+    if (!in) return;
+    // Evaluated in an order where each reads only values already final: targets first that read
+    // no other target (a cycle is an error at the formula that closes it).
+    struct Pending {
+        const toml::node* node;
+        std::string field;
+        InitialAssignment a;
+    };
+    std::vector<Pending> pending;
+    for (const auto& [key, node] : doc.table(*in, iw)) {
+        const std::string name(key.str());
+        const std::string field = iw + "." + name;
+        InitialAssignment a;
+        if (const auto si = m.findSpecies(name)) {
+            if (speciesRule_[*si] == SpeciesRule::Assignment)
+                doc.fail(key.source(), field, "species '" + name + "' has an assignment rule, which sets it at t = 0 too");
+            a.index = *si;
+        } else if (const auto pi = m.findParameter(name)) {
+            a.isSpecies = false;
+            a.index = *pi;
+        } else {
+            std::vector<std::string> known = names(m.species);
+            for (const auto& p : m.parameters) known.push_back(p.name);
+            doc.fail(key.source(), field, "an initial assignment sets a species or a parameter; '" + name + "' is neither" + didYouMean(name, known));
+        }
+        a.expression = expressions_.compile(doc, node, field);  // evaluated at t = 0
+        state_.usedParameters.insert(a.expression.parameters.begin(), a.expression.parameters.end());
+        pending.push_back(Pending{&node, field, std::move(a)});
+    }
+    auto reads = [](const InitialAssignment& reader, const InitialAssignment& target) {
+        const auto& v = target.isSpecies ? reader.expression.species : reader.expression.parameters;
+        return std::binary_search(v.begin(), v.end(), target.index);
+    };
+    std::vector<bool> done(pending.size(), false);
+    for (std::size_t placed = 0; placed < pending.size();) {
+        bool progress = false;
+        for (std::size_t i = 0; i < pending.size(); ++i) {
+            if (done[i]) continue;
+            bool ready = true;
+            for (std::size_t j = 0; j < pending.size() && ready; ++j) ready = done[j] || !reads(pending[i].a, pending[j].a);
+            if (!ready) continue;
+            m.initialAssignments.push_back(pending[i].a);
+            done[i] = progress = true;
+            ++placed;
+        }
+        if (!progress) {
+            for (std::size_t i = 0; i < pending.size(); ++i)
+                if (!done[i]) doc.fail(*pending[i].node, pending[i].field, "the initial assignments read each other in a cycle");
+        }
+    }
+}
+
+void ModelReader::checkRuleSpecies(const Document& doc, const toml::node& at, const std::string& field, std::size_t species,
+                                   bool changes) const {
+    if (speciesRule_.empty() || speciesRule_[species] == SpeciesRule::None) return;
+    const std::string& name = model_.species[species].name;
+    if (changes)
+        doc.fail(at, field, "species '" + name + "' has " + (speciesRule_[species] == SpeciesRule::Assignment ? "an assignment" : "a rate") +
+                                " rule, which alone sets its amount: no reaction or vesicle route may change it");
+    if (speciesRule_[species] == SpeciesRule::Assignment)
+        doc.fail(at, field, "species '" + name + "' has an assignment rule: only an expression law (law = \"expression\") may read it");
 }
 
 void ModelReader::readParameters(const Document& doc, const toml::node& n, const std::string& where, bool fromParamsFile) {
@@ -327,6 +437,12 @@ void ModelReader::readReaction(const Document& doc, const toml::node& n, const s
     Equation equation = parseEquation(doc, model_, en, field + ".equation", doc.string(en, field + ".equation"));
     r.reactants = std::move(equation.reactants);
     r.products = std::move(equation.products);
+    {
+        std::map<std::size_t, int> net;
+        for (const auto& c : r.reactants) net[c.species] -= c.count;
+        for (const auto& c : r.products) net[c.species] += c.count;
+        for (const auto& [species, change] : net) checkRuleSpecies(doc, en, field + ".equation", species, change != 0);
+    }
     readLaw(doc, t, field, r.law, {"name", "equation", "description"},
             "reaction:" + std::to_string(model_.reactions.size()) + ":");
     if (r.law.kind == RateLawKind::Expression) {
@@ -334,11 +450,13 @@ void ModelReader::readReaction(const Document& doc, const toml::node& n, const s
     } else if (r.law.kind == RateLawKind::MassAction) {
         if (r.law.substrate) doc.fail(*t.get("substrate"), field + ".substrate", "mass_action reactions take their reactants from the equation; 'substrate' is for michaelis_menten, hill and budding laws");
         r.law.order = r.reactants;
+        for (const auto& c : r.law.order) checkRuleSpecies(doc, en, field + ".equation", c.species, false);
     } else if (!r.law.substrate) {
         if (r.reactants.empty())
             doc.fail(t.source(), field, "michaelis_menten and hill need a reactant or a 'substrate' species");
         r.law.substrate = r.reactants.front().species;
     }
+    if (r.law.substrate) checkRuleSpecies(doc, t.get("substrate") ? *t.get("substrate") : en, field + ".substrate", *r.law.substrate, false);
     model_.reactions.push_back(r);
 }
 
@@ -366,6 +484,7 @@ void ModelReader::readRoute(const Document& doc, const toml::node& n, const std:
     } else if (!r.budding.substrate) {
         doc.fail(bn, field + ".budding", "michaelis_menten and hill budding laws need a 'substrate' species");
     }
+    if (r.budding.substrate) checkRuleSpecies(doc, bn, field + ".budding.substrate", *r.budding.substrate, false);
     if (const auto* cn = t.get("cargo")) {
         const auto& ct = doc.table(*cn, field + ".cargo");
         r.membraneOnly = ct.empty();
@@ -375,6 +494,8 @@ void ModelReader::readRoute(const Document& doc, const toml::node& n, const std:
             CargoPair pair;
             pair.donor = speciesNamed(doc, m, key.source(), cf, donor);
             pair.acceptor = speciesNamed(doc, m, node.source(), cf, doc.string(node, cf));
+            checkRuleSpecies(doc, node, cf, pair.donor, true);
+            checkRuleSpecies(doc, node, cf, pair.acceptor, true);
             if (m.species[pair.donor].compartment != r.from)
                 doc.fail(key.source(), cf, "donor species '" + donor + "' is in compartment '" +
                                        m.compartments[m.species[pair.donor].compartment].name + "', not in the route's 'from' compartment '" +

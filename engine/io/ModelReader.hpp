@@ -43,6 +43,10 @@ private:
     void readLaw(const Document& doc, const toml::table& t, const std::string& field, RateLaw& law,
                  std::vector<std::string> ownKeys, const std::string& useKey);
     void readFunctions(const Document& doc, const toml::node& n, const std::string& where);
+    void readRules(const Document& doc, const toml::table& t, const std::string& where);
+    /// A reaction or route that changes, or a law that reads directly, a species under a rule.
+    void checkRuleSpecies(const Document& doc, const toml::node& at, const std::string& field, std::size_t species,
+                          bool changes) const;
     void readReaction(const Document& doc, const toml::node& n, const std::string& field);
     void readRoute(const Document& doc, const toml::node& n, const std::string& field);
     void readStateEvent(const Document& doc, const toml::node& n, const std::string& field);
@@ -61,6 +65,8 @@ private:
     LoadState& state_;
     std::vector<PendingInitial> pendingInitials_;  ///< initial amounts given as parameter names
     ExpressionCompiler expressions_;               ///< the model's functions; compiles expression laws
+    enum class SpeciesRule : char { None, Assignment, Rate };
+    std::vector<SpeciesRule> speciesRule_;         ///< by species, once readRules has run
 };
 
 }  // namespace egress

@@ -89,6 +89,16 @@ std::string resolvedParamsToml(const RunConfig& c) {
         functions.insert_or_assign(f.name, toml::table{{"args", args}, {"body", f.body}});
     }
     if (!functions.empty()) model.insert_or_assign("functions", functions);
+    // Rules as written; the values they set are in the tables above too (evaluating an initial
+    // assignment again gives the value written).
+    toml::table assignmentRules, rateRules, initialAssignments;
+    for (const auto& r : m.assignmentRules) assignmentRules.insert_or_assign(m.species[r.species].name, r.expression.text);
+    for (const auto& r : m.rateRules) rateRules.insert_or_assign(m.species[r.species].name, r.expression.text);
+    for (const auto& a : m.initialAssignments)
+        initialAssignments.insert_or_assign(a.isSpecies ? m.species[a.index].name : m.parameters[a.index].name, a.expression.text);
+    if (!assignmentRules.empty()) model.insert_or_assign("assignment_rules", assignmentRules);
+    if (!rateRules.empty()) model.insert_or_assign("rate_rules", rateRules);
+    if (!initialAssignments.empty()) model.insert_or_assign("initial_assignments", initialAssignments);
     toml::array reactions;
     for (const auto& r : m.reactions) {
         toml::table rt{{"name", r.name}, {"equation", side(r.reactants, m) + " -> " + side(r.products, m)}};

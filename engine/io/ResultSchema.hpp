@@ -100,7 +100,7 @@ inline constexpr DatasetSpec kInTransit{"vesicles/in_transit", ValueType::Count,
 inline constexpr DatasetSpec kCargoInTransit{"vesicles/cargo_in_transit", ValueType::Float64, 3, {"replicate", "time", "species"}, "molecules, by acceptor species", {}};
 /// string [parameter]: parameter names
 inline constexpr DatasetSpec kParameterNames{"parameters/parameter", ValueType::String, 1, {"parameter"}, "", {}};
-/// float64 [parameter]: values as run, after the parameter file and `--set`, each in the units of `/parameters/units`
+/// float64 [parameter]: values as run, after the parameter file, `--set` and initial assignments, each in the units of `/parameters/units`
 inline constexpr DatasetSpec kParameterValues{"parameters/value", ValueType::Float64, 1, {"parameter"}, "", {}};
 /// string [parameter]: units of each parameter, as written in the files
 inline constexpr DatasetSpec kParameterUnits{"parameters/units", ValueType::String, 1, {"parameter"}, "", {}};

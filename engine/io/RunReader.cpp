@@ -150,6 +150,9 @@ void RunReader::readEvents(const toml::table& root) {
                 const std::string name(key.str());
                 SpeciesChange c;
                 c.species = speciesNamed(doc, config_.model, key.source(), cf + "." + name, name);
+                for (const auto& r : config_.model.assignmentRules)
+                    if (r.species == c.species)
+                        doc.fail(key.source(), cf + "." + name, "species '" + name + "' has an assignment rule, which alone sets its amount: an event cannot change it");
                 c.mode = std::string(kind) == "add" ? EventMode::Add : EventMode::Set;
                 state_.runConstant(doc, config_.model, node, cf + "." + name, c.amount, c.amountParameter);
                 e.changes.push_back(c);

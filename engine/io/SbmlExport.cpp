@@ -241,6 +241,23 @@ std::string Exporter::run() {
         for (const auto& t : r.products) stoich(sr, m.species[t.species].name, t.count, false);
         addModifiers(sr);
     }
+    // Rules as SBML rules of the same meaning: species are amounts (hasOnlySubstanceUnits).
+    for (const auto& r : m.assignmentRules) {
+        ::AssignmentRule* ar = out->createAssignmentRule();
+        ar->setVariable(m.species[r.species].name);
+        ar->setMath(math(r.expression.text, "the assignment rule of '" + m.species[r.species].name + "'").get());
+    }
+    for (const auto& r : m.rateRules) {
+        ::RateRule* rr = out->createRateRule();
+        rr->setVariable(m.species[r.species].name);
+        rr->setMath(math(r.expression.text, "the rate rule of '" + m.species[r.species].name + "'").get());
+    }
+    for (const auto& a : m.initialAssignments) {
+        const std::string& name = a.isSpecies ? m.species[a.index].name : m.parameters[a.index].name;
+        ::InitialAssignment* ia = out->createInitialAssignment();
+        ia->setSymbol(name);
+        ia->setMath(math(a.expression.text, "the initial assignment of '" + name + "'").get());
+    }
     const int delayStages = config_.simulation.delay_stages;
     for (const auto& route : m.routes) {
         const std::string bud = lawFormula(m, route.budding);

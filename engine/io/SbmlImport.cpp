@@ -82,6 +82,11 @@ private:
     void readFunctions(const Model& m);
     void readReaction(const Reaction& r);
     void readEvent(const Event& e, unsigned index);
+    void readRules(const Model& m);
+    /// A rule's or initial assignment's formula as the amount (a concentration species' value
+    /// times its compartment's size).
+    std::string targetFormula(const std::string& variable, const ASTNode* math, const SBase* owner) const;
+    bool ruleTarget(const std::string& id) const { return assignmentRules_.count(id) || rateRules_.count(id); }
 
     /// Infix text of `n` in amounts; `locals` maps a reaction's local parameters to their names.
     std::string infix(const ASTNode* n, const SBase* owner, const std::map<std::string, std::string>& locals,
@@ -105,23 +110,42 @@ private:
     std::set<std::string> functions_;
     std::set<std::string> usedNames_;
     std::set<std::string> assignedParameters_;  ///< non-constant parameters that events assign
+    std::map<std::string, const Rule*> assignmentRules_, rateRules_;
+    std::map<std::string, const InitialAssignment*> initialAssignments_;
+    std::set<std::string> variableParameters_;  ///< parameters set by rules: written as species
+    std::string variableCompartment_;           ///< the compartment of those species
+    std::ostringstream rules_out_, variableSpecies_out_;
     std::ostringstream head_, compartments_, species_out_, parameters_out_, functions_out_, reactions_out_, events_out_;
 };
 
 void Importer::checkModelWide(const Model& m) {
     // Each of these changes the state or the time course in a way the model file cannot say yet.
-    if (m.getNumRules() > 0) {
-        const Rule* r = m.getRule(0);
-        const char* kind = r->isAlgebraic() ? "algebraic rules" : r->isRate() ? "rate rules" : "assignment rules";
-        refuse(r, std::string(kind) + " are not supported by the import (rule for '" + r->getVariable() + "')");
+    // Rules and initial assignments set species and parameters; a parameter that a rule sets
+    // becomes a species of the model file (readRules), the quantity egress follows in time.
+    for (unsigned i = 0; i < m.getNumRules(); ++i) {
+        const Rule* r = m.getRule(i);
+        if (r->isAlgebraic()) refuse(r, "algebraic rules are not supported by the import");
+        const std::string v = r->getVariable();
+        if (m.getCompartment(v)) refuse(r, "a rule on the size of compartment '" + v + "' is not supported (compartments have constant sizes)");
+        if (!m.getSpecies(v) && !m.getParameter(v))
+            refuse(r, "the rule sets '" + v + "', which is not a species or a parameter (species references are not supported)");
+        if (!r->getMath()) refuse(r, "the rule has no math");
+        (r->isRate() ? rateRules_ : assignmentRules_)[v] = r;
+        if (m.getParameter(v)) variableParameters_.insert(v);
     }
-    if (m.getNumInitialAssignments() > 0)
-        refuse(m.getInitialAssignment(0), "initial assignments are not supported by the import (for '" +
-                                              m.getInitialAssignment(0)->getSymbol() + "')");
+    for (unsigned i = 0; i < m.getNumInitialAssignments(); ++i) {
+        const InitialAssignment* a = m.getInitialAssignment(i);
+        const std::string v = a->getSymbol();
+        if (m.getCompartment(v)) refuse(a, "an initial assignment to the size of compartment '" + v + "' is not supported");
+        if (!m.getSpecies(v) && !m.getParameter(v))
+            refuse(a, "the initial assignment sets '" + v + "', which is not a species or a parameter (species references are not supported)");
+        if (!a->getMath()) refuse(a, "the initial assignment has no math");
+        initialAssignments_[v] = a;
+    }
     if (m.getNumConstraints() > 0) refuse(m.getConstraint(0), "constraints are not supported by the import");
     if (m.isSetConversionFactor()) refuse(&m, "a model conversionFactor is not supported by the import");
-    if (m.getNumReactions() == 0 && m.getNumEvents() == 0)
-        refuse(&m, "the model has no reactions and no events: an egress model needs at least one");
+    if (m.getNumReactions() == 0 && m.getNumEvents() == 0 && m.getNumRules() == 0)
+        refuse(&m, "the model has no reactions, no events and no rules: an egress model needs at least one");
 }
 
 void Importer::readCompartments(const Model& m) {
@@ -157,7 +181,7 @@ void Importer::readSpecies(const Model& m) {
             if (size == compartmentSize_.end())
                 refuse(s, "an initialConcentration needs the compartment '" + s->getCompartment() + "' to have a size");
             initial = s->getInitialConcentration() * size->second;
-        } else {
+        } else if (!assignmentRules_.count(s->getId()) && !initialAssignments_.count(s->getId())) {
             refuse(s, "the species has no initial amount or concentration");
         }
         if (!std::isfinite(initial) || initial < 0.0) refuse(s, "the initial amount must be a non-negative number");
@@ -168,6 +192,8 @@ void Importer::readSpecies(const Model& m) {
         if (s->isSetName()) note += ", name '" + s->getName() + "'";
         species_[s->getId()] = s;
         usedNames_.insert(s->getId());
+        if (assignmentRules_.count(s->getId())) note += ", set by an assignment rule";
+        if (rateRules_.count(s->getId())) note += ", set by a rate rule";
         species_out_ << s->getId() << " = { compartment = " << tomlString(s->getCompartment()) << ", initial = " << number(initial)
                      << ", description = " << tomlString(note) << " }\n";
     }
@@ -176,12 +202,22 @@ void Importer::readSpecies(const Model& m) {
 void Importer::readParameters(const Model& m) {
     for (unsigned i = 0; i < m.getNumParameters(); ++i) {
         const Parameter* p = m.getParameter(i);
-        if (!p->isSetValue()) refuse(p, "the parameter has no value");
-        if (!std::isfinite(p->getValue()) || p->getValue() < 0.0)
-            refuse(p, "egress parameters are non-negative numbers; the value is " + number(p->getValue()));
-        parameters_.insert(p->getId());
+        const bool assigned = assignmentRules_.count(p->getId()) || initialAssignments_.count(p->getId());
+        if (!p->isSetValue() && !assigned) refuse(p, "the parameter has no value");
+        const double value = p->isSetValue() ? p->getValue() : 0.0;
+        if (!std::isfinite(value) || value < 0.0)
+            refuse(p, "egress parameters are non-negative numbers; the value is " + number(value));
         usedNames_.insert(p->getId());
-        parameters_out_ << p->getId() << " = { value = " << number(p->getValue());
+        if (variableParameters_.count(p->getId())) {
+            // A quantity that changes in time is a species in egress: in the output, and state.
+            std::string note = "SBML parameter set by a " + std::string(rateRules_.count(p->getId()) ? "rate" : "assignment") + " rule";
+            if (p->isSetUnits()) note += ", units " + p->getUnits();
+            variableSpecies_out_ << p->getId() << " = { compartment = \"@\", initial = " << number(value)
+                                 << ", description = " << tomlString(note) << " }\n";
+            continue;
+        }
+        parameters_.insert(p->getId());
+        parameters_out_ << p->getId() << " = { value = " << number(value);
         std::string note = "SBML parameter";
         if (p->isSetUnits()) note += ", units " + p->getUnits();
         if (p->isSetName()) note += ", name '" + p->getName() + "'";
@@ -215,7 +251,7 @@ std::string Importer::symbol(const std::string& id, const SBase* owner, const st
         if (s->second->getHasOnlySubstanceUnits()) return id;
         return "(" + id + " / " + number(compartmentSize_.at(s->second->getCompartment())) + ")";
     }
-    if (parameters_.count(id)) return id;
+    if (parameters_.count(id) || variableParameters_.count(id)) return id;
     if (const auto c = compartmentSize_.find(id); c != compartmentSize_.end()) return number(c->second);
     if (model_->getCompartment(id)) refuse(owner, "the math uses the size of compartment '" + id + "', which has none");
     refuse(owner, "the math uses '" + id + "', which is not a species, parameter or compartment (reaction and species-reference ids are not supported)");
@@ -250,7 +286,8 @@ std::string Importer::infix(const ASTNode* n, const SBase* owner, const std::map
         }
         case AST_NAME: return symbol(n->getName(), owner, locals, args);
         case AST_NAME_TIME: return "t";
-        case AST_NAME_AVOGADRO: return number(6.02214076e23);
+        // SBML Level 3 fixes avogadro at 6.02214179e23 (CODATA 2006), not today's SI value.
+        case AST_NAME_AVOGADRO: return number(6.02214179e23);
         case AST_CONSTANT_PI: return number(M_PI);
         case AST_CONSTANT_E: return number(M_E);
         case AST_PLUS: return joined("+", "0.0");
@@ -326,6 +363,8 @@ bool Importer::monomial(const ASTNode* n, int sign, const std::map<std::string, 
                    monomial(n->getChild(1), -sign, locals, out);
         case AST_NAME: {
             const std::string id = n->getName();
+            // A value that a rule sets is read by an expression law (inlined or state).
+            if (!locals.count(id) && ruleTarget(id)) return false;
             if (const auto l = locals.find(id); l != locals.end()) {
                 out.parameters[l->second] += sign;
                 return true;
@@ -350,6 +389,26 @@ bool Importer::monomial(const ASTNode* n, int sign, const std::map<std::string, 
         }
         default: return false;
     }
+}
+
+std::string Importer::targetFormula(const std::string& variable, const ASTNode* math, const SBase* owner) const {
+    const std::string f = infix(math, owner, {}, {});
+    if (const auto s = species_.find(variable); s != species_.end() && !s->second->getHasOnlySubstanceUnits())
+        return "(" + f + ") * " + number(compartmentSize_.at(s->second->getCompartment()));
+    return f;
+}
+
+void Importer::readRules(const Model& m) {
+    auto section = [&](const char* title, const auto& items) {
+        if (items.empty()) return;
+        rules_out_ << "\n[" << title << "]\n";
+        for (const auto& [variable, item] : items)
+            rules_out_ << variable << " = " << tomlString(targetFormula(variable, item->getMath(), item)) << "\n";
+    };
+    section("assignment_rules", assignmentRules_);
+    section("rate_rules", rateRules_);
+    section("initial_assignments", initialAssignments_);
+    (void)m;
 }
 
 void Importer::readReaction(const Reaction& r) {
@@ -507,6 +566,7 @@ std::string Importer::run(SBMLDocument& doc) {
     readSpecies(*m);
     readParameters(*m);
     readFunctions(*m);
+    readRules(*m);
     for (unsigned i = 0; i < m->getNumReactions(); ++i) readReaction(*m->getReaction(i));
     for (unsigned i = 0; i < m->getNumEvents(); ++i) readEvent(*m->getEvent(i), i);
 
@@ -518,10 +578,20 @@ std::string Importer::run(SBMLDocument& doc) {
     const std::string name = m->isSetId() ? m->getId() : "sbml_model";
     out << "name = " << tomlString(name) << "\n";
     if (m->isSetName()) out << "description = " << tomlString(m->getName()) << "\n";
+    std::string variables = variableSpecies_out_.str();
+    if (!variables.empty()) {
+        variableCompartment_ = "sbml_parameters";
+        for (int k = 2; usedNames_.count(variableCompartment_); ++k) variableCompartment_ = "sbml_parameters_" + std::to_string(k);
+        compartments_ << variableCompartment_
+                      << " = { description = \"holds the SBML parameters that rules set, imported as species\" }\n";
+        for (std::size_t at; (at = variables.find("\"@\"")) != std::string::npos;)
+            variables.replace(at, 3, tomlString(variableCompartment_));
+    }
     out << "\n[compartments]\n" << compartments_.str();
-    out << "\n[species]\n" << species_out_.str();
+    out << "\n[species]\n" << species_out_.str() << variables;
     if (!parameters_out_.str().empty()) out << "\n[parameters]\n" << parameters_out_.str();
     if (!functions_out_.str().empty()) out << "\n[functions]\n" << functions_out_.str();
+    out << rules_out_.str();
     out << reactions_out_.str();
     out << events_out_.str();
     return out.str();

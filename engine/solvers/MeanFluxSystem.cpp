@@ -28,6 +28,7 @@ MeanFluxSystem::MeanFluxSystem(const Model& model, int delayStages)
         timeDependent_ = timeDependent_ || lawReadsTime(r.law);
         anyExpression_ = anyExpression_ || r.law.kind == RateLawKind::Expression;
     }
+    for (const auto& rule : model.rateRules) timeDependent_ = timeDependent_ || rule.expression.readsTime;
     for (const auto& route : model.routes) {
         timeDependent_ = timeDependent_ || lawReadsTime(route.budding);
         anyExpression_ = anyExpression_ || route.budding.kind == RateLawKind::Expression;
@@ -58,6 +59,12 @@ void MeanFluxSystem::rhs(const double* x, double* dxdt, double t) const {
     dx.setZero();
     // noalias: without it Eigen allocates a temporary on every call (a quarter of hybrid's time).
     dx.head(static_cast<Eigen::Index>(speciesCount_)).noalias() = stoichiometry_ * rates_;
+    // No reaction or route changes a rate-ruled species (io/ModelReader): its rule is its derivative.
+    for (const auto& rule : model_.rateRules) {
+        const double v = rule.expression.evaluate(x, parameters_.data(), t);
+        if (!std::isfinite(v)) badRate("the rate rule of species '" + model_.species[rule.species].name + "'", v, t);
+        dxdt[rule.species] = v;
+    }
 
     for (std::size_t r = 0; r < routes_.size(); ++r) {
         const auto& route = model_.routes[r];
@@ -98,6 +105,11 @@ void MeanFluxSystem::timeDerivative(const double* x, double* dfdt, double t) con
     for (std::size_t j = 0; j < model_.reactions.size(); ++j)
         drates[static_cast<Eigen::Index>(j)] = deterministicRateTimeDerivative(model_.reactions[j].law, x, parameters_, t);
     df.head(static_cast<Eigen::Index>(speciesCount_)).noalias() = stoichiometry_ * drates;
+    for (const auto& rule : model_.rateRules) {
+        double d = 0.0;
+        if (rule.expression.readsTime) rule.expression.evaluate(x, parameters_.data(), t, Expression::kTime, d);
+        dfdt[rule.species] = std::isfinite(d) ? d : 0.0;
+    }
     // The transit stages are linear in the state: only the bud terms move with t.
     for (std::size_t r = 0; r < routes_.size(); ++r) {
         const auto& route = model_.routes[r];
@@ -115,6 +127,16 @@ void MeanFluxSystem::timeDerivative(const double* x, double* dfdt, double t) con
     }
 }
 
+void MeanFluxSystem::addRateRuleJacobian(const double* x, Eigen::MatrixXd& J, double t) const {
+    for (const auto& rule : model_.rateRules)
+        for (const std::size_t s : rule.expression.species) {
+            double d = 0.0;
+            rule.expression.evaluate(x, parameters_.data(), t, s, d);
+            // As for expression laws (core/Kinetics.hpp): a derivative that does not exist is taken as 0.
+            J(static_cast<Eigen::Index>(rule.species), static_cast<Eigen::Index>(s)) += std::isfinite(d) ? d : 0.0;
+        }
+}
+
 void MeanFluxSystem::jacobian(const double* x, Eigen::MatrixXd& J, double t) const {
     const auto n = static_cast<Eigen::Index>(size_);
     const auto S = static_cast<Eigen::Index>(speciesCount_);
@@ -126,6 +148,7 @@ void MeanFluxSystem::jacobian(const double* x, Eigen::MatrixXd& J, double t) con
         for (Eigen::SparseMatrix<double>::InnerIterator it(stoichiometry_, j); it; ++it)
             J.row(it.row()).head(S) += it.value() * grad.transpose();
     }
+    addRateRuleJacobian(x, J, t);
     for (std::size_t r = 0; r < routes_.size(); ++r) {
         const auto& route = model_.routes[r];
         const auto& b = routes_[r];
@@ -171,6 +194,7 @@ void MeanFluxSystem::speciesJacobian(const double* x, Eigen::MatrixXd& J, double
         for (Eigen::SparseMatrix<double>::InnerIterator it(stoichiometry_, j); it; ++it)
             J.row(it.row()) += it.value() * grad.transpose();
     }
+    addRateRuleJacobian(x, J, t);
     for (const auto& route : model_.routes) {
         grad.setZero();
         addDeterministicRateGradient(model_, route.budding, x, parameters_, t, 1.0, grad);

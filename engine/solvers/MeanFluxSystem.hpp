@@ -79,6 +79,8 @@ private:
     bool timeDependent_ = false;
     bool anyExpression_ = false;
 
+    /// d(rate rule)/dx into the species rows of the rate-ruled species.
+    void addRateRuleJacobian(const double* x, Eigen::MatrixXd& J, double t) const;
     [[noreturn]] void badRate(const std::string& owner, double rate, double t) const;
 };
 

@@ -1,5 +1,6 @@
 #pragma once
 // Reports the state to the observer at the output grid times, in order, for every method.
+#include <algorithm>
 #include <limits>
 #include <vector>
 
@@ -14,7 +15,13 @@ public:
     SampleGrid(const Model& model, const SimulationSettings& settings, std::size_t replicate)
         : model_(model), replicate_(replicate), count_(settings.sampleCount()), interval_(settings.output_interval),
           tEnd_(settings.t_end), area_(model.compartments.size()) {
+        if (!model.assignmentRules.empty()) assigned_.resize(model.species.size());
         advance();
+    }
+
+    /// The parameter values in force from now on, read by the assignment rules of the samples.
+    void setParameters(const std::vector<double>& values) {
+        if (!model_.assignmentRules.empty()) parameters_ = values;
     }
 
     /// The next grid time not yet reported (+inf when all are). Cached: the SSA asks every event.
@@ -30,6 +37,13 @@ public:
         s.replicate = replicate_;
         s.index = next_;
         s.time = nextTime_;
+        if (!assigned_.empty()) {
+            // The state slot of an assigned species is never changed: report its rule's value.
+            std::copy(amounts, amounts + assigned_.size(), assigned_.begin());
+            for (const auto& r : model_.assignmentRules)
+                assigned_[r.species] = r.expression.evaluate(amounts, parameters_.data(), nextTime_);
+            amounts = assigned_.data();
+        }
         s.amounts = amounts;
         s.budded = budded;
         s.fused = fused;
@@ -56,6 +70,8 @@ private:
                                           : std::numeric_limits<double>::infinity();
     }
     std::vector<double> area_;
+    std::vector<double> assigned_;    ///< the amounts with assignment rules applied; empty without rules
+    std::vector<double> parameters_;  ///< in force, for the rules
 };
 
 }  // namespace egress

@@ -25,13 +25,15 @@ namespace egress {
 /// on its locals (5% more instructions per ssa event otherwise). One call site per callback.
 template <class AmountsFn, class SetParametersFn, class AdvanceToFn, class EmitSampleFn>
 [[gnu::always_inline]] inline void walkSegments(const Timeline& timeline, double tEnd, const std::vector<double>& baseParameters,
-                                                const SampleGrid& grid, AmountsFn&& amounts, SetParametersFn&& setParameters,
+                                                SampleGrid& grid, AmountsFn&& amounts, SetParametersFn&& setParameters,
                                                 AdvanceToFn&& advanceTo, EmitSampleFn&& emitSample) {
     const std::vector<double>& breakpoints = timeline.breakpoints();  // in (0, tEnd), sorted
     double now = 0.0;
     for (std::size_t next = 0;; ++next) {
         for (const TimedEvent* e : timeline.eventsAt(now)) Timeline::apply(*e, amounts());
-        setParameters(timeline.parametersAt(now, baseParameters));
+        std::vector<double> values = timeline.parametersAt(now, baseParameters);
+        grid.setParameters(values);
+        setParameters(std::move(values));
         while (!grid.done() && grid.nextTime() <= now) emitSample();
         if (next > breakpoints.size()) return;  // now == tEnd
         now = next < breakpoints.size() ? breakpoints[next] : tEnd;

@@ -68,6 +68,9 @@ SsaSolver::SsaSolver(const Model& model, const SimulationSettings& settings, Ssa
     };
     for (const auto& r : model.reactions) refuseTime(r.law, "reaction '" + r.name + "'");
     for (const auto& r : model.routes) refuseTime(r.budding, "the budding of vesicle route '" + r.name + "'");
+    if (!model.rateRules.empty())
+        throw InputError("", 0, 0, "species '" + model.species[model.rateRules.front().species].name +
+                                       "' has a rate rule: its amount changes continuously between reactions, which the ssa method does not follow; use ode or hybrid");
     // Channel layout: [reactions][bud per route][fusion per route].
     const std::size_t channels = reactions_ + 2 * routes_;
     std::vector<std::vector<std::size_t>> readers(model.species.size());

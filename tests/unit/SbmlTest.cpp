@@ -320,6 +320,97 @@ assign = { A = 100, B = "B + t", k = "k * 1.5" }
     expectSameOde(original, back, 1e-7);
 }
 
+
+// kConversion plus rules: [A] doubled into the concentration species D (assignment rule, D in
+// amounts is 2 [A] * 2), a parameter k that a rate rule sets (dk/dt = -k, imported as a species),
+// and an initial assignment that sets B's initial amount to 4 E.
+std::string withRules() {
+    std::string doc = kConversion;
+    doc.insert(doc.find("    </listOfSpecies>"),
+               R"(      <species id="D" compartment="cell" hasOnlySubstanceUnits="false" boundaryCondition="false" constant="false"/>
+)");
+    doc.insert(doc.find("    <listOfReactions>"), R"(    <listOfParameters><parameter id="k" value="3" constant="false"/></listOfParameters>
+    <listOfInitialAssignments>
+      <initialAssignment symbol="B"><math )" + kMath + R"(><apply><times/><cn>4</cn><ci>E</ci></apply></math></initialAssignment>
+    </listOfInitialAssignments>
+    <listOfRules>
+      <assignmentRule variable="D"><math )" + kMath + R"(><apply><times/><cn>2</cn><ci>A</ci></apply></math></assignmentRule>
+      <rateRule variable="k"><math )" + kMath + R"(><apply><minus/><ci>k</ci></apply></math></rateRule>
+    </listOfRules>
+)");
+    return doc;
+}
+
+TEST(SbmlImport, RulesAndInitialAssignmentsKeepTheirMeaning) {
+    const std::string doc = withRules();
+    const std::string toml = importSbmlText(doc, "rules.xml");
+    EXPECT_NE(toml.find("[assignment_rules]\nD = \"((2.0 * (A / 2.0))) * 2.0\""), std::string::npos) << toml;
+    EXPECT_NE(toml.find("[rate_rules]\nk = \"(-k)\""), std::string::npos) << toml;
+    EXPECT_NE(toml.find("[initial_assignments]\nB = \"(4.0 * E)\""), std::string::npos) << toml;
+    const auto dir = testDir();
+    std::ofstream(dir / "rules.xml") << doc;
+    std::ofstream(dir / "run.toml") << "model = \"rules.xml\"\n[simulation]\nt_end = 4.0\noutput_interval = 1.0\nrtol = 1e-10\natol = 1e-12\n";
+    const RunConfig c = loadRunConfig((dir / "run.toml").string());
+    const auto tr = runOde(c);
+    const std::size_t a = speciesIndex(c, "A"), b = speciesIndex(c, "B"), d = speciesIndex(c, "D"), k = speciesIndex(c, "k");
+    for (std::size_t i = 0; i < tr.times.size(); ++i) {
+        const double A = 3.0 * std::exp(-0.25 * 5.0 * tr.times[i]);
+        EXPECT_NEAR(tr.amounts[i][a], A, 1e-8);
+        EXPECT_NEAR(tr.amounts[i][b], 20.0 + 3.0 - A, 1e-8);
+        EXPECT_NEAR(tr.amounts[i][d], 2.0 * A, 1e-8);  // 2 [A] in concentration, times the size 2
+        EXPECT_NEAR(tr.amounts[i][k], 3.0 * std::exp(-tr.times[i]), 1e-8);
+    }
+}
+
+TEST(SbmlImport, RefusesAlgebraicRulesAndRulesOnCompartments) {
+    std::string algebraic = kConversion;
+    algebraic.insert(algebraic.find("    <listOfReactions>"), R"(    <listOfRules>
+      <algebraicRule><math )" + kMath + R"(><apply><minus/><ci>A</ci><ci>B</ci></apply></math></algebraicRule>
+    </listOfRules>
+)");
+    InputError e = refusal(algebraic);
+    EXPECT_EQ(e.line(), 1 + std::count(algebraic.begin(), algebraic.begin() + static_cast<long>(algebraic.find("<algebraicRule")), '\n'));
+    EXPECT_NE(e.message().find("SBML algebraicRule: algebraic rules are not supported"), std::string::npos) << e.what();
+    std::string sized = kConversion;
+    sized.replace(sized.find("constant=\"true\"/>"), 17, "constant=\"false\"/>");
+    sized.insert(sized.find("    <listOfReactions>"), R"(    <listOfRules>
+      <rateRule variable="cell"><math )" + kMath + R"(><cn>1</cn></math></rateRule>
+    </listOfRules>
+)");
+    e = refusal(sized);
+    EXPECT_NE(e.message().find("SBML rateRule 'cell': a rule on the size of compartment 'cell'"), std::string::npos) << e.what();
+}
+
+TEST(SbmlExport, RulesRoundTrip) {
+    const char* text = R"(
+model = "inline"
+[simulation]
+t_end = 20.0
+output_interval = 2.0
+rtol = 1e-10
+atol = 1e-10
+)";
+    const RunConfig original = loadText(std::string(R"toml(
+[model]
+name = "rules"
+compartments = { cell = {} }
+species = { S = { compartment = "cell", initial = 500 }, P = { compartment = "cell" }, T = { compartment = "cell" }, R = { compartment = "cell", initial = 8 } }
+parameters = { k = 0.1, k0 = 2.0 }
+reactions = [ { name = "conv", equation = "S -> P", law = "expression", rate = "k * T" } ]
+[model.assignment_rules]
+T = "S / 2 + t"
+[model.rate_rules]
+R = "-k * R"
+[model.initial_assignments]
+S = "250 * k0"
+)toml") + std::string(text).substr(std::string(text).find("[simulation]")));
+    const RunConfig back = throughSbml(original, text);
+    EXPECT_EQ(back.model.assignmentRules.size(), 1u);
+    EXPECT_EQ(back.model.rateRules.size(), 1u);
+    EXPECT_EQ(back.model.initialAssignments.size(), 1u);
+    expectSameOde(original, back, 1e-7);
+}
+
 TEST(SbmlExport, VesicleRoutesBecomeAnnotatedMeanFluxReactions) {
     const RunConfig c = loadRunConfig(std::string(EGRESS_SOURCE_DIR) + "/params/default.toml");
     const std::string xml = exportSbml(c);  // throws if libSBML's consistency check fails
