@@ -87,6 +87,9 @@ struct Reaction {
 struct CargoPair {
     std::size_t donor = 0;     ///< species packaged at budding
     std::size_t acceptor = 0;  ///< species it becomes on fusion
+    /// This cargo's own capture probability (a receptor that selects it, an escaped resident that
+    /// a retrieval receptor returns); absent: the route's `capture`.
+    std::optional<ValueRef> capture;
 };
 
 /// A stochastic carrier route: vesicles bud from `from`, wait, and fuse with `to`.
@@ -102,6 +105,9 @@ struct VesicleRoute {
     double vesicle_area_um2 = 0.0;
     std::optional<std::size_t> delayParameter, areaParameter;  ///< parameters that set them, if any
     bool membraneOnly = false;  ///< written `cargo = {}`: carrying no cargo is meant (no warning)
+
+    /// The capture probability of cargo pair k: its own, else the route's.
+    const ValueRef& captureOf(std::size_t k) const { return cargo[k].capture ? *cargo[k].capture : capture; }
 };
 
 enum class PerturbationMode { Scale, Set };

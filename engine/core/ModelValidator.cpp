@@ -39,6 +39,11 @@ std::vector<ConstrainedUse> constrainedUses(const Model& m) {
         law(r.budding, key + "budding.", "the budding law of route '" + r.name + "'");
         uses.push_back({{key + "capture", "the capture probability of route '" + r.name + "'"}, &r.capture,
                             Constraint::Probability});
+        for (std::size_t k = 0; k < r.cargo.size(); ++k)
+            if (r.cargo[k].capture)
+                uses.push_back({{key + "cargo:" + std::to_string(k) + ":capture",
+                                 "the capture probability of cargo '" + m.species[r.cargo[k].donor].name + "' on route '" + r.name + "'"},
+                                &*r.cargo[k].capture, Constraint::Probability});
     }
     return uses;
 }

@@ -493,7 +493,19 @@ void ModelReader::readRoute(const Document& doc, const toml::node& n, const std:
             const std::string cf = field + ".cargo." + donor;
             CargoPair pair;
             pair.donor = speciesNamed(doc, m, key.source(), cf, donor);
-            pair.acceptor = speciesNamed(doc, m, node.source(), cf, doc.string(node, cf));
+            if (node.is_table()) {  // DONOR = { to = "ACCEPTOR", capture = ... }: this cargo's own capture
+                const auto& pt = doc.table(node, cf);
+                doc.checkKeys(pt, cf, {"to", "capture"});
+                const auto& to = doc.require(pt, "to", cf);
+                pair.acceptor = speciesNamed(doc, m, to.source(), cf + ".to", doc.string(to, cf + ".to"));
+                if (const auto* c = pt.get("capture")) {
+                    ValueRef own;
+                    refValue(doc, *c, cf + ".capture", own, routeKey + "cargo:" + std::to_string(r.cargo.size()) + ":capture");
+                    pair.capture = own;
+                }
+            } else {
+                pair.acceptor = speciesNamed(doc, m, node.source(), cf, doc.string(node, cf));
+            }
             checkRuleSpecies(doc, node, cf, pair.donor, true);
             checkRuleSpecies(doc, node, cf, pair.acceptor, true);
             if (m.species[pair.donor].compartment != r.from)
@@ -503,8 +515,11 @@ void ModelReader::readRoute(const Document& doc, const toml::node& n, const std:
             r.cargo.push_back(pair);
         }
     }
+    const bool everyPairHasItsOwn =
+        std::all_of(r.cargo.begin(), r.cargo.end(), [](const CargoPair& c) { return c.capture.has_value(); });
     if (const auto* c = t.get("capture")) refValue(doc, *c, field + ".capture", r.capture, routeKey + "capture");
-    else if (!r.cargo.empty()) doc.fail(t.source(), field, "missing required key 'capture' (the route carries cargo)");
+    else if (!everyPairHasItsOwn)
+        doc.fail(t.source(), field, "missing required key 'capture' (the route carries cargo without a capture of its own)");
     refValue(doc, doc.require(t, "fusion_rate", field), field + ".fusion_rate", r.fusion_rate);
     if (const auto* d = t.get("delay")) state_.runConstant(doc, m, *d, field + ".delay", r.delay, r.delayParameter);
     if (const auto* a = t.get("vesicle_area")) state_.runConstant(doc, m, *a, field + ".vesicle_area", r.vesicle_area_um2, r.areaParameter);

@@ -94,12 +94,14 @@ std::string pathwayDot(const Model& m) {
                     << " [label=" << quoted(label) << "];\n";
     }
     for (const auto& v : m.routes) {
-        const std::string label = v.name + " (vesicles)\\nbud " + lawText(m, v.budding) + ", capture " + valueText(m, v.capture) +
-                                  "\\nfusion " + valueText(m, v.fusion_rate) + "/s" +
-                                  perturbedNote(m, v.budding, {&v.budding.k, &v.budding.vmax, &v.capture, &v.fusion_rate});
-        for (const auto& c : v.cargo)
+        for (std::size_t k = 0; k < v.cargo.size(); ++k) {
+            const auto& c = v.cargo[k];
+            const std::string label = v.name + " (vesicles)\\nbud " + lawText(m, v.budding) + ", capture " +
+                                      valueText(m, v.captureOf(k)) + "\\nfusion " + valueText(m, v.fusion_rate) + "/s" +
+                                      perturbedNote(m, v.budding, {&v.budding.k, &v.budding.vmax, &v.captureOf(k), &v.fusion_rate});
             dot << "  " << quoted(m.species[c.donor].name) << " -> " << quoted(m.species[c.acceptor].name)
                 << " [style=dashed, color=\"#2060c0\", label=" << quoted(label) << "];\n";
+        }
         if (v.cargo.empty()) {
             // Membrane only: an edge between the compartments' clusters.
             const std::string membraneLabel = v.name + " (membrane)\\nbud " + lawText(m, v.budding) + "\\nfusion " +

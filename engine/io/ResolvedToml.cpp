@@ -113,7 +113,15 @@ std::string resolvedParamsToml(const RunConfig& c) {
         toml::table budding;
         putLaw(budding, v.budding, m, true);
         toml::table cargo;
-        for (const auto& p : v.cargo) cargo.insert_or_assign(m.species[p.donor].name, m.species[p.acceptor].name);
+        for (const auto& p : v.cargo) {
+            if (!p.capture) {
+                cargo.insert_or_assign(m.species[p.donor].name, m.species[p.acceptor].name);
+                continue;
+            }
+            toml::table own{{"to", m.species[p.acceptor].name}};
+            putValue(own, "capture", *p.capture, m);
+            cargo.insert_or_assign(m.species[p.donor].name, own);
+        }
         toml::table vt{{"name", v.name}, {"from", m.compartments[v.from].name}, {"to", m.compartments[v.to].name},
                        {"budding", budding}, {"cargo", cargo}};
         putRunConstant(vt, "delay", v.delay, v.delayParameter, m);

@@ -261,7 +261,6 @@ std::string Exporter::run() {
     const int delayStages = config_.simulation.delay_stages;
     for (const auto& route : m.routes) {
         const std::string bud = lawFormula(m, route.budding);
-        const std::string capture = value(m, route.capture);
         const std::string fusion = value(m, route.fusion_rate);
         const std::size_t stages = route.delay > 0.0 ? static_cast<std::size_t>(delayStages) + 1 : 1;
         const std::string stageRate = route.delayParameter
@@ -269,8 +268,10 @@ std::string Exporter::run() {
                                           : number(delayStages / route.delay);
         const std::string carriers = fresh(route.name + "_carriers");
         addCompartment(carriers);
-        for (const auto& pair : route.cargo) {
+        for (std::size_t k = 0; k < route.cargo.size(); ++k) {
+            const auto& pair = route.cargo[k];
             const std::string& donor = m.species[pair.donor].name;
+            const std::string capture = value(m, route.captureOf(k));
             std::vector<std::string> transit;
             for (std::size_t s = 0; s < stages; ++s) {
                 transit.push_back(fresh(route.name + "_" + donor + "_transit" + (stages > 1 ? std::to_string(s) : "")));

@@ -67,6 +67,10 @@ void checkUnits(const Model& m, const LoadState& state) {
     for (const auto& v : m.routes) {
         checkLaw(v.budding, "the budding of route '" + v.name + "'");
         check(v.capture, Dimension::Dimensionless, "the capture probability of route '" + v.name + "'");
+        for (const auto& c : v.cargo)
+            if (c.capture)
+                check(*c.capture, Dimension::Dimensionless,
+                      "the capture probability of cargo '" + m.species[c.donor].name + "' on route '" + v.name + "'");
         check(v.fusion_rate, Dimension::FirstOrderRate, "the fusion rate of route '" + v.name + "'");
     }
 }

@@ -72,12 +72,11 @@ void MeanFluxSystem::rhs(const double* x, double* dxdt, double t) const {
         const double bud = deterministicRate(model_, route.budding, x, parameters_, t);
         if (route.budding.kind == RateLawKind::Expression && !(bud >= 0.0 && std::isfinite(bud)))
             badRate("the budding of vesicle route '" + route.name + "'", bud, t);
-        const double capture = model_.valueOf(route.capture, parameters_);
         const double fusion = model_.valueOf(route.fusion_rate, parameters_);
         const std::size_t w = b.stageWidth();
         dxdt[b.offset] += bud;
         for (std::size_t k = 0; k < b.cargoCount; ++k) {
-            const double load = bud * capture * x[route.cargo[k].donor];
+            const double load = bud * model_.valueOf(route.captureOf(k), parameters_) * x[route.cargo[k].donor];
             dxdt[route.cargo[k].donor] -= load;
             dxdt[b.offset + 1 + k] += load;
         }
@@ -116,10 +115,9 @@ void MeanFluxSystem::timeDerivative(const double* x, double* dfdt, double t) con
         const auto& b = routes_[r];
         const double dbud = deterministicRateTimeDerivative(route.budding, x, parameters_, t);
         if (dbud == 0.0) continue;
-        const double capture = model_.valueOf(route.capture, parameters_);
         dfdt[b.offset] += dbud;
         for (std::size_t k = 0; k < b.cargoCount; ++k) {
-            const double dload = dbud * capture * x[route.cargo[k].donor];
+            const double dload = dbud * model_.valueOf(route.captureOf(k), parameters_) * x[route.cargo[k].donor];
             dfdt[route.cargo[k].donor] -= dload;
             dfdt[b.offset + 1 + k] += dload;
         }
@@ -155,13 +153,13 @@ void MeanFluxSystem::jacobian(const double* x, Eigen::MatrixXd& J, double t) con
         grad.setZero();
         addDeterministicRateGradient(model_, route.budding, x, parameters_, t, 1.0, grad);
         const double bud = deterministicRate(model_, route.budding, x, parameters_, t);
-        const double capture = model_.valueOf(route.capture, parameters_);
         const double fusion = model_.valueOf(route.fusion_rate, parameters_);
         const std::size_t w = b.stageWidth();
         const auto vesicles0 = static_cast<Eigen::Index>(b.offset);
         J.row(vesicles0).head(S) += grad.transpose();
         J.row(static_cast<Eigen::Index>(b.budded())).head(S) += grad.transpose();
         for (std::size_t k = 0; k < b.cargoCount; ++k) {
+            const double capture = model_.valueOf(route.captureOf(k), parameters_);
             const auto donor = static_cast<Eigen::Index>(route.cargo[k].donor);
             Eigen::VectorXd dload = capture * x[donor] * grad;
             dload[donor] += bud * capture;
@@ -199,9 +197,9 @@ void MeanFluxSystem::speciesJacobian(const double* x, Eigen::MatrixXd& J, double
         grad.setZero();
         addDeterministicRateGradient(model_, route.budding, x, parameters_, t, 1.0, grad);
         const double bud = deterministicRate(model_, route.budding, x, parameters_, t);
-        const double capture = model_.valueOf(route.capture, parameters_);
-        for (const auto& pair : route.cargo) {
-            const auto donor = static_cast<Eigen::Index>(pair.donor);
+        for (std::size_t k = 0; k < route.cargo.size(); ++k) {
+            const double capture = model_.valueOf(route.captureOf(k), parameters_);
+            const auto donor = static_cast<Eigen::Index>(route.cargo[k].donor);
             Eigen::VectorXd dload = capture * x[donor] * grad;
             dload[donor] += bud * capture;
             J.row(donor) -= dload.transpose();

@@ -3,12 +3,13 @@
 namespace egress {
 
 VesicleRoutes::VesicleRoutes(const Model& model, std::size_t replicate, TrajectoryObserver& observer)
-    : cargo_(model), pool_(model), reporter_(model, replicate, observer), capture_(model.routes.size(), 0.0),
+    : cargo_(model), pool_(model), reporter_(model, replicate, observer), capture_(cargo_.donor.size(), 0.0),
       fusionRate_(model.routes.size(), 0.0), fusionPropensityOf_(model.routes.size(), 0.0), loads_(cargo_.mostPairs) {}
 
 void VesicleRoutes::setParameters(const Model& model, const std::vector<double>& parameters) {
     for (std::size_t r = 0; r < count(); ++r) {
-        capture_[r] = model.valueOf(model.routes[r].capture, parameters);
+        for (std::size_t k = 0; k < cargo_.pairs(r); ++k)
+            capture_[cargo_.begin[r] + k] = model.valueOf(model.routes[r].captureOf(k), parameters);
         fusionRate_[r] = model.valueOf(model.routes[r].fusion_rate, parameters);
     }
 }

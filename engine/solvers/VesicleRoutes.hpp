@@ -1,7 +1,8 @@
 #pragma once
 // What a vesicle route does in the stochastic methods (`ssa` and `hybrid`), written once:
 //  - a bud of route r takes each cargo pair's load from its donor species (each molecule with
-//    probability `capture`), adds a carrier with that load to the pool and reports it;
+//    the pair's capture probability: its own, else the route's), adds a carrier with that load
+//    to the pool and reports it;
 //  - a fusion of route r takes one competent carrier chosen uniformly, delivers its load to the
 //    acceptor species and reports it; the route of a fusion is chosen in proportion to
 //    fusionPropensity(r) = fusion_rate x competent carriers.
@@ -37,13 +38,13 @@ public:
     VesicleRoutes(const VesicleRoutes&) = delete;  // the pool is not copyable either
     VesicleRoutes& operator=(const VesicleRoutes&) = delete;
 
-    std::size_t count() const { return capture_.size(); }
+    std::size_t count() const { return fusionRate_.size(); }
 
-    /// Resolves every route's capture probability and fusion rate under the parameter values in
-    /// force (one segment of the Timeline).
+    /// Resolves every cargo pair's capture probability and every route's fusion rate under the
+    /// parameter values in force (one segment of the Timeline).
     void setParameters(const Model& model, const std::vector<double>& parameters);
-    /// Probability that each donor molecule is packaged per bud, in force.
-    double capture(std::size_t r) const { return capture_[r]; }
+    /// Probability that each molecule of cargo pair k of route r is packaged per bud, in force.
+    double capture(std::size_t r, std::size_t k) const { return capture_[cargo_.begin[r] + k]; }
     /// Fusion rate per competent carrier, 1/s, in force.
     double fusionRate(std::size_t r) const { return fusionRate_[r]; }
 
@@ -79,10 +80,11 @@ public:
     /// taken from it; the carrier joins the pool and is reported.
     template <Amounts kind>
     void bud(std::size_t r, double t, double* amounts, RandomStream& rng) {
-        const double capture = capture_[r];
+        const double* const captures = capture_.data() + cargo_.begin[r];
         const std::size_t* const donors = cargo_.donorsOf(r);
         double* const loads = loads_.data();
         for (std::size_t k = 0, pairs = cargo_.pairs(r); k < pairs; ++k) {
+            const double capture = captures[k];
             double& donor = amounts[donors[k]];
             if constexpr (kind == Amounts::Whole) {
                 loads[k] = static_cast<double>(rng.binomial(static_cast<std::uint64_t>(donor), capture));
@@ -118,7 +120,8 @@ private:
     CargoTable cargo_;
     VesiclePool pool_;
     VesicleEventReporter reporter_;
-    std::vector<double> capture_, fusionRate_;
+    std::vector<double> capture_;     ///< per cargo pair, laid out as cargo_ (route r's from begin[r])
+    std::vector<double> fusionRate_;  ///< per route
     std::vector<double> fusionPropensityOf_;  ///< per route, from the last totalFusionPropensity()
     std::vector<double> loads_;               ///< per cargo pair of the budding route
 };

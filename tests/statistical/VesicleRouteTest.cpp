@@ -3,6 +3,7 @@
 #include <unsupported/Eigen/MatrixFunctions>
 
 #include <map>
+#include <tuple>
 #include <unordered_map>
 
 #include "StatSupport.hpp"
@@ -547,4 +548,56 @@ seed = 7201
                  r.onFinished = [&](std::size_t) { budLoad = fuseLoad = 0; };
              });
     EXPECT_EQ(v.count, 0u) << v.first;
+}
+
+// A cargo pair with its own capture (`cargo = { A = { to = "GA", capture = 0.3 } }`) beside one
+// that takes the route's (B, 0.05): each pair's load of a bud is Binomial(donors, its own p), both
+// drawn at the same bud. The first bud of each replicate (k = 1/s, t_end = 5 s: replicates
+// without a bud, probability e^-5, are left out) sees A0 = B0 = 1000. n = 1e4 replicates, seed
+// 7106: Pearson chi-square of each pair's first loads against its binomial (df 87 and 44, bins
+// with expected count >= 5, tails pooled) at alpha 1e-4 / 2 each (family rate 1e-4).
+TEST(VesicleRouteSsa, EachPairDrawsWithItsOwnCapture) {
+    const RunConfig config = loadText(R"(
+[model]
+name = "own-capture"
+compartments = { ER = {}, Golgi = {} }
+species = { A = { compartment = "ER", initial = 1000 }, B = { compartment = "ER", initial = 1000 }, GA = { compartment = "Golgi" }, GB = { compartment = "Golgi" } }
+[[model.vesicles]]
+name = "copii"
+from = "ER"
+to = "Golgi"
+budding = { law = "mass_action", k = 1.0 }
+cargo = { A = { to = "GA", capture = 0.3 }, B = "GB" }
+capture = 0.05
+fusion_rate = 0.1
+[simulation]
+method = "ssa"
+t_end = 5.0
+output_interval = 5.0
+seed = 7106
+)");
+    const std::size_t n = 10000;
+    const std::size_t iA = speciesIndex(config, "GA"), iB = speciesIndex(config, "GB");
+    std::vector<double> firstA(n, -1.0), firstB(n, -1.0);
+    simulate(config, n, 1, [](const Sample& s, double* row) { row[0] = s.time; },
+             [&](Recorder& r) {
+                 r.onEvent = [&](const VesicleEvent& ev) {
+                     if (ev.kind == VesicleEventKind::Bud && firstA[ev.replicate] < 0) {
+                         firstA[ev.replicate] = ev.load[iA];
+                         firstB[ev.replicate] = ev.load[iB];
+                     }
+                 };
+             });
+    for (const auto& [first, p, df, name] : {std::tuple{&firstA, 0.3, 87.0, "A (own 0.3)"}, std::tuple{&firstB, 0.05, 44.0, "B (route 0.05)"}}) {
+        std::vector<double> loads;
+        for (double v : *first)
+            if (v >= 0) loads.push_back(v);
+        ASSERT_GT(loads.size(), 9800u);
+        const ChiSquare chi = pearsonChiSquare(loads, [&](long k) { return binomialPmf(1000, p, k); }, 1000);
+        const double critical = chiSquareCritical(chi.df(), 1e-4 / 2);
+        EXPECT_EQ(chi.df(), df) << name << ": the comment states the degrees of freedom";
+        EXPECT_LT(chi.statistic, critical) << name << ": first bud loads are not Binomial(1000, " << p << ")";
+        std::printf("  [stat] own capture, pair %s: X2 = %.2f, df = %.0f, critical (alpha 1e-4/2) = %.2f\n", name,
+                    chi.statistic, chi.df(), critical);
+    }
 }

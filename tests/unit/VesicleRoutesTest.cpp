@@ -119,3 +119,63 @@ TEST(VesicleRoutes, ContinuousLoadsNeverExceedTheDonorAndAreConserved) {
     }
     EXPECT_LT(x[A] + x[B], before) << "200 buds at capture 0.05 take some of 4.15 molecules";
 }
+
+// A cargo pair with a capture of its own (`cargo = { A = { to = "C", capture = ... } }`): the
+// route's `capture` is the default of the others. With budding at a constant k = 1/s and no
+// return, each donor decays as exp(-k p t) with its own p in the ode (mean flux), so A and B,
+// riding the same carriers, leave the ER at 0.3 and 0.05 per second. Tolerance 1e-6 relative
+// (rtol 1e-9). The resolved file writes the pair's capture back, and reading it gives the same
+// model; a capture above 1 is refused like the route's.
+TEST(VesicleRoutes, EachCargoPairMayHaveItsOwnCapture) {
+    const char* text = R"(
+[model]
+name = "own-capture"
+compartments = { ER = {}, Golgi = {} }
+parameters = { p_receptor = 0.3 }
+species = { A = { compartment = "ER", initial = 1000 }, B = { compartment = "ER", initial = 1000 }, C = { compartment = "Golgi" }, D = { compartment = "Golgi" } }
+[[model.vesicles]]
+name = "copii"
+from = "ER"
+to = "Golgi"
+budding = { law = "mass_action", k = 1.0 }
+cargo = { A = { to = "C", capture = "p_receptor" }, B = "D" }
+capture = 0.05
+fusion_rate = 10.0
+[simulation]
+method = "ode"
+t_end = 5.0
+output_interval = 1.0
+rtol = 1e-9
+atol = 1e-12
+)";
+    const RunConfig c = loadText(text);
+    ASSERT_EQ(c.model.routes[0].cargo.size(), 2u);
+    const auto& route = c.model.routes[0];
+    const std::size_t kA = c.model.species[route.cargo[0].donor].name == "A" ? 0 : 1;
+    EXPECT_TRUE(route.cargo[kA].capture.has_value());
+    EXPECT_FALSE(route.cargo[1 - kA].capture.has_value());
+    const auto t = egress::testing::runOde(c);
+    const std::size_t iA = speciesIndex(c, "A"), iB = speciesIndex(c, "B");
+    for (std::size_t i = 0; i < t.times.size(); ++i) {
+        EXPECT_NEAR(t.amounts[i][iA], 1000.0 * std::exp(-0.3 * t.times[i]), 1e-6 * 1000.0) << "t " << t.times[i];
+        EXPECT_NEAR(t.amounts[i][iB], 1000.0 * std::exp(-0.05 * t.times[i]), 1e-6 * 1000.0) << "t " << t.times[i];
+    }
+    // ssa draws each pair with its own probability: VesicleRoutes resolves one per pair.
+    egress::testing::Trajectory observer;
+    VesicleRoutes routes(c.model, 0, observer);
+    routes.setParameters(c.model, c.model.baseParameterValues());
+    EXPECT_EQ(routes.capture(0, kA), 0.3);
+    EXPECT_EQ(routes.capture(0, 1 - kA), 0.05);
+    const RunConfig again = loadText(resolvedParamsToml(c), "resolved.toml");
+    EXPECT_EQ(egress::testing::runOde(again).amounts, t.amounts);
+
+    const std::string tooLarge = std::string(text).replace(std::string(text).find("p_receptor = 0.3"), 16, "p_receptor = 1.5");
+    EXPECT_THROW(loadText(tooLarge), std::exception);
+    const std::string noDefault = std::string(text).replace(std::string(text).find("capture = 0.05\n"), 15, "");
+    EXPECT_THROW(loadText(noDefault), std::exception);  // B has no capture of its own and the route none
+    const std::string allOwn = [&] {
+        std::string s = noDefault;
+        return s.replace(s.find("B = \"D\""), 7, "B = { to = \"D\", capture = 0.05 }");
+    }();
+    EXPECT_NO_THROW(loadText(allOwn));
+}
