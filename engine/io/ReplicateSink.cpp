@@ -36,25 +36,23 @@ void ReplicateSink::parametersDrawn(std::size_t, const std::vector<double>& valu
     drawn_ = true;
 }
 
-void ReplicateSink::sizeBlock() {
-    const std::size_t rows = std::min(chunkRows_, samples_);
+void ReplicateSink::resizeBlock(std::size_t rows) {
     block_.amounts.resize(rows * species_);
     block_.cargo.resize(rows * species_);
     block_.budded.resize(rows * routes_);
     block_.fused.resize(rows * routes_);
     block_.inTransit.resize(rows * routes_);
     block_.area.resize(rows * compartments_);
+}
+
+void ReplicateSink::sizeBlock() {
+    const std::size_t rows = std::min(chunkRows_, samples_);
+    resizeBlock(rows);
     blockRows_ = rows;
 }
 
 void ReplicateSink::trimBlock() {
-    const std::size_t rows = block_.rows;
-    block_.amounts.resize(rows * species_);
-    block_.cargo.resize(rows * species_);
-    block_.budded.resize(rows * routes_);
-    block_.fused.resize(rows * routes_);
-    block_.inTransit.resize(rows * routes_);
-    block_.area.resize(rows * compartments_);
+    resizeBlock(block_.rows);
     blockRows_ = 0;
 }
 

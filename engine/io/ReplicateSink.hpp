@@ -30,6 +30,7 @@ public:
 
 private:
     void flush();
+    void resizeBlock(std::size_t rows);  ///< every buffer of the block to `rows` samples
     /// Sizes block_'s vectors to a whole chunk of rows, so that sample() writes into place.
     void sizeBlock();
     /// Cuts them to the rows written, for the writer (which reads size() as well as rows).

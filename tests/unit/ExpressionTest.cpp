@@ -17,6 +17,7 @@
 
 using namespace egress;
 using egress::testing::loadText;
+using egress::testing::loadError;
 using egress::testing::runReplicate;
 
 namespace {
@@ -53,16 +54,6 @@ double valueOf(const std::string& rate, double a = 100, double b = 0, double c =
     return compiled(config).evaluate(x, p.data(), t);
 }
 
-/// The InputError that loading `text` raises.
-InputError loadError(const std::string& text) {
-    try {
-        loadText(text);
-    } catch (const InputError& e) {
-        return e;
-    }
-    ADD_FAILURE() << "expected an InputError";
-    return InputError("", 0, 0, "");
-}
 
 }  // namespace
 

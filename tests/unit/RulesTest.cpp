@@ -11,6 +11,7 @@
 
 using namespace egress;
 using egress::testing::loadText;
+using egress::testing::loadError;
 using egress::testing::runReplicate;
 
 namespace {
@@ -42,15 +43,6 @@ atol = 1e-12
 )" + extra;
 }
 
-InputError loadError(const std::string& text) {
-    try {
-        loadText(text);
-    } catch (const InputError& e) {
-        return e;
-    }
-    ADD_FAILURE() << "expected an InputError";
-    return InputError("", 0, 0, "");
-}
 
 }  // namespace
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/Error.hpp"
 #include "core/Observer.hpp"
 #include "io/ConfigLoader.hpp"
 #include "solvers/OdeSolver.hpp"
@@ -56,6 +57,17 @@ struct Trajectory : TrajectoryObserver {
     bool wantsVesicleEvents() const override { return keepEvents; }
     void replicateFinished(std::size_t) override { ++finished; }
 };
+
+/// The InputError that loading `text` raises (a test failure when it loads).
+inline InputError loadError(const std::string& text) {
+    try {
+        loadText(text);
+    } catch (const InputError& e) {
+        return e;
+    }
+    ADD_FAILURE() << "expected an InputError";
+    return InputError("", 0, 0, "");
+}
 
 /// One replicate of the configured method (config.simulation.method), in memory.
 inline Trajectory runReplicate(const RunConfig& config, std::size_t replicate, bool keepEvents = false) {
