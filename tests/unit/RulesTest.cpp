@@ -43,7 +43,6 @@ atol = 1e-12
 )" + extra;
 }
 
-
 }  // namespace
 
 // y = 2 X at every sample, whatever the method makes of X.
