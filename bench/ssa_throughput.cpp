@@ -619,30 +619,12 @@ void tightBench(benchmark::State& state, const std::string& key) {
     state.counters["samples"] = static_cast<double>(samples);
 }
 
-/// `--tight-process N MODEL`: the whole-process baseline of bench/ssa_whole_process.sh. N tight
-/// trajectories, every sample kept in memory (time and amounts, N x samples rows, as a program that
-/// returns its result must keep it), then the events and a checksum printed.
-int tightProcess(std::size_t runs, const std::string& key) {
+/// `--check-tight MODEL`: fails unless the tight loop still implements MODEL's file; the standalone
+/// baseline process (bench/tight_process.cpp) cannot read model files, so bench/ssa_whole_process.sh
+/// asks here first.
+int checkTight(const std::string& key) {
     requireTightMatches(key);
-    const Loaded& l = loaded(key);
-    const std::size_t width = 1 + l.config.model.species.size(), samples = l.sampleTimes.size();
-    std::vector<double> all(runs * samples * width);
-    struct Sink {
-        double* row;
-        std::size_t species;
-        void record(double time, const double* amounts) {
-            *row++ = time;
-            for (std::size_t s = 0; s < species; ++s) *row++ = amounts[s];
-        }
-    } sink{all.data(), width - 1};
-    std::uint64_t events = 0;
-    for (std::size_t r = 0; r < runs; ++r) {
-        tight::Xoshiro256pp rng(r + 1);
-        events += tightRun(key, rng, sink);
-    }
-    double checksum = 0.0;
-    for (std::size_t i = 0; i < all.size(); i += width) checksum += all[i + 1];
-    std::printf("%s tight_events %llu checksum %.17g\n", key.c_str(), static_cast<unsigned long long>(events), checksum);
+    std::printf("%s: the tight loop matches bench/models/%s.toml\n", key.c_str(), key.c_str());
     return 0;
 }
 
@@ -829,7 +811,7 @@ double fastest(const std::vector<double>& values) { return values.empty() ? 0.0 
 int main(int argc, char** argv) {
     if ((argc == 4 || argc == 5) && std::string(argv[1]) == "--plain-runs")
         return plainRuns(std::stoul(argv[2]), argv[3], argc == 5 && std::string(argv[4]) == "--event-stream");
-    if (argc == 4 && std::string(argv[1]) == "--tight-process") return tightProcess(std::stoul(argv[2]), argv[3]);
+    if (argc == 3 && std::string(argv[1]) == "--check-tight") return checkTight(argv[2]);
     if (argc == 4 && std::string(argv[1]) == "--engine-process") return engineProcess(std::stoul(argv[2]), argv[3]);
     if (argc == 3 && std::string(argv[1]) == "--network-toml") {  // the random network as a parameter file
         std::fputs(bench::randomNetworkToml(std::stoul(argv[2])).c_str(), stdout);

@@ -5,8 +5,10 @@
 #   run     `egress run` (load the file, simulate, write the HDF5 result, exit);
 #   engine  `egress_bench_ssa --engine-process N MODEL`: load the same file, run the same
 #           replicates through the engine, keep the samples in memory, exit (no file);
-#   tight   `egress_bench_ssa --tight-process N MODEL`: the tight hand-written loop of
-#           bench/tight_loops.hpp (simulate, keep every sample in memory, exit).
+#   tight   `egress_bench_tight N MODEL`: the tight hand-written loop of bench/tight_loops.hpp
+#           as a program of its own that loads only the C++ runtime (simulate, keep every
+#           sample in memory, exit); `egress_bench_ssa --check-tight MODEL` first checks that
+#           the loop still implements the model file.
 # Per model it prints each round, then the fastest round of each side (other tenants only ever
 # slow a run down), the ratios run/tight and engine/tight of the fastest rounds with the median of
 # the per-round ratios, and what share of `egress run`'s time is the file (1 - engine / run time,
@@ -32,12 +34,13 @@ printf "%-14s %5s %12s %12s %12s %9s %9s\n" model round "run ev/s" "engine ev/s"
 for model in birth_death linear_chain dimerisation; do
   n=${SIZE[$model]}
   : > "$WORK/$model.rounds"
+  "$BIN/egress_bench_ssa" --check-tight "$model" > /dev/null
   for round in $(seq 1 "$ROUNDS"); do
     c1=$(cpu "$BIN/egress" run "$ROOT/bench/models/$model.toml" --replicates "$n" --threads 1 -o "$WORK/$model.h5")
     out=$(cat "$WORK/out")
     c2=$(cpu "$BIN/egress_bench_ssa" --engine-process "$n" "$model")
     engineOut=$(cat "$WORK/out")
-    c3=$(cpu "$BIN/egress_bench_ssa" --tight-process "$n" "$model")
+    c3=$(cpu "$BIN/egress_bench_tight" "$n" "$model")
     tightOut=$(cat "$WORK/out")
     ev=$(sed -n 's/.* \([0-9]*\) events, .*/\1/p' <<< "$out")
     eev=$(awk '{print $3}' <<< "$engineOut")

@@ -35,6 +35,66 @@ std::size_t integrateOver(Stepper stepper, System system, State& x, const std::v
                             odeint::max_step_checker(kMaxStepsBetweenOutputs));
 }
 
+// What both ode paths (with and without state events) hand odeint and do at each state, written
+// once; each works for either state type (std::vector<double> for dopri5, the uBLAS vector for
+// rosenbrock4).
+
+/// The right-hand side in odeint's convention.
+struct MeanFluxRhs {
+    const MeanFluxSystem* system;
+    template <class State>
+    void operator()(const State& s, State& d, double t) const { system->rhs(&s[0], &d[0], t); }
+};
+
+/// The Jacobian and d(rhs)/dt in odeint's convention (rosenbrock4). `dense` is scratch that odeint's
+/// copies of this functor share.
+struct MeanFluxJacobian {
+    const MeanFluxSystem* system;
+    Eigen::MatrixXd* dense;
+    template <class State>
+    void operator()(const State& s, UblasMatrix& m, double t, State& dfdt) const {
+        system->jacobian(&s[0], *dense, t);
+        copyJacobian(*dense, m);
+        // Parameters are constant within a segment: only laws that read t move with it.
+        system->timeDerivative(&s[0], &dfdt[0], t);
+    }
+};
+
+/// Samples of one replicate: the species and the vesicle counters the mean flux implies.
+class MeanFluxSamples {
+public:
+    MeanFluxSamples(const MeanFluxSystem& system, SampleGrid& grid, TrajectoryObserver& observer)
+        : system_(system), grid_(grid), observer_(observer) {}
+    void emit(const double* x) {
+        system_.vesicleSummary(x, budded_, fused_, inTransit_, cargo_);
+        grid_.emit(observer_, x, budded_.data(), fused_.data(), inTransit_.data(), cargo_.data());
+    }
+
+private:
+    const MeanFluxSystem& system_;
+    SampleGrid& grid_;
+    TrajectoryObserver& observer_;
+    std::vector<double> budded_, fused_, inTransit_, cargo_;
+};
+
+/// Fails on amounts that are not finite or below 0 by more than integration drift, which is
+/// allowed relative to the largest amount seen so far.
+class AmountCheck {
+public:
+    AmountCheck(const Model& model, const SimulationSettings& settings, std::size_t replicate)
+        : model_(model), settings_(settings), replicate_(replicate) {}
+    void operator()(const double* x, double t) {
+        for (std::size_t i = 0; i < model_.species.size(); ++i) scale_ = std::max(scale_, std::abs(x[i]));
+        checkAmounts(model_, x, t, replicate_, "ode", negativeTolerance(settings_, scale_));
+    }
+
+private:
+    const Model& model_;
+    const SimulationSettings& settings_;
+    std::size_t replicate_;
+    double scale_ = 1.0;
+};
+
 }  // namespace
 
 OdeSolver::OdeSolver(const Model& model, const SimulationSettings& settings)
@@ -75,17 +135,13 @@ std::uint64_t OdeSolver::run(std::size_t replicate, const std::vector<double>& b
     const std::size_t n = system.size();
     const std::size_t samples = settings_.sampleCount();
 
-    std::vector<double> budded, fused, inTransit, cargo;
     SampleGrid grid(model_, settings_, replicate);
-    auto emit = [&](const double* x) {
-        system.vesicleSummary(x, budded, fused, inTransit, cargo);
-        grid.emit(observer, x, budded.data(), fused.data(), inTransit.data(), cargo.data());
-    };
-    double scale = 1.0;  // the largest amount seen, for the drift allowed below 0
-    auto checkFinite = [&](const double* x, double t) {
-        for (std::size_t i = 0; i < model_.species.size(); ++i) scale = std::max(scale, std::abs(x[i]));
-        checkAmounts(model_, x, t, replicate, "ode", negativeTolerance(settings_, scale));
-    };
+    MeanFluxSamples samplesOut(system, grid, observer);
+    auto emit = [&](const double* x) { samplesOut.emit(x); };
+    AmountCheck checkFinite(model_, settings_, replicate);
+    const MeanFluxRhs rhs{&system};
+    Eigen::MatrixXd J;
+    const MeanFluxJacobian jac{&system, &J};
 
     std::uint64_t steps = 0;
     std::vector<double> x = system.initialState();
@@ -104,14 +160,6 @@ std::uint64_t OdeSolver::run(std::size_t replicate, const std::vector<double>& b
         try {
             if (stepper_ == OdeStepper::Rosenbrock4) {
                 std::copy(x.begin(), x.end(), ux.begin());
-                auto rhs = [&](const UblasVector& s, UblasVector& d, double t) { system.rhs(&s[0], &d[0], t); };
-                Eigen::MatrixXd J;
-                auto jac = [&](const UblasVector& s, UblasMatrix& m, double t, UblasVector& dfdt) {
-                    system.jacobian(&s[0], J, t);
-                    copyJacobian(J, m);
-                    // Parameters are constant within a segment: only laws that read t move with it.
-                    system.timeDerivative(&s[0], &dfdt[0], t);
-                };
                 steps += integrateOver<UblasVector>(
                     odeint::make_controlled(settings_.atol, settings_.rtol, Rosenbrock4()),
                     std::make_pair(rhs, jac), ux, times, dt0, [&](const UblasVector& s, double t) {
@@ -120,9 +168,6 @@ std::uint64_t OdeSolver::run(std::size_t replicate, const std::vector<double>& b
                     });
                 std::copy(ux.begin(), ux.end(), x.begin());
             } else {
-                auto rhs = [&](const std::vector<double>& s, std::vector<double>& d, double t) {
-                    system.rhs(s.data(), d.data(), t);
-                };
                 steps += integrateOver<std::vector<double>>(
                     odeint::make_controlled(settings_.atol, settings_.rtol,
                                             odeint::runge_kutta_dopri5<std::vector<double>>()),
@@ -167,24 +212,14 @@ std::uint64_t OdeSolver::runWithEvents(Stepper stepper, std::size_t replicate, c
     StateEvents events(model_, /*wholeAmounts=*/false);
     std::vector<double> parameters;
 
-    std::vector<double> budded, fused, inTransit, cargo;
     SampleGrid grid(model_, settings_, replicate);
-    auto emit = [&](const State& s) {
-        system.vesicleSummary(&s[0], budded, fused, inTransit, cargo);
-        grid.emit(observer, &s[0], budded.data(), fused.data(), inTransit.data(), cargo.data());
-    };
-    double scale = 1.0;  // the largest amount seen, for the drift allowed below 0
-    auto checkFinite = [&](const State& s, double t) {
-        for (std::size_t i = 0; i < model_.species.size(); ++i) scale = std::max(scale, std::abs(s[i]));
-        checkAmounts(model_, &s[0], t, replicate, "ode", negativeTolerance(settings_, scale));
-    };
-    auto rhs = [&](const State& s, State& d, double t) { system.rhs(&s[0], &d[0], t); };
+    MeanFluxSamples samplesOut(system, grid, observer);
+    auto emit = [&](const State& s) { samplesOut.emit(&s[0]); };
+    AmountCheck checkAmountsAt(model_, settings_, replicate);
+    auto checkFinite = [&](const State& s, double t) { checkAmountsAt(&s[0], t); };
+    const MeanFluxRhs rhs{&system};
     Eigen::MatrixXd J;
-    auto jac = [&](const State& s, UblasMatrix& m, double t, State& dfdt) {
-        system.jacobian(&s[0], J, t);
-        copyJacobian(J, m);
-        system.timeDerivative(&s[0], &dfdt[0], t);
-    };
+    const MeanFluxJacobian jac{&system, &J};
     auto doStep = [&]() {
         if constexpr (std::is_same_v<State, UblasVector>) return stepper.do_step(std::make_pair(rhs, jac));
         else return stepper.do_step(rhs);
