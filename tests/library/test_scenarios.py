@@ -64,7 +64,7 @@ def test_brefeldin_a_stops_secretion_and_loads_the_er(method, replicates):
     secreted = lambda r, a, b: np.mean(r.at("cargo_secreted", b) - r.at("cargo_secreted", a))
     assert secreted(bfa, 40, 80) < 0.1 * secreted(base, 40, 80)
     assert np.mean(bfa.at("cargo_ER", 80)) > 5 * np.mean(base.at("cargo_ER", 80))
-    assert np.mean(bfa.at("cargo_Golgi", 30)) < 0.1 * np.mean(base.at("cargo_Golgi", 30))
+    assert np.mean(bfa.golgi_at(30)) < 0.1 * np.mean(base.golgi_at(30))
     assert secreted(bfa, 90, 120) > 1000
 
 
@@ -89,35 +89,40 @@ def test_z_aat_polymerisation(method, replicates):
 @pytest.mark.parametrize("method, replicates", METHODS)
 def test_temperature_blocks(method, replicates):
     """10 C: nothing leaves the ER in the first hour (exactly); 15 C: nothing reaches the Golgi
-    (the cargo that left waits in pre-Golgi carriers); 20 C: nothing is secreted, the Golgi fills.
+    (the cargo that left waits in the ERGIC or in COPII vesicles on their way to it); 20 C: nothing
+    is secreted, the Golgi fills.
     After the block (1 h) transport resumes."""
     base = run(BASE, (), method, replicates)
     t10 = run(BASE, (scenario("temperature_10C"),), method, replicates)
     assert np.all(t10.at("cargo_ER", 60) == N)
     assert np.all(t10.at("cargo_ER", 120) < 0.5 * N)
     t15 = run(BASE, (scenario("temperature_15C"),), method, replicates)
-    assert np.all(t15.at("cargo_Golgi", 60) == 0) and np.all(t15.at("cargo_secreted", 60) == 0)
+    assert np.all(t15.golgi_at(60) == 0) and np.all(t15.at("cargo_secreted", 60) == 0)
     i = 60
-    assert np.allclose(t15.transit["cargo_Golgi"][:, i], N - t15.amount["cargo_ER"][:, i], rtol=1e-6)
+    assert np.all(t15.transit["cargo_cis"][:, i] == 0)
+    assert np.allclose(t15.amount["cargo_ERGIC"][:, i] + t15.transit["cargo_ERGIC"][:, i],
+                       N - t15.amount["cargo_ER"][:, i], rtol=1e-6)
     assert np.mean(t15.at("cargo_secreted", 120)) > 0.1 * N
     t20 = run(BASE, (scenario("temperature_20C"),), method, replicates)
     assert np.all(t20.at("cargo_secreted", 60) == 0)
-    assert np.mean(t20.at("cargo_Golgi", 60)) > 1.5 * np.mean(base.at("cargo_Golgi", 60))
+    assert np.mean(t20.golgi_at(60)) > 1.5 * np.mean(base.golgi_at(60))
     assert np.mean(t20.at("cargo_secreted", 120)) > 0.2 * N
 
 
 @pytest.mark.parametrize("method, replicates", METHODS)
 def test_nocodazole_delays_er_to_golgi_only(method, replicates):
-    """Pre-Golgi carriers at half speed: twice as much cargo is in pre-Golgi carriers at 30 min
-    (mean transit 2 min instead of 1; ode gives 2.06), less has reached the Golgi at 5 min (ode:
-    0.80 of the control); the Golgi's content still leaves it at 3.0 %/min (post-Golgi delivery
-    unchanged, Hirschberg 1998)."""
+    """ERGIC-to-Golgi carriers at half speed: twice as much cargo is in them at 30 min (mean
+    transit 40 s instead of 20; ode gives 2.02); in ode less has reached the Golgi at 5 min (0.92
+    of the control: the delay is 20 s, too small next to a single cell's noise in ER exit to be
+    seen in the means of 4-8 cells, so only ode checks it); the Golgi's content still leaves it at
+    3.0 %/min (post-Golgi delivery unchanged, Hirschberg 1998)."""
     base, noc = pair("nocodazole", method, replicates)
-    ratio = np.mean(noc.transit["cargo_Golgi"][:, 30]) / np.mean(base.transit["cargo_Golgi"][:, 30])
+    ratio = np.mean(noc.transit["cargo_cis"][:, 30]) / np.mean(base.transit["cargo_cis"][:, 30])
     assert 1.7 < ratio < 2.4, ratio
-    assert np.mean(noc.at("cargo_Golgi", 5)) < 0.9 * np.mean(base.at("cargo_Golgi", 5))
+    if method == "ode":
+        assert np.mean(noc.golgi_at(5)) < 0.95 * np.mean(base.golgi_at(5))
     # Golgi exit: budded cargo leaves the Golgi at k_pgc x capture_pgc whatever else changed.
-    golgi = noc.amount["cargo_Golgi"].mean(axis=0)
+    golgi = noc.golgi().mean(axis=0)
     left = noc.amount["cargo_secreted"].mean(axis=0) + noc.transit["cargo_secreted"].mean(axis=0)
     dt = noc.t[1] - noc.t[0]
     integral = np.concatenate([[0.0], np.cumsum((golgi[1:] + golgi[:-1]) / 2 * dt)])

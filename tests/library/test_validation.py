@@ -168,7 +168,7 @@ def test_v6_brefeldin_a_collapse_timing(method, replicates):
     the collapse is 10,000 molecules each at 0.1 /s, so its timing's noise is far below the
     5-s sampling."""
     r = run(BFA, method, replicates, "--scenario", str(ROOT / "params" / "scenarios" / "brefeldin_a.toml"))
-    golgi = r["amount"]["cargo_Golgi"].mean(axis=0)
+    golgi = vc.golgi_content(r).mean(axis=0)
     er = r["amount"]["cargo_ER"]
     delay, width = vc.collapse_timing(r["t_min"], golgi, 20.0)
     assert vc.BFA_TUBULE_PHASE_MIN[0] <= delay <= vc.BFA_TUBULE_PHASE_MIN[1], delay
