@@ -105,5 +105,6 @@ def test_without_the_return_route_the_golgi_drifts(tmp_path):
     r = run(tmp_path, "ode", 1, "k_retro=0")
     golgi = r["compartments"].index("Golgi")
     early, late = window_mean(r, EARLY), window_mean(r, LATE)
-    # ERGIC_to_Golgi and COPI cancel; post-Golgi carriers take 0.5 /s x 0.28 um^2: 378 um^2 in 45 min.
+    # ERGIC_to_Golgi and COPI cancel; post-Golgi carriers take 0.1 /s x 1.0 um^2 (tubules) + 1.0 /s x
+    # 0.04 um^2 (vesicles) = 0.14 um^2/s: 378 um^2 in 45 min.
     assert late[golgi] - early[golgi] == pytest.approx(-0.14 * 2700, rel=1e-3)

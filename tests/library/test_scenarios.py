@@ -129,7 +129,7 @@ def test_nocodazole_delays_er_to_golgi_only(method, replicates):
         cargo_ratio = np.mean(noc.transit["cargo_cis"][:, 30]) / np.mean(base.transit["cargo_cis"][:, 30])
         assert 1.9 < cargo_ratio < 2.1, cargo_ratio
         assert np.mean(noc.golgi_at(5)) < 0.95 * np.mean(base.golgi_at(5))
-    # Golgi exit: budded cargo leaves the Golgi at k_pgc x capture_pgc whatever else changed.
+    # Golgi exit: budded cargo leaves the Golgi at k_pgc x capture_pgc + k_pgv x capture_pgv whatever else changed.
     golgi = noc.golgi().mean(axis=0)
     left = noc.amount["cargo_secreted"].mean(axis=0) + noc.transit["cargo_secreted"].mean(axis=0)
     dt = noc.t[1] - noc.t[0]

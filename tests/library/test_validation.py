@@ -91,7 +91,7 @@ def test_v2_cargo_spreads_over_the_cisternae_and_leaves_from_each():
     put into the cis cisterna spread over cis, medial, trans and TGN, whose exchange (k_cisterna
     each way between neighbours) has the slowest relaxation rate 2 (1 - cos(pi/4)) k_cisterna =
     2.9e-3 /s, so by 60 min each holds a quarter of the stack's content to e^-10.5 (checked to
-    1e-3, ode). Every cisterna exits at k_pgc x capture_pgc, so the secreted flux is that constant
+    1e-3, ode). Every cisterna exits at k_pgc x capture_pgc + k_pgv x capture_pgv, so the secreted flux is that constant
     times the stack's total from t = 0, before the cargo has spread (checked on the cumulative
     secreted + in-transit amount against the integral of the total, 1e-3 relative: the
     trapezoid's error at 60-s samples is ~(k dt)^2 / 12 = 1e-4)."""

@@ -23,7 +23,7 @@ TEST(Loader, ReadsTheDefaultModel) {
     const auto degraded = m.findSpecies("cargo_degraded");
     ASSERT_TRUE(degraded);
     EXPECT_EQ(m.compartments[m.species[*degraded].compartment].name, "cytosol");
-    ASSERT_EQ(m.routes.size(), 6u);  // COPII, ERGIC_to_Golgi, COPI, post_Golgi, endocytosis, endosome_to_Golgi
+    ASSERT_EQ(m.routes.size(), 7u);  // COPII, ERGIC_to_Golgi, COPI, post_Golgi, post_Golgi_vesicles, endocytosis, endosome_to_Golgi
     const auto& copii = m.routes[0];
     EXPECT_EQ(copii.name, "COPII");
     EXPECT_EQ(m.compartments[copii.from].name, "ER");

@@ -253,8 +253,8 @@ TEST(SbmlExport, SecretoryCoreRoundTripKeepsTheOdeSolution) {
     const RunConfig original = loadRunConfig((dir / "original.toml").string());
     const RunConfig back = throughSbml(original, text);
     // a transit pool per cargo pair of a route: COPII 2 (cargo, escaped resident), ERGIC_to_Golgi 2,
-    // COPI 1 (retrieved resident), post_Golgi 4 (one per cisterna)
-    EXPECT_EQ(back.model.species.size(), original.model.species.size() + 9);
+    // COPI 1 (retrieved resident), post_Golgi and post_Golgi_vesicles 4 each (one per cisterna)
+    EXPECT_EQ(back.model.species.size(), original.model.species.size() + 13);
     expectSameOde(original, back, 1e-6);
 }
 
