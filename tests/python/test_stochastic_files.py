@@ -83,7 +83,8 @@ def delivered_species(f: h5py.File) -> list[str]:
     """The species some route delivers, in /species order: what /events/cargo should list."""
     params = tomllib.loads(f["input/resolved"][()].decode())
     routes = params["model"].get("vesicles", [])
-    acceptors = {acceptor for route in routes for acceptor in route["cargo"].values()}
+    # a pair is "acceptor" or { to = "acceptor", capture = "p" } (per-cargo capture)
+    acceptors = {a["to"] if isinstance(a, dict) else a for route in routes for a in route["cargo"].values()}
     return [s for s in names(f["species"]) if s in acceptors]
 
 
