@@ -10,8 +10,8 @@ sd ~0.0016. The stochastic means are compared with the ode curve of the same mod
 Linearity: the fractions do not depend on the load (no saturation, Hirschberg 1998).
 V2: after filling the Golgi (its cis cisterna) with no ER supply, the Golgi's content (the sum of
 cis, medial, trans and TGN) fits one exponential from
-t = 0: R^2 > 0.99, intercept A/N within 1 % of 1 (no lag; 64 cells: the mean's sd is ~0.4 %),
-k within 1 % (ode) / 3 % (ssa and hybrid, 64 cells: the fitted k's sd is ~0.5 %) of 3.0 %/min. The criterion can fail: a conveyor of four
+t = 0: R^2 > 0.99, intercept A/N within 1 % of 1 (no lag; 64 cells: the mean's sd is 0.17 %, ssa
+seeds 1-8), k within 1 % (ode) / 3 % (ssa and hybrid, 64 cells: the fitted k's sd is 0.4 %) of 3.0 %/min. The criterion can fail: a conveyor of four
 cisternae with the same mean residence has A/N > 3 and R^2 < 0.
 """
 from __future__ import annotations
