@@ -134,6 +134,12 @@ def _perturbations(resolved: dict[str, Any]) -> xr.Dataset:
     return xr.Dataset(variables)
 
 
+def _acceptor(target: Any) -> str:
+    """A route's cargo pair names its acceptor as a string, or as ``{ to = ..., capture = ... }``
+    when the pair has its own capture probability (docs/contract.md)."""
+    return str(target["to"]) if isinstance(target, dict) else str(target)
+
+
 def cargo_pathway(resolved: dict[str, Any], species_compartment: dict[str, str],
                   compartments: Sequence[str]) -> tuple[list[str], dict[str, str]]:
     """The order in which cargo passes the compartments, and the donor compartment of each
@@ -152,7 +158,8 @@ def cargo_pathway(resolved: dict[str, Any], species_compartment: dict[str, str],
     edges: set[tuple[str, str]] = set()
     donor_of: dict[str, str] = {}
     for route in model.get("vesicles", []):
-        for donor, acceptor in route.get("cargo", {}).items():
+        for donor, target in route.get("cargo", {}).items():
+            acceptor = _acceptor(target)
             if donor in species_compartment and acceptor in species_compartment:
                 edges.add((species_compartment[donor], species_compartment[acceptor]))
                 donor_of.setdefault(acceptor, species_compartment[donor])
@@ -379,7 +386,7 @@ def events(path: str | os.PathLike, *, replicates: int | Sequence[int] | None = 
             # route delivers, in /species order: what version 2 lists in /events/cargo.
             species = _text(file[schema.SPECIES][()])
             model = _resolved_input(path).get("model", {})
-            acceptors = {a for route in model.get("vesicles", []) for a in route.get("cargo", {}).values()}
+            acceptors = {_acceptor(a) for route in model.get("vesicles", []) for a in route.get("cargo", {}).values()}
             cargo_columns = [i for i, s in enumerate(species) if s in acceptors] if acceptors else list(range(len(species)))
             cargo = [species[i] for i in cargo_columns]
 

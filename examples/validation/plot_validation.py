@@ -146,7 +146,7 @@ def main() -> None:
     for method, reps, style in (("ode", 1, "-"), ("ssa", cells, ":")):
         r = egress_run(args.egress, HERE / "v6_brefeldin_a.toml", work / f"v6_{len(list(work.iterdir()))}.h5", method, reps,
                        scenarios / "brefeldin_a.toml")
-        golgi, er = (r["amount"][s].mean(axis=0) for s in ("cargo_Golgi", "cargo_ER"))
+        golgi, er = vc.golgi_content(r).mean(axis=0), r["amount"]["cargo_ER"].mean(axis=0)
         delay, width = vc.collapse_timing(r["t_min"], golgi, 20.0)
         name = method + (f" ({reps} cells)" if method != "ode" else "")
         print(f"  {name:16s} delay {delay:5.2f} min, width {width:5.1f} s")

@@ -27,6 +27,11 @@ INSULIN_FIRST_PHASE = (40.0, 80.0)  # granules
 INSULIN_SECOND_PHASE = 5.0          # granules per cell per min
 
 
+# The Golgi's cargo species: the standard model's cis, medial and trans cisternae and TGN
+# (models/secretory_core.toml), or the chain's single pool (models/hirschberg_chain.toml).
+GOLGI_SPECIES = ("cargo_Golgi", "cargo_cis", "cargo_medial", "cargo_trans", "cargo_TGN")
+
+
 def read(path: str | pathlib.Path) -> dict:
     with h5py.File(path, "r") as f:
         species = [s.decode() for s in f["species"][()]]
@@ -38,13 +43,14 @@ def read(path: str | pathlib.Path) -> dict:
 
 def hirschberg_fractions(r: dict) -> np.ndarray:
     """ER, Golgi and post-Golgi fractions of the total, shape (replicate, time, 3). Works for the
-    chain (cargo_PM, cargo_degraded) and the standard model (cargo_secreted); cargo in a carrier
-    counts with the compartment it goes to: pre-Golgi carriers with the Golgi, post-Golgi carriers
-    with the post-Golgi fraction."""
+    chain (cargo_Golgi; cargo_PM, cargo_degraded) and the standard model (ERGIC and the four
+    cisternal pools; cargo_secreted); cargo in a carrier counts with the compartment it goes to:
+    pre-Golgi carriers with the Golgi, post-Golgi carriers with the post-Golgi fraction. The ERGIC
+    counts with the Golgi, as in Hirschberg et al. 1998's two-region imaging."""
     a, tr = r["amount"], r["transit"]
     zero = np.zeros_like(a["cargo_ER"])
     er = a["cargo_ER"]
-    golgi = a["cargo_Golgi"] + tr.get("cargo_Golgi", zero)
+    golgi = sum(a.get(s, zero) + tr.get(s, zero) for s in ("cargo_ERGIC",) + GOLGI_SPECIES)
     post = sum(a.get(s, zero) + tr.get(s, zero) for s in ("cargo_PM", "cargo_secreted", "cargo_degraded"))
     total = er + golgi + post
     return np.stack([er / total, golgi / total, post / total], axis=-1)
@@ -98,11 +104,12 @@ output_interval = 60.0
 
 
 def golgi_content(r: dict) -> np.ndarray:
-    """The Golgi's cargo per replicate and time: cargo_Golgi, or the conveyor's four cisternae."""
+    """The Golgi's cargo per replicate and time: the standard model's four cisternal pools (or the
+    chain's cargo_Golgi), or the conveyor's four cisternae."""
     a = r["amount"]
-    if "cargo_Golgi" in a:
-        return a["cargo_Golgi"]
-    return a["cis"] + a["medial"] + a["trans"] + a["tgn"]
+    if "cis" in a:
+        return a["cis"] + a["medial"] + a["trans"] + a["tgn"]
+    return sum(a[s] for s in GOLGI_SPECIES if s in a)
 
 
 def secreted_fraction(r: dict, load: float = 10000.0) -> np.ndarray:

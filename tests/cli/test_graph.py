@@ -13,9 +13,9 @@ def test_graph_names_every_species_route_and_perturbation(tmp_path):
                           capture_output=True, text=True, check=True)
     dot = proc.stdout
     assert dot.startswith('digraph "secretory_core" {') and dot.rstrip().endswith("}")
-    for name in ("cargo_ER", "cargo_Golgi", "cargo_secreted", 'cluster_ER', "COPII (vesicles)", "post_Golgi (vesicles)"):
+    for name in ("cargo_ER", "cargo_ERGIC", "cargo_cis", "cargo_TGN", "cargo_secreted", 'cluster_ER', "COPII (vesicles)", "post_Golgi (vesicles)"):
         assert name in dot, name
-    assert '"cargo_ER" -> "cargo_Golgi" [style=dashed' in dot
+    assert '"cargo_ER" -> "cargo_ERGIC" [style=dashed' in dot
     assert "perturbed: Sec23A loss of function" in dot
     out = tmp_path / "pathway.dot"
     subprocess.run([EGRESS, "graph", str(ROOT / "params/default.toml"), "-o", str(out)], check=True)

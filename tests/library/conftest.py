@@ -14,6 +14,8 @@ import numpy as np
 ROOT = pathlib.Path(os.environ.get("EGRESS_SOURCE_DIR", pathlib.Path(__file__).resolve().parents[2]))
 EGRESS = pathlib.Path(os.environ.get("EGRESS_BIN", ROOT / "build" / "release" / "bin" / "egress"))
 _TMP = pathlib.Path(tempfile.mkdtemp(prefix="egress-library-"))
+# The standard model's Golgi: cis, medial and trans cisternae and the TGN (models/secretory_core.toml).
+GOLGI_SPECIES = ("cargo_cis", "cargo_medial", "cargo_trans", "cargo_TGN")
 
 
 class Result:
@@ -33,8 +35,16 @@ class Result:
             routes = [r.decode() for r in f["vesicles/route"][()]]
             in_transit = f["vesicles/in_transit"][()]
             self.vesicles_in_transit = {r: in_transit[:, :, i] for i, r in enumerate(routes)}
+            self.values = dict(zip((p.decode() for p in f["parameters/parameter"][()]), f["parameters/value"][()]))
             self.resolved = f["input/resolved"][()].decode()
             self.scenarios = f["input/scenarios"][()].decode()
+
+    def golgi(self) -> np.ndarray:
+        """The Golgi stack's cargo (replicate, time): the sum of the standard model's cisternal pools."""
+        return sum(self.amount[s] for s in GOLGI_SPECIES)
+
+    def golgi_at(self, minutes: float) -> np.ndarray:
+        return sum(self.at(s, minutes) for s in GOLGI_SPECIES)
 
     def at(self, name: str, minutes: float) -> np.ndarray:
         """Each replicate's amount of `name` at `minutes` (a sample time)."""

@@ -53,7 +53,7 @@ def test_run_file_as_dataset_with_parameters_and_perturbations(tmp_path):
         assert list(ds.perturbation_name.values) == ["Sec23A loss of function"]
         assert float(ds.perturbation_scale[0]) == 0.3 and np.isnan(float(ds.perturbation_value[0]))
         assert (float(ds.perturbation_start[0]), float(ds.perturbation_end[0])) == (1800.0, 5400.0)
-        assert ds.attrs["pathway"] == ["ER", "Golgi", "extracellular"]
+        assert ds.attrs["pathway"] == ["ER", "ERGIC", "Golgi", "extracellular"]
         assert ds.attrs["method"] == "ode" and ds.attrs["path"] == str(out)
     frame = ea.perturbations(out)
     assert frame.loc[0, "target"] == "k_copii" and frame.loc[0, "scale"] == 0.3
@@ -73,7 +73,7 @@ def test_event_log_as_dataframe(stochastic):
         for i, name in enumerate(cargo):
             np.testing.assert_array_equal(log[f"load_{name}"], g["load"][:, i])
         np.testing.assert_array_equal(log["load"], g["load"][()].sum(axis=1))
-    assert list(log["route"].cat.categories) == ["COPII", "COPI", "post_Golgi", "endocytosis", "endosome_to_Golgi"]
+    assert list(log["route"].cat.categories) == ["COPII", "ERGIC_to_Golgi", "COPI", "post_Golgi", "post_Golgi_vesicles", "endocytosis", "endosome_to_Golgi"]
     assert list(log["kind"].cat.categories) == ["bud", "fuse"]
     assert log.attrs["t_end"] == 7200.0 and log.attrs["replicates"] == list(range(6))
     # a few replicates only, found by binary search: the same rows as filtering the whole log

@@ -99,10 +99,13 @@ def test_default_model_rate_constants_are_hirschberg_values(default_ode):
     trapezoid error at dt = 60 s is (k dt)^2 / 12 = 7e-5)."""
     params = ea.parameters(default_ode)["value"]
     with ea.open_result(default_ode) as ds:
-        assert ds.attrs["pathway"] == ["ER", "Golgi", "extracellular"]
+        assert ds.attrs["pathway"] == ["ER", "ERGIC", "Golgi", "extracellular"]
         rates = ea.rate_constants(ds).set_index("compartment")["k_percent_per_min"]
     assert rates["ER"] == pytest.approx(6000 * params["k_copii"] * params["capture_copii"], rel=1e-3)
-    assert rates["Golgi"] == pytest.approx(6000 * params["k_pgc"] * params["capture_pgc"], rel=1e-3)
+    # two post-Golgi routes (tubular carriers and small vesicles) take cargo from the Golgi
+    golgi_exit = params["k_pgc"] * params["capture_pgc"] + params["k_pgv"] * params["capture_pgv"]
+    assert golgi_exit == pytest.approx(5.0e-4, rel=1e-9)
+    assert rates["Golgi"] == pytest.approx(6000 * golgi_exit, rel=1e-3)
 
 
 def test_rate_constant_inside_a_perturbation_window(tmp_path):

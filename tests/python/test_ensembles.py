@@ -109,7 +109,7 @@ def test_analysis_reads_parameters_of_a_file_with_variability(tmp_path):
     with h5py.File(out) as f:
         assert np.array_equal(cells.to_numpy(), f["parameters/cell_value"][:])
     assert cells["k_copii"].nunique() == 3
-    assert (cells["k_pgc"] == 0.5).all()
+    assert (cells["k_pgc"] == 0.1).all()
     # A file without variability: the three columns of old, and no cell values.
     plain = tmp_path / "plain.h5"
     run(DEFAULT, "--replicates", 1, "-o", plain, log=False)

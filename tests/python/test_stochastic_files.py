@@ -83,11 +83,12 @@ def delivered_species(f: h5py.File) -> list[str]:
     """The species some route delivers, in /species order: what /events/cargo should list."""
     params = tomllib.loads(f["input/resolved"][()].decode())
     routes = params["model"].get("vesicles", [])
-    acceptors = {acceptor for route in routes for acceptor in route["cargo"].values()}
+    # a pair is "acceptor" or { to = "acceptor", capture = "p" } (per-cargo capture)
+    acceptors = {a["to"] if isinstance(a, dict) else a for route in routes for a in route["cargo"].values()}
     return [s for s in names(f["species"]) if s in acceptors]
 
 
-def check_event_log(path: pathlib.Path, replicates: int) -> int:
+def check_event_log(path: pathlib.Path, replicates: int, whole_loads: bool = True) -> int:
     """The event log of one file against its counters; returns the number of events."""
     with h5py.File(path, "r") as f:
         assert f.attrs["complete"] == 1
@@ -127,7 +128,9 @@ def check_event_log(path: pathlib.Path, replicates: int) -> int:
     assert set(np.unique(ev["replicate"])) <= set(range(replicates))
     assert ev["route"].min() >= 0 and ev["route"].max() < routes
     assert ev["time"].min() >= 0 and ev["time"].max() <= time[-1]
-    assert np.all(ev["load"] >= 0) and np.all(ev["load"] == np.round(ev["load"])), "loads are whole molecules"
+    assert np.all(ev["load"] >= 0)
+    if whole_loads:
+        assert np.all(ev["load"] == np.round(ev["load"])), "loads are whole molecules"
 
     for r in range(replicates):
         mine = ev["replicate"] == r
@@ -152,7 +155,11 @@ def check_event_log(path: pathlib.Path, replicates: int) -> int:
                 assert counter[r, -1, v] == len(times)
         assert np.array_equal(in_transit[r], budded[r] - fused[r])
         # Cargo in transit at the end = loads budded - loads fused (by delivered species); none of any other.
-        np.testing.assert_array_equal(cargo[r, -1, cargo_columns], load[kind == BUD].sum(axis=0) - load[kind == FUSE].sum(axis=0))
+        balance = load[kind == BUD].sum(axis=0) - load[kind == FUSE].sum(axis=0)
+        if whole_loads:
+            np.testing.assert_array_equal(cargo[r, -1, cargo_columns], balance)
+        else:  # fractional loads: the two sums are added in different orders
+            np.testing.assert_allclose(cargo[r, -1, cargo_columns], balance, rtol=1e-12, atol=1e-9)
         assert np.all(np.delete(cargo[r, -1], cargo_columns) == 0)
     return E
 
@@ -208,7 +215,9 @@ def test_threads_and_other_seeds(ssa_runs, tmp_path):
 def test_hybrid_file_is_readable_the_same_way(hybrid_run):
     with h5py.File(hybrid_run, "r") as f:
         assert f.attrs["method"] == "hybrid"
-    check_event_log(hybrid_run, 5)
+    # hybrid: donor amounts that reactions change are continuous (the Golgi's cisternal exchange in
+    # the default model), so a load may carry a fractional part (docs/methods.md, hybrid, Loads).
+    check_event_log(hybrid_run, 5, whole_loads=False)
     with xr.open_dataset(hybrid_run, engine="h5netcdf", group="events") as ds:
         assert ds["load"].dims == ("event", "cargo")
         assert set(np.unique(ds["kind"].values)) <= {BUD, FUSE}

@@ -17,13 +17,13 @@ TEST(Loader, ReadsTheDefaultModel) {
     const RunConfig c = loadRunConfig(sourceFile("params/default.toml"));
     const Model& m = c.model;
     EXPECT_EQ(m.name, "secretory_core");
-    EXPECT_EQ(m.compartments.size(), 6u);
+    EXPECT_EQ(m.compartments.size(), 7u);  // ER, ERGIC, Golgi, PM, endosome, extracellular, cytosol
     ASSERT_TRUE(m.findSpecies("cargo_ER"));
     // ERAD's product is a sink species, so degraded cargo stays on the books (issue 15, bug 5).
     const auto degraded = m.findSpecies("cargo_degraded");
     ASSERT_TRUE(degraded);
     EXPECT_EQ(m.compartments[m.species[*degraded].compartment].name, "cytosol");
-    ASSERT_EQ(m.routes.size(), 5u);  // COPII, COPI, post_Golgi, endocytosis, endosome_to_Golgi
+    ASSERT_EQ(m.routes.size(), 7u);  // COPII, ERGIC_to_Golgi, COPI, post_Golgi, post_Golgi_vesicles, endocytosis, endosome_to_Golgi
     const auto& copii = m.routes[0];
     EXPECT_EQ(copii.name, "COPII");
     EXPECT_EQ(m.compartments[copii.from].name, "ER");

@@ -252,7 +252,9 @@ TEST(SbmlExport, SecretoryCoreRoundTripKeepsTheOdeSolution) {
     std::ofstream(dir / "original.toml") << std::string(text).replace(text.find("../models/"), 10, std::string(EGRESS_SOURCE_DIR) + "/models/");
     const RunConfig original = loadRunConfig((dir / "original.toml").string());
     const RunConfig back = throughSbml(original, text);
-    EXPECT_EQ(back.model.species.size(), original.model.species.size() + 2);  // a transit pool per cargo route
+    // a transit pool per cargo pair of a route: COPII 2 (cargo, escaped resident), ERGIC_to_Golgi 2,
+    // COPI 1 (retrieved resident), post_Golgi and post_Golgi_vesicles 4 each (one per cisterna)
+    EXPECT_EQ(back.model.species.size(), original.model.species.size() + 13);
     expectSameOde(original, back, 1e-6);
 }
 
