@@ -103,5 +103,59 @@ TEST(ResultWriter, AReplicateDroppedUnfinishedDoesNotStrandTheOnesWaitingForThei
     EXPECT_EQ(finished, 1);
 }
 
+
+// Short replicates are written a whole chunk at a time (bytes straight into the chunk, int64 counts
+// converted) and the last, partial chunk through the ordinary write: every number must read back
+// as reported, in both.
+TEST(ResultWriter, ShortReplicatesReadBackExactlyFromWholeAndPartialChunks) {
+    std::string text = kOneRoute;
+    text.replace(text.find("replicates = 2"), 14, "replicates = 2500");
+    text.replace(text.find("events = true"), 13, "events = false");
+    const RunConfig config = testing::loadText(text);
+    const auto path = std::filesystem::path(config.paramsPath).parent_path() / "chunks.h5";
+    const std::size_t R = config.simulation.replicates, T = config.simulation.sampleCount();
+    const std::size_t S = config.model.species.size(), V = config.model.routes.size();
+    auto amount = [](std::size_t r, std::size_t t, std::size_t s) { return 0.25 + static_cast<double>(r * 100 + t * 10 + s); };
+    auto budded = [](std::size_t r, std::size_t t) { return static_cast<double>(3 * r + t); };
+    {
+        ResultWriter writer(path.string(), config, RunProvenance{"test", "0", "none"});
+        std::vector<double> x(S), b(V), zeroRoutes(V, 0.0), zeroSpecies(S, 0.0),
+            area(config.model.compartments.size(), 0.0);
+        for (std::size_t r = 0; r < R; ++r) {
+            auto sink = writer.openReplicate(r);
+            for (std::size_t t = 0; t < T; ++t) {
+                for (std::size_t s = 0; s < S; ++s) x[s] = amount(r, t, s);
+                for (std::size_t v = 0; v < V; ++v) b[v] = budded(r, t);
+                Sample sample;
+                sample.replicate = r;
+                sample.index = t;
+                sample.time = config.simulation.sampleTime(t);
+                sample.amounts = x.data();
+                sample.cargo_in_transit = zeroSpecies.data();
+                sample.budded = b.data();
+                sample.fused = sample.in_transit = zeroRoutes.data();
+                sample.membrane_area = area.data();
+                sink->sample(sample);
+            }
+            sink->replicateFinished(r);
+        }
+        writer.commit();
+    }
+    h5::Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    ASSERT_GE(file.get(), 0);
+    std::vector<double> amounts(R * T * S);
+    std::vector<std::int64_t> counts(R * T * V);
+    h5::Handle amountSet(H5Dopen2(file, "amounts", H5P_DEFAULT), H5Dclose), buddedSet(H5Dopen2(file, "vesicles/budded", H5P_DEFAULT), H5Dclose);
+    ASSERT_GE(H5Dread(amountSet, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, amounts.data()), 0);
+    ASSERT_GE(H5Dread(buddedSet, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, counts.data()), 0);
+    std::size_t wrong = 0;
+    for (std::size_t r = 0; r < R; ++r)
+        for (std::size_t t = 0; t < T; ++t) {
+            for (std::size_t s = 0; s < S; ++s) wrong += amounts[(r * T + t) * S + s] != amount(r, t, s);
+            for (std::size_t v = 0; v < V; ++v) wrong += counts[(r * T + t) * V + v] != static_cast<std::int64_t>(budded(r, t));
+        }
+    EXPECT_EQ(wrong, 0u);
+}
+
 }  // namespace
 }  // namespace egress
