@@ -54,7 +54,7 @@ def read_settings(path):
 def read_tags(path):
     tags = {"componentTags": [], "testTags": [], "testType": "", "packagesPresent": []}
     for line in open(path, encoding="utf-8", errors="replace"):
-        m = re.match(r"(componentTags|testTags|testType|packagesPresent):\s*(.*)", line)
+        m = re.match(r"\s*(componentTags|testTags|testType|packagesPresent):\s*(.*)", line)
         if m:
             v = m.group(2).strip()
             tags[m.group(1)] = v if m.group(1) == "testType" else [t.strip() for t in v.split(",") if t.strip()]
