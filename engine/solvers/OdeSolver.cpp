@@ -185,6 +185,12 @@ std::uint64_t OdeSolver::runWithEvents(Stepper stepper, std::size_t replicate, c
         copyJacobian(J, m);
         system.timeDerivative(&s[0], &dfdt[0], t);
     };
+    // The values in force changed (a new segment, an event's assignment): the samples'
+    // assignment rules read them too.
+    auto setParameters = [&] {
+        system.setParameters(parameters);
+        grid.setParameters(parameters);
+    };
     auto doStep = [&]() {
         if constexpr (std::is_same_v<State, UblasVector>) return stepper.do_step(std::make_pair(rhs, jac));
         else return stepper.do_step(rhs);
@@ -234,7 +240,7 @@ std::uint64_t OdeSolver::runWithEvents(Stepper stepper, std::size_t replicate, c
                 emitWithin(tau, false);  // an execution at a sample time comes before the sample
                 stepper.calc_state(tau, y);
                 t = tau;
-                if (events.process(&y[0], parameters, t)) system.setParameters(parameters);
+                if (events.process(&y[0], parameters, t)) setParameters();
                 restart = true;
                 continue;
             }
@@ -243,7 +249,7 @@ std::uint64_t OdeSolver::runWithEvents(Stepper stepper, std::size_t replicate, c
                 y = probe;
                 t = end;
                 if (events.process(&y[0], parameters, t)) {
-                    system.setParameters(parameters);
+                    setParameters();
                     restart = true;
                 }
                 continue;
@@ -252,7 +258,7 @@ std::uint64_t OdeSolver::runWithEvents(Stepper stepper, std::size_t replicate, c
             y = probe;
             t = stop;
             // At the segment's end the walk applies its events first and then calls setParameters.
-            if (stop < segmentEnd && events.process(&y[0], parameters, t)) system.setParameters(parameters);
+            if (stop < segmentEnd && events.process(&y[0], parameters, t)) setParameters();
             restart = true;
         }
     };
@@ -263,7 +269,7 @@ std::uint64_t OdeSolver::runWithEvents(Stepper stepper, std::size_t replicate, c
                 parameters = std::move(values);
                 events.overlay(parameters);
                 events.process(&y[0], parameters, t);  // the first call starts the events at t = 0
-                system.setParameters(parameters);
+                setParameters();
             },
             advanceTo, [&] { emit(y); });
     } catch (const RateError& e) {
