@@ -63,6 +63,12 @@ private:
     void execute(const Pending& e, double* x, std::vector<double>& p, double t);
 
     const Model& model_;
+    /// The comparisons of the triggers that have two or more (`S <= 4.3 && S >= 3`), each a tape
+    /// of its own, and each one's value at the last processed time. A change of any of them is a
+    /// change to locate, so a window narrower than one step (ode) or one wait (ssa, on t) is seen
+    /// when each comparison changes once inside it: the whole trigger would be false at both ends.
+    std::vector<Expression> comparisons_;
+    std::vector<char> comparisonPrevious_;
     bool wholeAmounts_ = false;
     bool readsTime_ = false;
     bool started_ = false;
