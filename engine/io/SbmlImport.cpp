@@ -527,8 +527,13 @@ void Importer::readEvent(const Event& e, unsigned index) {
         const EventAssignment* a = e.getEventAssignment(i);
         if (!a->getMath()) continue;
         const std::string& id = a->getVariable();
+        // SBML forbids it (an assignment rule alone sets its variable); egress would ignore it.
+        if (assignmentRules_.count(id))
+            refuse(a, "the event assigns '" + id + "', which an assignment rule sets: SBML does not allow that (the rule alone sets it)");
         std::string value = infix(a->getMath(), a, {}, {});
-        if (const auto s = species_.find(id); s != species_.end()) {
+        if (variableParameters_.count(id)) {
+            // A parameter with a rate rule is a species of its own in the model file (amount = value).
+        } else if (const auto s = species_.find(id); s != species_.end()) {
             if (!s->second->getHasOnlySubstanceUnits())
                 value = "(" + value + ") * " + number(compartmentSize_.at(s->second->getCompartment()));
         } else if (parameters_.count(id)) {

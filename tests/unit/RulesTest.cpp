@@ -152,6 +152,12 @@ TEST(Rules, CyclesAndMisplacedRulesAreErrorsAtTheRule) {
     EXPECT_NE(std::string(parameter.what()).find("is a parameter"), std::string::npos) << parameter.what();
     const InputError event = loadError(model("[model.assignment_rules]\nY = \"2 * X\"\n", "ode", "[[events]]\nat = 1.0\nadd = { Y = 5 }\n"));
     EXPECT_NE(std::string(event.what()).find("events[0].add.Y: species 'Y' has an assignment rule"), std::string::npos) << event.what();
+    // A state event of the model may not either (SBML forbids an event assignment to a variable
+    // with an assignment rule): the rule would overwrite it at once.
+    const InputError stateEvent = loadError(model(
+        "[model.assignment_rules]\nY = \"2 * X\"\n[[model.events]]\ntrigger = \"X < 50\"\nassign = { Y = 5 }\n", "ode"));
+    EXPECT_NE(std::string(stateEvent.what()).find("events[0].assign.Y: species 'Y' has an assignment rule"), std::string::npos)
+        << stateEvent.what();
     const InputError iaCycle = loadError(model("[model.initial_assignments]\nY = \"Z\"\nZ = \"Y\"\n", "ode"));
     EXPECT_NE(std::string(iaCycle.what()).find("cycle"), std::string::npos) << iaCycle.what();
 }

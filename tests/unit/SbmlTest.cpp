@@ -362,6 +362,42 @@ TEST(SbmlImport, RulesAndInitialAssignmentsKeepTheirMeaning) {
     }
 }
 
+// An event may assign a parameter that a rate rule sets (it is a species of the model file):
+// k falls as exp(-t) from 3, is reset to 3 at t = 1 (SBML test suite 00396, 01701). An event
+// assignment to a variable with an assignment rule is invalid SBML, refused at its element.
+std::string withRulesAndEvent(const std::string& variable) {
+    std::string doc = withRules();
+    doc.insert(doc.find("    </listOfReactions>") + 24, R"(
+    <listOfEvents>
+      <event id="reset" useValuesFromTriggerTime="true">
+        <trigger initialValue="true" persistent="true"><math )" + kMath + R"(><apply><geq/><csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/time">t</csymbol><cn>1</cn></apply></math></trigger>
+        <listOfEventAssignments>
+          <eventAssignment variable=")" + variable + R"("><math )" + kMath + R"(><cn>3</cn></math></eventAssignment>
+        </listOfEventAssignments>
+      </event>
+    </listOfEvents>)");
+    return doc;
+}
+
+TEST(SbmlImport, EventsMayAssignRateRuledParametersButNotAssignmentRuledOnes) {
+    const std::string doc = withRulesAndEvent("k");
+    const auto dir = testDir();
+    std::ofstream(dir / "rules.xml") << doc;
+    std::ofstream(dir / "run.toml") << "model = \"rules.xml\"\n[simulation]\nt_end = 3.0\noutput_interval = 0.5\nrtol = 1e-10\natol = 1e-12\n";
+    const RunConfig c = loadRunConfig((dir / "run.toml").string());
+    const auto tr = runOde(c);
+    const std::size_t k = speciesIndex(c, "k");
+    for (std::size_t i = 0; i < tr.times.size(); ++i) {
+        const double t = tr.times[i];
+        EXPECT_NEAR(tr.amounts[i][k], t < 1.0 ? 3.0 * std::exp(-t) : 3.0 * std::exp(-(t - 1.0)), 1e-8) << "t = " << t;
+    }
+    const std::string bad = withRulesAndEvent("D");
+    const InputError e = refusal(bad);
+    EXPECT_EQ(e.line(), 1 + std::count(bad.begin(), bad.begin() + static_cast<long>(bad.find("<eventAssignment ")), '\n'));
+    EXPECT_NE(e.message().find("SBML eventAssignment 'D': the event assigns 'D', which an assignment rule sets"), std::string::npos)
+        << e.what();
+}
+
 TEST(SbmlImport, RefusesAlgebraicRulesAndRulesOnCompartments) {
     std::string algebraic = kConversion;
     algebraic.insert(algebraic.find("    <listOfReactions>"), R"(    <listOfRules>
