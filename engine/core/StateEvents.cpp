@@ -78,6 +78,14 @@ bool StateEvents::changed(const double* x, const double* p, double t) const {
     return false;
 }
 
+bool StateEvents::differs(const double* x, const double* p, double t) const {
+    for (std::size_t i = 0; i < model_.stateEvents.size(); ++i)
+        if (trigger(i, x, p, t) != (previous_[i] != 0)) return true;
+    for (std::size_t k = 0; k < comparisons_.size(); ++k)
+        if ((comparisons_[k].evaluate(x, p, t) != 0.0) != (comparisonPrevious_[k] != 0)) return true;
+    return false;
+}
+
 double StateEvents::nextPending() const {
     double next = std::numeric_limits<double>::infinity();
     for (const auto& e : pending_) next = std::min(next, e.time);

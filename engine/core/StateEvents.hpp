@@ -39,6 +39,11 @@ public:
     /// species amounts (molecules), p: parameter values.
     bool changed(const double* x, const double* p, double t) const;
 
+    /// Whether any trigger (or watched comparison) differs at (x, p, t) from its value at the last
+    /// processed time, a fall included: a method that looks inside a long step must process a fall
+    /// there too, or a later rise in the same step would not be one.
+    bool differs(const double* x, const double* p, double t) const;
+
     /// The earliest pending execution time (s), +inf when none.
     double nextPending() const;
 

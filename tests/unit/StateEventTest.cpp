@@ -272,6 +272,38 @@ atol = 1e-12
         }
 }
 
+// A trigger on t alone with nothing to step (SBML test suite 00936): sin(10 t) < 0 rises at
+// t = (2k + 1) pi / 10, i.e. 0.314, 0.942 and 1.571 s before t = 2, each time for 0.314 s,
+// longer than the output interval (0.1 s), while the stepper's steps grow without bound on a zero
+// right-hand side. The triggers are looked at every output interval inside a step: B counts 3.
+TEST(StateEvents, ATriggerLongerThanTheOutputIntervalIsSeenInsideALongStep) {
+    for (const char* stepper : {"dopri5", "rosenbrock4"}) {
+        const RunConfig c = loadText(R"(
+[model]
+name = "clock"
+compartments = { cell = {} }
+species = { B = { compartment = "cell", initial = 0 } }
+[[model.events]]
+trigger = "sin(10 * t) < 0"
+assign = { B = "B + 1" }
+[simulation]
+method = "ode"
+stepper = ")" + std::string(stepper) + R"("
+t_end = 2.0
+output_interval = 0.1
+rtol = 1e-8
+atol = 1e-12
+)");
+        const Trajectory tr = runReplicate(c, 0);
+        for (std::size_t i = 0; i < tr.times.size(); ++i) {
+            const double t = tr.times[i];
+            const double expected = t >= 0.5 * M_PI ? 3 : t >= 0.3 * M_PI ? 2 : t >= 0.1 * M_PI ? 1 : 0;
+            // Rosenbrock's dense output of a constant state is off by rounding (3 + 4e-16).
+            EXPECT_NEAR(tr.amounts[i][0], expected, 1e-12) << stepper << " t = " << t;
+        }
+    }
+}
+
 // The same for ssa on t: one slow reaction (a wait of about 1e6 s) and a window of 0.2 s on t.
 TEST(StateEvents, SsaSeesATimeWindowInsideOneWait) {
     const RunConfig c = loadText(R"(
