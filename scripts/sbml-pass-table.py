@@ -26,6 +26,8 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
 import xml.etree.ElementTree as ET
 
 import h5py
@@ -52,7 +54,7 @@ def read_settings(path):
 def read_tags(path):
     tags = {"componentTags": [], "testTags": [], "testType": "", "packagesPresent": []}
     for line in open(path, encoding="utf-8", errors="replace"):
-        m = re.match(r"(componentTags|testTags|testType|packagesPresent):\s*(.*)", line)
+        m = re.match(r"\s*(componentTags|testTags|testType|packagesPresent):\s*(.*)", line)
         if m:
             v = m.group(2).strip()
             tags[m.group(1)] = v if m.group(1) == "testType" else [t.strip() for t in v.split(",") if t.strip()]
@@ -226,26 +228,32 @@ def main():
                     help="Y_t with the sample's fourth moment instead of the normal one (the suite's Y fails on skewed data)")
     ap.add_argument("--case", help="run one case and exit 0 (passed), 1 (failed) or 77 (unsupported)")
     ap.add_argument("--verbose", "-v", action="store_true", help="a line per case")
+    ap.add_argument("--jobs", "-j", type=int, default=1, help="cases run at once (each egress run is one process)")
     ap.add_argument("kind", choices=["stochastic", "semantic"])
     ap.add_argument("cases", nargs="?", default="", help="ranges such as 1-100 (default: every case in the suite)")
     args = ap.parse_args()
     run = stochastic_case if args.kind == "stochastic" else semantic_case
     ids = [args.case] if args.case else case_ids(args.cases, args.kind, args.suite)
-    results = []
-    with tempfile.TemporaryDirectory() as work:
-        for case in ids:
-            d = os.path.join(args.suite, args.kind, case)
-            if not os.path.isdir(d):
-                continue
-            tags = read_tags(os.path.join(d, case + "-model.m"))
-            settings = read_settings(os.path.join(d, case + "-settings.txt"))
-            if tags["testType"] not in ("TimeCourse", "StochasticTimeCourse"):
-                status, why = "unsupported", "test type " + tags["testType"]
-            else:
+    printing = threading.Lock()
+
+    def one(case):
+        d = os.path.join(args.suite, args.kind, case)
+        if not os.path.isdir(d):
+            return None
+        tags = read_tags(os.path.join(d, case + "-model.m"))
+        settings = read_settings(os.path.join(d, case + "-settings.txt"))
+        if tags["testType"] not in ("TimeCourse", "StochasticTimeCourse"):
+            status, why = "unsupported", "test type " + tags["testType"]
+        else:
+            # A folder per case, so that cases run at once do not share params.toml and out.h5.
+            with tempfile.TemporaryDirectory() as work:
                 status, why = run(args, case, d, settings, work)
-            results.append((case, status, why, tags))
-            if args.verbose or args.case:
+        if args.verbose or args.case:
+            with printing:  # one whole line at a time when cases run at once
                 print("%s %-11s %s" % (case, status, why), flush=True)
+        return (case, status, why, tags)
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        results = [r for r in pool.map(one, ids) if r is not None]
     if args.case:
         return {"passed": 0, "failed": 1, "unsupported": 77}[results[0][1]] if results else 1
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace egress {
 
@@ -21,9 +22,32 @@ int stackPops(ExprOp op) {
         case ExprOp::Abs:
         case ExprOp::Floor:
         case ExprOp::Ceil:
+        case ExprOp::Sin:
+        case ExprOp::Cos:
+        case ExprOp::Tan:
+        case ExprOp::Asin:
+        case ExprOp::Acos:
+        case ExprOp::Atan:
+        case ExprOp::Sinh:
+        case ExprOp::Cosh:
+        case ExprOp::Tanh:
+        case ExprOp::Asinh:
+        case ExprOp::Acosh:
+        case ExprOp::Atanh:
+        case ExprOp::Factorial:
         case ExprOp::JumpIfFalse: return 1;
         default: return 2;
     }
+}
+
+double factorial(double n) {
+    // MathML's factorial is of natural numbers: anything else is NaN, which a run reports as an
+    // error naming its place, rather than a silent extension (the gamma function).
+    if (!(n >= 0.0) || n != std::floor(n)) return std::numeric_limits<double>::quiet_NaN();
+    if (n > 170.0) return std::numeric_limits<double>::infinity();  // 171! exceeds the largest double
+    double r = 1.0;
+    for (double i = 2.0; i <= n; i += 1.0) r *= i;  // exact up to 22!, then rounded at each product
+    return r;
 }
 
 int stackPushes(ExprOp op) { return op == ExprOp::Jump || op == ExprOp::JumpIfFalse ? 0 : 1; }
@@ -63,8 +87,23 @@ double Expression::evaluate(const double* x, const double* p, double t) const {
             case ExprOp::Abs: s[n - 1] = std::abs(s[n - 1]); break;
             case ExprOp::Floor: s[n - 1] = std::floor(s[n - 1]); break;
             case ExprOp::Ceil: s[n - 1] = std::ceil(s[n - 1]); break;
+            case ExprOp::Sin: s[n - 1] = std::sin(s[n - 1]); break;
+            case ExprOp::Cos: s[n - 1] = std::cos(s[n - 1]); break;
+            case ExprOp::Tan: s[n - 1] = std::tan(s[n - 1]); break;
+            case ExprOp::Asin: s[n - 1] = std::asin(s[n - 1]); break;
+            case ExprOp::Acos: s[n - 1] = std::acos(s[n - 1]); break;
+            case ExprOp::Atan: s[n - 1] = std::atan(s[n - 1]); break;
+            case ExprOp::Sinh: s[n - 1] = std::sinh(s[n - 1]); break;
+            case ExprOp::Cosh: s[n - 1] = std::cosh(s[n - 1]); break;
+            case ExprOp::Tanh: s[n - 1] = std::tanh(s[n - 1]); break;
+            case ExprOp::Asinh: s[n - 1] = std::asinh(s[n - 1]); break;
+            case ExprOp::Acosh: s[n - 1] = std::acosh(s[n - 1]); break;
+            case ExprOp::Atanh: s[n - 1] = std::atanh(s[n - 1]); break;
+            case ExprOp::Factorial: s[n - 1] = factorial(s[n - 1]); break;
             case ExprOp::Min: --n; s[n - 1] = std::min(s[n - 1], s[n]); break;
             case ExprOp::Max: --n; s[n - 1] = std::max(s[n - 1], s[n]); break;
+            case ExprOp::Rem: --n; s[n - 1] = std::fmod(s[n - 1], s[n]); break;
+            case ExprOp::Quotient: --n; s[n - 1] = std::trunc(s[n - 1] / s[n]); break;
             case ExprOp::JumpIfFalse:
                 if (s[--n] == 0.0) pc = in.index;
                 break;
@@ -141,6 +180,66 @@ double Expression::evaluate(const double* x, const double* p, double t, std::siz
                 break;
             case ExprOp::Floor: v[n - 1] = std::floor(v[n - 1]); d[n - 1] = 0.0; break;
             case ExprOp::Ceil: v[n - 1] = std::ceil(v[n - 1]); d[n - 1] = 0.0; break;
+            // Chain rule: d f(u) = f'(u) du; a derivative of 0 stays 0 where f' is undefined or
+            // infinite (asin at 1, acosh at 1, atanh at 1), as for log above.
+            case ExprOp::Sin:
+                if (d[n - 1] != 0.0) d[n - 1] *= std::cos(v[n - 1]);
+                v[n - 1] = std::sin(v[n - 1]);
+                break;
+            case ExprOp::Cos:
+                if (d[n - 1] != 0.0) d[n - 1] *= -std::sin(v[n - 1]);
+                v[n - 1] = std::cos(v[n - 1]);
+                break;
+            case ExprOp::Tan:
+                if (d[n - 1] != 0.0) d[n - 1] /= std::cos(v[n - 1]) * std::cos(v[n - 1]);
+                v[n - 1] = std::tan(v[n - 1]);
+                break;
+            case ExprOp::Asin:
+                if (d[n - 1] != 0.0) d[n - 1] /= std::sqrt(1.0 - v[n - 1] * v[n - 1]);
+                v[n - 1] = std::asin(v[n - 1]);
+                break;
+            case ExprOp::Acos:
+                if (d[n - 1] != 0.0) d[n - 1] /= -std::sqrt(1.0 - v[n - 1] * v[n - 1]);
+                v[n - 1] = std::acos(v[n - 1]);
+                break;
+            case ExprOp::Atan:
+                if (d[n - 1] != 0.0) d[n - 1] /= 1.0 + v[n - 1] * v[n - 1];
+                v[n - 1] = std::atan(v[n - 1]);
+                break;
+            case ExprOp::Sinh:
+                if (d[n - 1] != 0.0) d[n - 1] *= std::cosh(v[n - 1]);
+                v[n - 1] = std::sinh(v[n - 1]);
+                break;
+            case ExprOp::Cosh:
+                if (d[n - 1] != 0.0) d[n - 1] *= std::sinh(v[n - 1]);
+                v[n - 1] = std::cosh(v[n - 1]);
+                break;
+            case ExprOp::Tanh:
+                v[n - 1] = std::tanh(v[n - 1]);
+                if (d[n - 1] != 0.0) d[n - 1] *= 1.0 - v[n - 1] * v[n - 1];
+                break;
+            case ExprOp::Asinh:
+                if (d[n - 1] != 0.0) d[n - 1] /= std::sqrt(v[n - 1] * v[n - 1] + 1.0);
+                v[n - 1] = std::asinh(v[n - 1]);
+                break;
+            case ExprOp::Acosh:
+                if (d[n - 1] != 0.0) d[n - 1] /= std::sqrt(v[n - 1] * v[n - 1] - 1.0);
+                v[n - 1] = std::acosh(v[n - 1]);
+                break;
+            case ExprOp::Atanh:
+                if (d[n - 1] != 0.0) d[n - 1] /= 1.0 - v[n - 1] * v[n - 1];
+                v[n - 1] = std::atanh(v[n - 1]);
+                break;
+            case ExprOp::Factorial: v[n - 1] = factorial(v[n - 1]); d[n - 1] = 0.0; break;
+            case ExprOp::Rem: {
+                // a - b trunc(a / b): the quotient is piecewise constant.
+                --n;
+                const double q = std::trunc(v[n - 1] / v[n]);
+                v[n - 1] = std::fmod(v[n - 1], v[n]);
+                d[n - 1] -= q * d[n];
+                break;
+            }
+            case ExprOp::Quotient: --n; v[n - 1] = std::trunc(v[n - 1] / v[n]); d[n - 1] = 0.0; break;
             case ExprOp::Min:
                 --n;
                 if (v[n] < v[n - 1]) {

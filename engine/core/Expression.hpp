@@ -24,7 +24,11 @@ enum class ExprOp : std::uint8_t {
     Lt, Le, Gt, Ge, Eq, Ne,         ///< comparisons push 1 or 0
     And, Or,                        ///< of two truth values (non-zero is true); both sides evaluated
     Exp, Log, Log10, Sqrt, Abs, Floor, Ceil,  ///< one argument
+    Sin, Cos, Tan, Asin, Acos, Atan,          ///< one argument, radians
+    Sinh, Cosh, Tanh, Asinh, Acosh, Atanh,    ///< one argument
+    Factorial,                      ///< n! of a whole n >= 0 (NaN otherwise, +inf beyond 170)
     Min, Max,                       ///< two arguments
+    Rem, Quotient,                  ///< a - b trunc(a / b) (C's fmod), trunc(a / b)
     JumpIfFalse,  ///< pop c; if c == 0 continue at `index`
     Jump,         ///< continue at `index`
 };
@@ -54,10 +58,13 @@ struct Expression {
 
     /// The value, and its derivative with respect to the amount of species `wrt` (or to time when
     /// `wrt` is kTime) in `derivative`. Where the value's derivative does not exist (abs at 0,
-    /// min/max at a tie, floor/ceil at a step) one side's is taken; comparisons and conditions
-    /// have derivative 0.
+    /// min/max at a tie, floor/ceil/quotient/rem at a step) one side's is taken; comparisons,
+    /// conditions, factorial (defined on whole numbers only) and quotient have derivative 0.
     double evaluate(const double* x, const double* p, double t, std::size_t wrt, double& derivative) const;
 };
+
+/// n! for a whole n >= 0 (exact up to 22!), +inf beyond 170, NaN for anything else.
+double factorial(double n);
 
 /// The number of values an instruction takes from the stack and the number it leaves.
 int stackPops(ExprOp op);

@@ -14,12 +14,51 @@ namespace {
 /// instant (A sets x = 1 when x = 0, B sets x = 0 when x = 1) would otherwise never end.
 constexpr std::size_t kMaxExecutionsAtOneTime = 100000;
 
+bool isComparison(ExprOp op) {
+    return op == ExprOp::Lt || op == ExprOp::Le || op == ExprOp::Gt || op == ExprOp::Ge || op == ExprOp::Eq ||
+           op == ExprOp::Ne;
+}
+
+/// Each comparison of a trigger with two or more as a tape of its own: the postfix span that ends
+/// at the comparison and leaves one value. A trigger with jumps (piecewise, `c ? a : b`) gives
+/// none: its spans are not contiguous in the tape.
+void addComparisons(const Expression& trigger, std::vector<Expression>& out) {
+    std::size_t count = 0;
+    for (const auto& in : trigger.code) {
+        if (in.op == ExprOp::Jump || in.op == ExprOp::JumpIfFalse) return;
+        count += isComparison(in.op);
+    }
+    if (count < 2) return;
+    for (std::size_t i = 0; i < trigger.code.size(); ++i) {
+        if (!isComparison(trigger.code[i].op)) continue;
+        // Walk back from the comparison until the values it needs are all pushed.
+        int needed = 1;
+        std::size_t start = i + 1;
+        while (needed > 0 && start > 0) {
+            --start;
+            needed += stackPops(trigger.code[start].op) - stackPushes(trigger.code[start].op);
+        }
+        Expression e;
+        e.text = trigger.text;
+        e.code.assign(trigger.code.begin() + static_cast<std::ptrdiff_t>(start),
+                      trigger.code.begin() + static_cast<std::ptrdiff_t>(i + 1));
+        e.species = trigger.species;
+        e.parameters = trigger.parameters;
+        e.readsTime = trigger.readsTime;
+        out.push_back(std::move(e));
+    }
+}
+
 }  // namespace
 
 StateEvents::StateEvents(const Model& model, bool wholeAmounts)
     : model_(model), wholeAmounts_(wholeAmounts), previous_(model.stateEvents.size(), 0),
       assigned_(model.parameters.size()) {
-    for (const auto& e : model.stateEvents) readsTime_ = readsTime_ || e.trigger.readsTime;
+    for (const auto& e : model.stateEvents) {
+        readsTime_ = readsTime_ || e.trigger.readsTime;
+        addComparisons(e.trigger, comparisons_);
+    }
+    comparisonPrevious_.assign(comparisons_.size(), 0);
 }
 
 bool StateEvents::trigger(std::size_t i, const double* x, const double* p, double t) const {
@@ -34,6 +73,16 @@ bool StateEvents::changed(const double* x, const double* p, double t) const {
             for (const auto& e : pending_)
                 if (e.event == i) return true;
     }
+    for (std::size_t k = 0; k < comparisons_.size(); ++k)
+        if ((comparisons_[k].evaluate(x, p, t) != 0.0) != (comparisonPrevious_[k] != 0)) return true;
+    return false;
+}
+
+bool StateEvents::differs(const double* x, const double* p, double t) const {
+    for (std::size_t i = 0; i < model_.stateEvents.size(); ++i)
+        if (trigger(i, x, p, t) != (previous_[i] != 0)) return true;
+    for (std::size_t k = 0; k < comparisons_.size(); ++k)
+        if ((comparisons_[k].evaluate(x, p, t) != 0.0) != (comparisonPrevious_[k] != 0)) return true;
     return false;
 }
 
@@ -130,7 +179,11 @@ bool StateEvents::process(double* x, std::vector<double>& p, double t) {
                 bestHasPriority = has;
             }
         }
-        if (best == pending_.size()) return executed;
+        if (best == pending_.size()) {
+            for (std::size_t k = 0; k < comparisons_.size(); ++k)
+                comparisonPrevious_[k] = comparisons_[k].evaluate(x, p.data(), t) != 0.0;
+            return executed;
+        }
         if (count >= kMaxExecutionsAtOneTime) {
             std::ostringstream msg;
             msg << "events keep triggering each other at t = " << t << " s (" << kMaxExecutionsAtOneTime

@@ -39,6 +39,11 @@ public:
     /// species amounts (molecules), p: parameter values.
     bool changed(const double* x, const double* p, double t) const;
 
+    /// Whether any trigger (or watched comparison) differs at (x, p, t) from its value at the last
+    /// processed time, a fall included: a method that looks inside a long step must process a fall
+    /// there too, or a later rise in the same step would not be one.
+    bool differs(const double* x, const double* p, double t) const;
+
     /// The earliest pending execution time (s), +inf when none.
     double nextPending() const;
 
@@ -63,6 +68,12 @@ private:
     void execute(const Pending& e, double* x, std::vector<double>& p, double t);
 
     const Model& model_;
+    /// The comparisons of the triggers that have two or more (`S <= 4.3 && S >= 3`), each a tape
+    /// of its own, and each one's value at the last processed time. A change of any of them is a
+    /// change to locate, so a window narrower than one step (ode) or one wait (ssa, on t) is seen
+    /// when each comparison changes once inside it: the whole trigger would be false at both ends.
+    std::vector<Expression> comparisons_;
+    std::vector<char> comparisonPrevious_;
     bool wholeAmounts_ = false;
     bool readsTime_ = false;
     bool started_ = false;

@@ -64,6 +64,15 @@ constexpr Builtin kBuiltins[] = {
     {"pow", 2, 2, ExprOp::Pow, "pow(x, y)"},      {"abs", 1, 1, ExprOp::Abs, "abs(x)"},
     {"min", 2, 0, ExprOp::Min, "min(x, y, ...)"}, {"max", 2, 0, ExprOp::Max, "max(x, y, ...)"},
     {"floor", 1, 1, ExprOp::Floor, "floor(x)"},   {"ceil", 1, 1, ExprOp::Ceil, "ceil(x)"},
+    {"sin", 1, 1, ExprOp::Sin, "sin(x), x in radians"}, {"cos", 1, 1, ExprOp::Cos, "cos(x), x in radians"},
+    {"tan", 1, 1, ExprOp::Tan, "tan(x), x in radians"}, {"asin", 1, 1, ExprOp::Asin, "asin(x)"},
+    {"acos", 1, 1, ExprOp::Acos, "acos(x)"},      {"atan", 1, 1, ExprOp::Atan, "atan(x)"},
+    {"sinh", 1, 1, ExprOp::Sinh, "sinh(x)"},      {"cosh", 1, 1, ExprOp::Cosh, "cosh(x)"},
+    {"tanh", 1, 1, ExprOp::Tanh, "tanh(x)"},      {"asinh", 1, 1, ExprOp::Asinh, "asinh(x)"},
+    {"acosh", 1, 1, ExprOp::Acosh, "acosh(x)"},   {"atanh", 1, 1, ExprOp::Atanh, "atanh(x)"},
+    {"factorial", 1, 1, ExprOp::Factorial, "factorial(n), n a whole number >= 0"},
+    {"rem", 2, 2, ExprOp::Rem, "rem(x, y), x - y trunc(x / y)"},
+    {"quotient", 2, 2, ExprOp::Quotient, "quotient(x, y), trunc(x / y)"},
     {"piecewise", 2, 0, ExprOp::Number, "piecewise(value1, condition1, value2, condition2, ..., otherwise)"},
 };
 

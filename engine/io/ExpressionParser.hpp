@@ -16,7 +16,8 @@
 
 namespace egress {
 
-/// exp, log, log10, sqrt, pow, abs, min, max, floor, ceil, piecewise.
+/// exp, log, log10, sqrt, pow, abs, min, max, floor, ceil, sin, cos, tan, asin, acos, atan, sinh,
+/// cosh, tanh, asinh, acosh, atanh, factorial, rem, quotient, piecewise.
 bool isBuiltinFunction(const std::string& name);
 std::vector<std::string> builtinFunctionNames();
 

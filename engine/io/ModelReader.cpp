@@ -118,6 +118,11 @@ void ModelReader::readStateEvent(const Document& doc, const toml::node& n, const
         EventAssignment a;
         if (const auto s = model_.findSpecies(target)) {
             a.index = *s;
+            // Its rule alone sets it at every instant (samples report the rule's value): the
+            // assignment would have no effect. SBML forbids it too (an event assignment's
+            // variable cannot be set by an assignment rule).
+            if (*s < speciesRule_.size() && speciesRule_[*s] == SpeciesRule::Assignment)
+                doc.fail(key.source(), af, "species '" + target + "' has an assignment rule, which alone sets its amount: an event cannot change it");
         } else if (const auto p = model_.findParameter(target)) {
             a.target = AssignmentTarget::Parameter;
             a.index = *p;

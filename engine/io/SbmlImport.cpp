@@ -266,10 +266,30 @@ std::string Importer::infix(const ASTNode* n, const SBase* owner, const std::map
         for (unsigned i = 1; i < n->getNumChildren(); ++i) s += std::string(" ") + op + " " + child(i);
         return s + ")";
     };
+    // MathML relations are n-ary: a < b < c holds when each neighbouring pair does; one argument
+    // is true. `!=` takes exactly two.
     auto binary = [&](const char* op) {
-        if (n->getNumChildren() != 2) refuse(owner, std::string("a comparison '") + op + "' with other than two arguments is not supported");
-        return "(" + child(0) + " " + op + " " + child(1) + ")";
+        const unsigned k = n->getNumChildren();
+        if (k == 2) return "(" + child(0) + " " + op + " " + child(1) + ")";
+        if (k < 1 || std::string(op) == "!=")
+            refuse(owner, std::string("a comparison '") + op + "' with " + std::to_string(k) + " arguments is not SBML");
+        if (k == 1) return std::string("1.0");
+        std::string s = "(";
+        for (unsigned i = 0; i + 1 < k; ++i) s += std::string(i ? " && " : "") + "(" + child(i) + " " + op + " " + child(i + 1) + ")";
+        return s + ")";
     };
+    // Reciprocal functions (sec = 1 / cos, arcsec(x) = acos(1 / x), ...): egress has the six
+    // circular and six hyperbolic functions and their inverses only.
+    auto reciprocal = [&](const char* f) {
+        if (n->getNumChildren() != 1) refuse(owner, "the math has a function of one argument with " + std::to_string(n->getNumChildren()));
+        return std::string("(1.0 / ") + f + "(" + child(0) + "))";
+    };
+    auto ofReciprocal = [&](const char* f) {
+        if (n->getNumChildren() != 1) refuse(owner, "the math has a function of one argument with " + std::to_string(n->getNumChildren()));
+        return std::string(f) + "(1.0 / " + child(0) + ")";
+    };
+    // Truth values: x != 0. xor is true when an odd number of its arguments are.
+    auto truth = [&](unsigned i) { return "(" + child(i) + " != 0.0)"; };
     auto call = [&](const std::string& f) {
         std::string s = f + "(";
         for (unsigned i = 0; i < n->getNumChildren(); ++i) s += (i ? ", " : "") + child(i);
@@ -307,6 +327,42 @@ std::string Importer::infix(const ASTNode* n, const SBase* owner, const std::map
             if (n->getNumChildren() == 2) return "(" + child(1) + " ^ (1.0 / " + child(0) + "))";
             return "sqrt(" + child(0) + ")";
         case AST_FUNCTION_ABS: return call("abs");
+        case AST_FUNCTION_SIN: return call("sin");
+        case AST_FUNCTION_COS: return call("cos");
+        case AST_FUNCTION_TAN: return call("tan");
+        case AST_FUNCTION_ARCSIN: return call("asin");
+        case AST_FUNCTION_ARCCOS: return call("acos");
+        case AST_FUNCTION_ARCTAN: return call("atan");
+        case AST_FUNCTION_SINH: return call("sinh");
+        case AST_FUNCTION_COSH: return call("cosh");
+        case AST_FUNCTION_TANH: return call("tanh");
+        case AST_FUNCTION_ARCSINH: return call("asinh");
+        case AST_FUNCTION_ARCCOSH: return call("acosh");
+        case AST_FUNCTION_ARCTANH: return call("atanh");
+        case AST_FUNCTION_SEC: return reciprocal("cos");
+        case AST_FUNCTION_CSC: return reciprocal("sin");
+        case AST_FUNCTION_COT: return reciprocal("tan");
+        case AST_FUNCTION_SECH: return reciprocal("cosh");
+        case AST_FUNCTION_CSCH: return reciprocal("sinh");
+        case AST_FUNCTION_COTH: return reciprocal("tanh");
+        case AST_FUNCTION_ARCSEC: return ofReciprocal("acos");
+        case AST_FUNCTION_ARCCSC: return ofReciprocal("asin");
+        case AST_FUNCTION_ARCCOT: return ofReciprocal("atan");
+        case AST_FUNCTION_ARCSECH: return ofReciprocal("acosh");
+        case AST_FUNCTION_ARCCSCH: return ofReciprocal("asinh");
+        case AST_FUNCTION_ARCCOTH: return ofReciprocal("atanh");
+        case AST_FUNCTION_FACTORIAL: return call("factorial");
+        case AST_FUNCTION_REM: return call("rem");
+        case AST_FUNCTION_QUOTIENT: return call("quotient");
+        case AST_LOGICAL_XOR: {
+            if (n->getNumChildren() == 0) return std::string("0.0");
+            std::string s = truth(0);
+            for (unsigned i = 1; i < n->getNumChildren(); ++i) s = "(" + s + " != " + truth(i) + ")";
+            return s;
+        }
+        case AST_LOGICAL_IMPLIES:
+            if (n->getNumChildren() != 2) break;
+            return "((!" + child(0) + ") || " + child(1) + ")";
         case AST_FUNCTION_FLOOR: return call("floor");
         case AST_FUNCTION_CEILING: return call("ceil");
         case AST_FUNCTION_MAX:
@@ -527,8 +583,13 @@ void Importer::readEvent(const Event& e, unsigned index) {
         const EventAssignment* a = e.getEventAssignment(i);
         if (!a->getMath()) continue;
         const std::string& id = a->getVariable();
+        // SBML forbids it (an assignment rule alone sets its variable); egress would ignore it.
+        if (assignmentRules_.count(id))
+            refuse(a, "the event assigns '" + id + "', which an assignment rule sets: SBML does not allow that (the rule alone sets it)");
         std::string value = infix(a->getMath(), a, {}, {});
-        if (const auto s = species_.find(id); s != species_.end()) {
+        if (variableParameters_.count(id)) {
+            // A parameter with a rate rule is a species of its own in the model file (amount = value).
+        } else if (const auto s = species_.find(id); s != species_.end()) {
             if (!s->second->getHasOnlySubstanceUnits())
                 value = "(" + value + ") * " + number(compartmentSize_.at(s->second->getCompartment()));
         } else if (parameters_.count(id)) {

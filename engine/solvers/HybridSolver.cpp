@@ -142,7 +142,10 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
 
     StateEvents stateEvents(model_, /*wholeAmounts=*/false);
     std::vector<double> parameters;  // in force now, with the events' assignments
+    // The values in force changed (a new segment, an event's assignment): the samples'
+    // assignment rules read them too.
     auto setParameters = [&] {
+        grid.setParameters(parameters);
         system.setParameters(parameters);
         routes.setParameters(model_, parameters);
     };

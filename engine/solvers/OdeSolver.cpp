@@ -220,6 +220,12 @@ std::uint64_t OdeSolver::runWithEvents(Stepper stepper, std::size_t replicate, c
     const MeanFluxRhs rhs{&system};
     Eigen::MatrixXd J;
     const MeanFluxJacobian jac{&system, &J};
+    // The values in force changed (a new segment, an event's assignment): the samples'
+    // assignment rules read them too.
+    auto setParameters = [&] {
+        system.setParameters(parameters);
+        grid.setParameters(parameters);
+    };
     auto doStep = [&]() {
         if constexpr (std::is_same_v<State, UblasVector>) return stepper.do_step(std::make_pair(rhs, jac));
         else return stepper.do_step(rhs);
@@ -258,18 +264,31 @@ std::uint64_t OdeSolver::runWithEvents(Stepper stepper, std::size_t replicate, c
             if ((steps & 0xff) == 0) throwIfStopRequested();
             const double stop = std::min(segmentEnd, events.nextPending());
             const double end = std::min(span.second, stop);
+            // The triggers are also looked at on the dense output every output interval inside the
+            // step: a trigger that is true (or false) for longer than the output interval is then
+            // never missed, however long the step (a trigger on sin(10 t) with no state to step).
+            // A fall found there is located and processed too (a persistent trigger's fall is
+            // otherwise recorded at the step's end): the next rise inside the step is then one.
+            double lo = span.first;
+            bool inside = false;
+            for (double mid = lo + settings_.output_interval; mid < end; mid += settings_.output_interval) {
+                stepper.calc_state(mid, at);
+                if ((inside = events.differs(&at[0], parameters.data(), mid))) break;
+                lo = mid;
+            }
             if (end < span.second) stepper.calc_state(end, probe);
             else probe = stepper.current_state();
             checkFinite(probe, end);
-            if (events.changed(&probe[0], parameters.data(), end)) {
-                const double tau = locateChange(span.first, end, [&](double s) {
+            if (inside || events.changed(&probe[0], parameters.data(), end)) {
+                const double hi = inside ? lo + settings_.output_interval : end;
+                const double tau = locateChange(lo, hi, [&](double s) {
                     stepper.calc_state(s, at);
-                    return events.changed(&at[0], parameters.data(), s);
+                    return inside ? events.differs(&at[0], parameters.data(), s) : events.changed(&at[0], parameters.data(), s);
                 });
                 emitWithin(tau, false);  // an execution at a sample time comes before the sample
                 stepper.calc_state(tau, y);
                 t = tau;
-                if (events.process(&y[0], parameters, t)) system.setParameters(parameters);
+                if (events.process(&y[0], parameters, t)) setParameters();
                 restart = true;
                 continue;
             }
@@ -278,7 +297,7 @@ std::uint64_t OdeSolver::runWithEvents(Stepper stepper, std::size_t replicate, c
                 y = probe;
                 t = end;
                 if (events.process(&y[0], parameters, t)) {
-                    system.setParameters(parameters);
+                    setParameters();
                     restart = true;
                 }
                 continue;
@@ -287,7 +306,7 @@ std::uint64_t OdeSolver::runWithEvents(Stepper stepper, std::size_t replicate, c
             y = probe;
             t = stop;
             // At the segment's end the walk applies its events first and then calls setParameters.
-            if (stop < segmentEnd && events.process(&y[0], parameters, t)) system.setParameters(parameters);
+            if (stop < segmentEnd && events.process(&y[0], parameters, t)) setParameters();
             restart = true;
         }
     };
@@ -298,7 +317,7 @@ std::uint64_t OdeSolver::runWithEvents(Stepper stepper, std::size_t replicate, c
                 parameters = std::move(values);
                 events.overlay(parameters);
                 events.process(&y[0], parameters, t);  // the first call starts the events at t = 0
-                system.setParameters(parameters);
+                setParameters();
             },
             advanceTo, [&] { emit(y); });
     } catch (const RateError& e) {

@@ -223,7 +223,10 @@ std::uint64_t SsaSolver::runWith(std::size_t replicate, const std::vector<double
     // Each channel's constant k, resolved once per segment (law_ says how it is used).
     std::vector<double> rateConstant(channels, 0.0);
     const ChannelLaw* const lawOf = law_.data();
+    // Called whenever the values in force change (a new segment, an event's assignment): the
+    // samples' assignment rules read them too.
     auto resolveConstants = [&] {
+        grid.setParameters(parameters);
         routes.setParameters(model_, parameters);
         for (std::size_t c = 0; c < channels; ++c) {
             const ChannelLaw& ch = lawOf[c];

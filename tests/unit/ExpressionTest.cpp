@@ -85,6 +85,41 @@ TEST(Expression, ReadsSpeciesParametersTimeAndBuiltins) {
     EXPECT_TRUE(std::isnan(valueOf("piecewise(1, A < 10)", 50)));  // no otherwise, no condition true
 }
 
+// The circular and hyperbolic functions, their inverses, factorial, rem and quotient (the SBML
+// MathML functions), against identities: sin^2 + cos^2 = 1, tan = sin / cos, sin(pi/6) = 1/2,
+// atan(1) = pi/4, sinh and cosh from exp, asinh(x) = ln(x + sqrt(x^2 + 1)),
+// acosh(x) = ln(x + sqrt(x^2 - 1)), atanh(x) = ln((1 + x) / (1 - x)) / 2, and the definitions.
+TEST(Expression, TrigonometricHyperbolicFactorialRemAndQuotient) {
+    const double pi = 3.141592653589793;
+    EXPECT_NEAR(valueOf("sin(0.7) ^ 2 + cos(0.7) ^ 2"), 1.0, 1e-15);
+    EXPECT_NEAR(valueOf("tan(0.7) - sin(0.7) / cos(0.7)"), 0.0, 1e-15);
+    EXPECT_NEAR(valueOf("sin(3.141592653589793 / 6)"), 0.5, 1e-15);
+    EXPECT_NEAR(valueOf("cos(3.141592653589793 / 3)"), 0.5, 1e-15);
+    EXPECT_NEAR(valueOf("asin(0.5)"), pi / 6, 1e-15);
+    EXPECT_NEAR(valueOf("acos(0.5)"), pi / 3, 1e-15);
+    EXPECT_NEAR(valueOf("atan(1)"), pi / 4, 1e-15);
+    EXPECT_NEAR(valueOf("sinh(1.3)"), (std::exp(1.3) - std::exp(-1.3)) / 2, 1e-14);
+    EXPECT_NEAR(valueOf("cosh(1.3)"), (std::exp(1.3) + std::exp(-1.3)) / 2, 1e-14);
+    EXPECT_NEAR(valueOf("tanh(0.5)"), (std::exp(1.0) - 1) / (std::exp(1.0) + 1), 1e-15);
+    EXPECT_NEAR(valueOf("asinh(2)"), std::log(2 + std::sqrt(5.0)), 1e-15);
+    EXPECT_NEAR(valueOf("acosh(2)"), std::log(2 + std::sqrt(3.0)), 1e-15);
+    EXPECT_NEAR(valueOf("atanh(0.5)"), 0.5 * std::log(3.0), 1e-15);
+    EXPECT_NEAR(valueOf("asin(sin(A / 100))", 60), 0.6, 1e-15);  // the inverses invert
+    EXPECT_NEAR(valueOf("acosh(cosh(A / 10))", 25), 2.5, 1e-14);
+    EXPECT_TRUE(std::isnan(valueOf("asin(2)")));  // outside the domain: NaN, a run error where it is a rate
+    EXPECT_EQ(valueOf("factorial(0)"), 1.0);
+    EXPECT_EQ(valueOf("factorial(5)"), 120.0);
+    EXPECT_EQ(valueOf("factorial(20)"), 2432902008176640000.0);  // 20! is exact in a double
+    EXPECT_EQ(valueOf("factorial(ceil(A / 7))", 30), 120.0);  // SBML suite 00028's form
+    EXPECT_TRUE(std::isnan(valueOf("factorial(2.5)")));  // natural numbers only
+    EXPECT_TRUE(std::isnan(valueOf("factorial(-1)")));
+    EXPECT_TRUE(std::isinf(valueOf("factorial(171)")));
+    EXPECT_EQ(valueOf("rem(7, 3)"), 1.0);
+    EXPECT_EQ(valueOf("rem(-7, 3)"), -1.0);  // the sign of the dividend, as C's fmod
+    EXPECT_EQ(valueOf("quotient(7, 2)"), 3.0);
+    EXPECT_EQ(valueOf("quotient(-7, 2)"), -3.0);  // towards zero
+}
+
 TEST(Expression, OnlyTheChosenBranchIsEvaluated) {
     // 1/A at A = 0 is inf and 0 * inf NaN: the conditional must not compute it.
     EXPECT_EQ(valueOf("A > 0 ? k / A : 0", 0), 0.0);
@@ -135,6 +170,11 @@ TEST(Expression, DerivativesMatchFiniteDifferences) {
         "piecewise(A * t, t < 1, B * t ^ 2, t < 3, C * exp(t))",
         "floor(A) * B + ceil(C) * t",
         "sat(A, B) * t / (1 + t)",
+        "sin(A / 10) * cos(B / 7) + tan(C / 100) * t",
+        "asin(A / 100) + acos(B / 100) * atan(C / 10 - t)",
+        "sinh(A / 30) - cosh(B / 40) * tanh(C / 20 + t)",
+        "asinh(A) + acosh(B + 1) * atanh(C / 100)",
+        "rem(A, B / 7 + 1) + quotient(C, 3) * factorial(ceil(t))",
     };
     const std::string fns = "sat = { args = [\"s\", \"K\"], body = \"s ^ 2 / (K ^ 2 + s ^ 2)\" }";
     std::mt19937 gen(7);

@@ -152,6 +152,12 @@ TEST(Rules, CyclesAndMisplacedRulesAreErrorsAtTheRule) {
     EXPECT_NE(std::string(parameter.what()).find("is a parameter"), std::string::npos) << parameter.what();
     const InputError event = loadError(model("[model.assignment_rules]\nY = \"2 * X\"\n", "ode", "[[events]]\nat = 1.0\nadd = { Y = 5 }\n"));
     EXPECT_NE(std::string(event.what()).find("events[0].add.Y: species 'Y' has an assignment rule"), std::string::npos) << event.what();
+    // A state event of the model may not either (SBML forbids an event assignment to a variable
+    // with an assignment rule): the rule would overwrite it at once.
+    const InputError stateEvent = loadError(model(
+        "[model.assignment_rules]\nY = \"2 * X\"\n[[model.events]]\ntrigger = \"X < 50\"\nassign = { Y = 5 }\n", "ode"));
+    EXPECT_NE(std::string(stateEvent.what()).find("events[0].assign.Y: species 'Y' has an assignment rule"), std::string::npos)
+        << stateEvent.what();
     const InputError iaCycle = loadError(model("[model.initial_assignments]\nY = \"Z\"\nZ = \"Y\"\n", "ode"));
     EXPECT_NE(std::string(iaCycle.what()).find("cycle"), std::string::npos) << iaCycle.what();
 }
@@ -181,4 +187,33 @@ TEST(Rules, RateRuledAmountMayCrossZero) {
     for (std::size_t s = 0; s < tr.times.size(); ++s) EXPECT_NEAR(tr.amounts[s][2], 5 - tr.times[s], 1e-9);
     const std::string drain = "[[model.reactions]]\nname = \"drain\"\nequation = \"Z ->\"\nlaw = \"expression\"\nrate = \"1\"\n";
     EXPECT_THROW(runReplicate(loadText(model(drain, "ode")), 0), SolverError);
+}
+
+// An assignment rule that reads a parameter an event changes reports the changed value at every
+// later sample, in every method, also after a perturbation starts a new segment (SBML test suite
+// 00953: S = Q + R with events incrementing Q and R). The event sets k from 0.3 to 1.3 at
+// t = 2.5 (a trigger on t: located exactly in every method); the perturbation on lambda at t = 5.5
+// starts a segment whose base values must not undo the event's assignment. Y = k t.
+TEST(Rules, AssignmentRuleReadsAParameterAnEventChanges) {
+    const std::string events = R"(
+[[model.events]]
+trigger = "t >= 2.5"
+assign = { k = "k + 1" }
+)";
+    const std::string perturbation = R"(
+[[perturbations]]
+name = "slower_birth"
+target = "lambda"
+scale = 0.5
+start = 5.5
+end = 8.5
+)";
+    for (const char* method : {"ode", "ssa", "hybrid"}) {
+        const auto tr = runReplicate(loadText(model("[model.assignment_rules]\nY = \"k * t\"\n" + events, method, perturbation)), 0);
+        ASSERT_EQ(tr.times.size(), 11u);
+        for (std::size_t s = 0; s < tr.times.size(); ++s) {
+            const double k = tr.times[s] < 2.5 ? 0.3 : 1.3;
+            EXPECT_DOUBLE_EQ(tr.amounts[s][1], k * tr.times[s]) << method << " t = " << tr.times[s];
+        }
+    }
 }

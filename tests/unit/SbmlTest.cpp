@@ -283,6 +283,54 @@ reactions = [
     expectSameOde(original, back, 1e-7);
 }
 
+// The MathML functions egress has by name (sin ... atanh, factorial, rem, quotient) and those it
+// writes through them (sec = 1 / cos, arccot(x) = atan(1 / x), ...), n-ary relations (a < b < c)
+// and xor/implies, imported; then a model with the named ones exported and read back.
+TEST(SbmlImport, TrigonometricAndOtherMathMLFunctions) {
+    std::string doc = kConversion;
+    auto apply = [](const std::string& f, const std::string& args) { return "<apply><" + f + "/>" + args + "</apply>"; };
+    const std::string a = "<ci>A</ci>", e = "<ci>E</ci>";
+    const std::string law = apply("plus", apply("sin", a) + apply("arccos", "<cn>0.5</cn>") + apply("cosh", e) + apply("sec", a) +
+                                              apply("arccot", e) + apply("factorial", "<cn>4</cn>") + apply("rem", e + "<cn>3</cn>") +
+                                              apply("quotient", e + "<cn>2</cn>") + apply("lt", "<cn>1</cn>" + a + e) +
+                                              apply("xor", apply("gt", a + "<cn>0</cn>") + apply("gt", e + "<cn>0</cn>")) +
+                                              apply("implies", apply("gt", a + "<cn>0</cn>") + apply("gt", e + "<cn>9</cn>")));
+    const std::string old = R"(<apply><times/><ci>cell</ci><ci>kf</ci><ci>A</ci><ci>E</ci></apply>)";
+    doc.replace(doc.find(old), old.size(), law);
+    const std::string toml = importSbmlText(doc, "trig.xml");
+    // libSBML reads the n-ary plus as nested binary ones.
+    EXPECT_NE(toml.find("rate = \"((((((((((sin((A / 2.0)) + acos(0.5)) + cosh(E)) + (1.0 / cos((A / 2.0)))) + atan(1.0 / E)) + "
+                        "factorial(4.0)) + rem(E, 3.0)) + quotient(E, 2.0)) + ((1.0 < (A / 2.0)) && ((A / 2.0) < E))) + "
+                        "((((A / 2.0) > 0.0) != 0.0) != ((E > 0.0) != 0.0))) + ((!((A / 2.0) > 0.0)) || (E > 9.0)))\""),
+              std::string::npos)
+        << toml;
+}
+
+TEST(SbmlExport, TrigonometricAndOtherFunctionsRoundTrip) {
+    const char* text = R"(
+model = "inline"
+[simulation]
+t_end = 20.0
+output_interval = 2.0
+rtol = 1e-10
+atol = 1e-10
+)";
+    const RunConfig original = loadText(std::string(R"toml(
+[model]
+name = "trig"
+compartments = { cell = {} }
+species = { S = { compartment = "cell", initial = 50 }, P = { compartment = "cell" } }
+parameters = { k = 0.1 }
+reactions = [
+  { name = "r", equation = "S -> P", law = "expression", rate = "k * S * (1.5 + sin(t) * cos(S / 50) + tan(0.3) + asin(0.2) + acos(0.4) + atan(S) + sinh(0.1) + cosh(0.2) + tanh(P) + asinh(1) + acosh(2) + atanh(0.3)) / factorial(3) + rem(S, 7) * quotient(9, 4) * 1e-3" },
+]
+)toml") + std::string(text).substr(std::string(text).find("[simulation]")));
+    const RunConfig back = throughSbml(original, text);
+    EXPECT_NE(back.model.reactions.at(0).law.expression.text.find("factorial"), std::string::npos)
+        << back.model.reactions.at(0).law.expression.text;
+    expectSameOde(original, back, 1e-7);
+}
+
 TEST(SbmlExport, StateEventsRoundTrip) {
     // Every event attribute goes out and comes back; the solution is the same.
     const char* text = R"(
@@ -362,6 +410,42 @@ TEST(SbmlImport, RulesAndInitialAssignmentsKeepTheirMeaning) {
         EXPECT_NEAR(tr.amounts[i][d], 2.0 * A, 1e-8);  // 2 [A] in concentration, times the size 2
         EXPECT_NEAR(tr.amounts[i][k], 3.0 * std::exp(-tr.times[i]), 1e-8);
     }
+}
+
+// An event may assign a parameter that a rate rule sets (it is a species of the model file):
+// k falls as exp(-t) from 3, is reset to 3 at t = 1 (SBML test suite 00396, 01701). An event
+// assignment to a variable with an assignment rule is invalid SBML, refused at its element.
+std::string withRulesAndEvent(const std::string& variable) {
+    std::string doc = withRules();
+    doc.insert(doc.find("    </listOfReactions>") + 24, R"(
+    <listOfEvents>
+      <event id="reset" useValuesFromTriggerTime="true">
+        <trigger initialValue="true" persistent="true"><math )" + kMath + R"(><apply><geq/><csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/time">t</csymbol><cn>1</cn></apply></math></trigger>
+        <listOfEventAssignments>
+          <eventAssignment variable=")" + variable + R"("><math )" + kMath + R"(><cn>3</cn></math></eventAssignment>
+        </listOfEventAssignments>
+      </event>
+    </listOfEvents>)");
+    return doc;
+}
+
+TEST(SbmlImport, EventsMayAssignRateRuledParametersButNotAssignmentRuledOnes) {
+    const std::string doc = withRulesAndEvent("k");
+    const auto dir = testDir();
+    std::ofstream(dir / "rules.xml") << doc;
+    std::ofstream(dir / "run.toml") << "model = \"rules.xml\"\n[simulation]\nt_end = 3.0\noutput_interval = 0.5\nrtol = 1e-10\natol = 1e-12\n";
+    const RunConfig c = loadRunConfig((dir / "run.toml").string());
+    const auto tr = runOde(c);
+    const std::size_t k = speciesIndex(c, "k");
+    for (std::size_t i = 0; i < tr.times.size(); ++i) {
+        const double t = tr.times[i];
+        EXPECT_NEAR(tr.amounts[i][k], t < 1.0 ? 3.0 * std::exp(-t) : 3.0 * std::exp(-(t - 1.0)), 1e-8) << "t = " << t;
+    }
+    const std::string bad = withRulesAndEvent("D");
+    const InputError e = refusal(bad);
+    EXPECT_EQ(e.line(), 1 + std::count(bad.begin(), bad.begin() + static_cast<long>(bad.find("<eventAssignment ")), '\n'));
+    EXPECT_NE(e.message().find("SBML eventAssignment 'D': the event assigns 'D', which an assignment rule sets"), std::string::npos)
+        << e.what();
 }
 
 TEST(SbmlImport, RefusesAlgebraicRulesAndRulesOnCompartments) {

@@ -239,6 +239,93 @@ assign = { C = 50 }
     EXPECT_EQ(tr.amounts[25][2], 50.0);
 }
 
+// A window trigger of two comparisons, true for 1.3 s, inside one step (SBML test suite 01703):
+// S falls at 1/s from 10 by a rate rule, whose error estimate is 0, so the stepper's steps grow
+// past the window and the whole trigger is false at both ends of the step that holds it. Each
+// comparison is watched on its own: the rise of `S <= 4.3` at t = 5.7 is located and the event
+// executes there (B = 5.7, S reset to 10: S(10) = 10 - 4.3 = 5.7). Without the per-comparison
+// watch the event never executes (B = 0, S(10) = 0).
+TEST(StateEvents, AWindowTriggerNarrowerThanAStepIsSeen) {
+    for (const char* method : {"ode", "hybrid"})
+        for (const char* stepper : {"dopri5", "rosenbrock4"}) {
+            if (std::string(method) == "hybrid" && std::string(stepper) == "rosenbrock4") continue;
+            const RunConfig c = loadText(R"(
+[model]
+name = "window"
+compartments = { cell = {} }
+species = { S = { compartment = "cell", initial = 10 }, B = { compartment = "cell", initial = 0 } }
+rate_rules = { S = "-1" }
+[[model.events]]
+trigger = "S <= 4.3 && S >= 3"
+assign = { S = 10, B = "t" }
+[simulation]
+method = ")" + std::string(method) + R"("
+stepper = ")" + stepper + R"("
+t_end = 10.0
+output_interval = 10.0
+rtol = 1e-8
+atol = 1e-12
+)");
+            const Trajectory tr = runReplicate(c, 0);
+            EXPECT_NEAR(last(tr)[1], 5.7, 1e-9) << method << " " << stepper;
+            EXPECT_NEAR(last(tr)[0], 5.7, 1e-9) << method << " " << stepper;
+        }
+}
+
+// A trigger on t alone with nothing to step (SBML test suite 00936): sin(10 t) < 0 rises at
+// t = (2k + 1) pi / 10, i.e. 0.314, 0.942 and 1.571 s before t = 2, each time for 0.314 s,
+// longer than the output interval (0.1 s), while the stepper's steps grow without bound on a zero
+// right-hand side. The triggers are looked at every output interval inside a step: B counts 3.
+TEST(StateEvents, ATriggerLongerThanTheOutputIntervalIsSeenInsideALongStep) {
+    for (const char* stepper : {"dopri5", "rosenbrock4"}) {
+        const RunConfig c = loadText(R"(
+[model]
+name = "clock"
+compartments = { cell = {} }
+species = { B = { compartment = "cell", initial = 0 } }
+[[model.events]]
+trigger = "sin(10 * t) < 0"
+assign = { B = "B + 1" }
+[simulation]
+method = "ode"
+stepper = ")" + std::string(stepper) + R"("
+t_end = 2.0
+output_interval = 0.1
+rtol = 1e-8
+atol = 1e-12
+)");
+        const Trajectory tr = runReplicate(c, 0);
+        for (std::size_t i = 0; i < tr.times.size(); ++i) {
+            const double t = tr.times[i];
+            const double expected = t >= 0.5 * M_PI ? 3 : t >= 0.3 * M_PI ? 2 : t >= 0.1 * M_PI ? 1 : 0;
+            // Rosenbrock's dense output of a constant state is off by rounding (3 + 4e-16).
+            EXPECT_NEAR(tr.amounts[i][0], expected, 1e-12) << stepper << " t = " << t;
+        }
+    }
+}
+
+// The same for ssa on t: one slow reaction (a wait of about 1e6 s) and a window of 0.2 s on t.
+TEST(StateEvents, SsaSeesATimeWindowInsideOneWait) {
+    const RunConfig c = loadText(R"(
+[model]
+name = "window"
+compartments = { cell = {} }
+species = { A = { compartment = "cell", initial = 1 }, B = { compartment = "cell", initial = 0 } }
+parameters = { k = 1e-6 }
+reactions = [ { name = "decay", equation = "A ->", k = "k" } ]
+[[model.events]]
+trigger = "t >= 5.7 && t <= 5.9"
+assign = { B = "t * 10" }
+[simulation]
+method = "ssa"
+t_end = 10.0
+output_interval = 10.0
+seed = 3
+)");
+    const Trajectory tr = runReplicate(c, 0);
+    EXPECT_EQ(last(tr)[1], 57.0);
+}
+
 TEST(StateEvents, SsaRefusesAFractionalAmount) {
     const RunConfig c = loadText(decayModel(R"(
 [[model.events]]
