@@ -92,7 +92,7 @@ const double* raw(const State& s) { return &s[0]; }
 }  // namespace
 
 HybridSolver::HybridSolver(const Model& model, const SimulationSettings& settings)
-    : model_(model), reactionsOnly_(model), settings_(settings), stepper_(settings.stepper) {
+    : model_(model), reactionsOnly_(model), cargo_(model), timeline_(model, settings.t_end), settings_(settings), stepper_(settings.stepper) {
     reactionsOnly_.routes.clear();
     if (stepper_ == OdeStepper::Auto) {
         // The same stiffness test as `ode`, on the continuous part.
@@ -119,11 +119,10 @@ std::uint64_t HybridSolver::run(std::size_t replicate, const std::vector<double>
 template <class State, class Stepper>
 std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, const std::vector<double>& baseParameters,
                            TrajectoryObserver& observer) const {
-    const Timeline timeline(model_, settings_.t_end);
     HybridSystem system(model_, reactionsOnly_);
     const std::size_t S = system.species(), V = model_.routes.size(), n = system.size();
     RandomStream rng(settings_.seed, replicate, StreamPurpose::Trajectory);
-    VesicleRoutes routes(model_, replicate, observer);
+    VesicleRoutes routes(model_, cargo_, replicate, observer);
     VesiclePool& pool = routes.pool();
     SampleGrid grid(model_, settings_, replicate);
 
@@ -290,7 +289,7 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
         }
     };
     walkSegments(
-        timeline, settings_.t_end, baseParameters, grid, [&] { return raw(y); },
+        timeline_, settings_.t_end, baseParameters, grid, [&] { return raw(y); },
         [&](std::vector<double> values) {
             parameters = std::move(values);
             if (!stateEvents.empty()) {

@@ -8,7 +8,9 @@
 // located by root finding (TOMS 748) on the stepper's dense output, never at step ends.
 // Fusion hazards depend only on the discrete state, so they are exponential clocks redrawn
 // after every event. Every event restarts the stepper, as the right-hand side jumps there.
+#include "core/Timeline.hpp"
 #include "solvers/Simulator.hpp"
+#include "solvers/VesiclePool.hpp"
 
 namespace egress {
 
@@ -33,6 +35,8 @@ private:
 
     const Model& model_;
     Model reactionsOnly_;  ///< the model without routes: the continuous part
+    CargoTable cargo_;     ///< the routes' cargo pairs, for every replicate
+    Timeline timeline_;    ///< the breakpoints: fixed by the model and t_end, so built once
     SimulationSettings settings_;
     OdeStepper stepper_;
 };

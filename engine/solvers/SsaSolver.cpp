@@ -49,7 +49,7 @@ inline double sumOfPropensities(const double* a, std::size_t paddedCount) {
 }  // namespace
 
 SsaSolver::SsaSolver(const Model& model, const SimulationSettings& settings, SsaSelection selection)
-    : model_(model), settings_(settings), reactions_(model.reactions.size()), routes_(model.routes.size()) {
+    : model_(model), cargo_(model), timeline_(model, settings.t_end), settings_(settings), reactions_(model.reactions.size()), routes_(model.routes.size()) {
     const std::size_t channelCount = reactions_ + 2 * routes_;
     useTree_ = selection == SsaSelection::Tree || (selection == SsaSelection::Automatic && channelCount >= kTreeMinChannels);
     // Counts are whole molecules: a fractional amount in the input has no exact meaning here.
@@ -191,14 +191,13 @@ template <bool kTree, bool kEvents>
 std::uint64_t SsaSolver::runWith(std::size_t replicate, const std::vector<double>& baseParameters,
                                  TrajectoryObserver& observer) const {
     RandomStream rng(settings_.seed, replicate, StreamPurpose::Trajectory);
-    const Timeline timeline(model_, settings_.t_end);
     const std::size_t S = model_.species.size();
     const std::size_t channels = reactions_ + 2 * routes_;
 
     // One slot past the species holds 1.0: a zero- or first-order law multiplies by it (exact).
     std::vector<double> x(S + 1, 1.0);
     for (std::size_t i = 0; i < S; ++i) x[i] = model_.species[i].initial;
-    VesicleRoutes routes(model_, replicate, observer);
+    VesicleRoutes routes(model_, cargo_, replicate, observer);
     VesiclePool& pool = routes.pool();
     SampleGrid grid(model_, settings_, replicate);
     std::vector<double> parameters;  ///< in force in the current segment
@@ -415,7 +414,7 @@ std::uint64_t SsaSolver::runWith(std::size_t replicate, const std::vector<double
         fired = count;
     };
     walkSegments(
-        timeline, settings_.t_end, baseParameters, grid, [&] { return xs; },
+        timeline_, settings_.t_end, baseParameters, grid, [&] { return xs; },
         [&](std::vector<double> values) {
             parameters = std::move(values);
             if (hasEvents) {

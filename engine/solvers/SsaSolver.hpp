@@ -10,7 +10,9 @@
 // with log2 of the number of channels. Both choose channel c with probability a_c / a_0; for a
 // given seed, the trajectory depends on which one runs, and which one runs depends only on the
 // model (its number of channels), so a model and a seed always give the same trajectory.
+#include "core/Timeline.hpp"
 #include "solvers/Simulator.hpp"
+#include "solvers/VesiclePool.hpp"
 
 namespace egress {
 
@@ -51,6 +53,8 @@ private:
                                                                    std::size_t replicate) const;
 
     const Model& model_;
+    CargoTable cargo_;  ///< the routes' cargo pairs, for every replicate
+    Timeline timeline_;  ///< the breakpoints: fixed by the model and t_end, so built once
     SimulationSettings settings_;
     std::size_t reactions_ = 0, routes_ = 0;
     bool useTree_ = false;

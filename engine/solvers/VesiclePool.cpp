@@ -16,16 +16,16 @@ CargoTable::CargoTable(const Model& model) {
     }
 }
 
-VesiclePool::VesiclePool(const Model& model)
-    : cargo_(model), routes_(model.routes.size()), budded_(model.routes.size(), 0.0), fused_(model.routes.size(), 0.0),
+VesiclePool::VesiclePool(const Model& model, const CargoTable& cargo)
+    : routes_(model.routes.size()), budded_(model.routes.size(), 0.0), fused_(model.routes.size(), 0.0),
       inTransit_(model.routes.size(), 0.0), cargoInTransit_(model.species.size(), 0.0) {
     for (std::size_t r = 0; r < routes_.size(); ++r) {
         routes_[r].cargoCount = model.routes[r].cargo.size();
-        routes_[r].acceptors = cargo_.acceptorsOf(r);
+        routes_[r].acceptors = cargo.acceptorsOf(r);
         routes_[r].delay = model.routes[r].delay;
         anyDelay_ = anyDelay_ || routes_[r].delay > 0.0;
     }
-    fusedLoads_.assign(cargo_.mostPairs, 0.0);
+    fusedLoads_.assign(cargo.mostPairs, 0.0);
 }
 
 void VesiclePool::startMaturing(RouteVesicles& rv, std::uint64_t id, double time, const double* loads) {

@@ -13,7 +13,9 @@
 namespace egress {
 
 /// The cargo pairs of every vesicle route, flattened for the inner loops of the stochastic
-/// methods: route r's pairs are [begin[r], begin[r + 1]) of `donor` and `acceptor`.
+/// methods: route r's pairs are [begin[r], begin[r + 1]) of `donor` and `acceptor`. Fixed by the
+/// model: a solver builds it once and its replicates' pools, routes and reporters read it (built
+/// per replicate, three times, it was a tenth of setting up a short trajectory).
 struct CargoTable {
     explicit CargoTable(const Model& model);
     std::size_t pairs(std::size_t route) const { return begin[route + 1] - begin[route]; }
@@ -25,8 +27,9 @@ struct CargoTable {
 
 class VesiclePool {
 public:
-    explicit VesiclePool(const Model& model);
-    VesiclePool(const VesiclePool&) = delete;  // routes_ point into cargo_
+    /// `cargo` must outlive the pool (the solver's table).
+    VesiclePool(const Model& model, const CargoTable& cargo);
+    VesiclePool(const VesiclePool&) = delete;
     VesiclePool& operator=(const VesiclePool&) = delete;
 
     /// A new vesicle of `route` budded at `time` carrying loads[k] of cargo pair k. Returns its id.
@@ -94,7 +97,7 @@ private:
     static void startMaturing(RouteVesicles& rv, std::uint64_t id, double time, const double* loads);
     struct RouteVesicles {
         std::size_t cargoCount = 0;
-        const std::size_t* acceptors = nullptr;  ///< into cargo_, which never changes
+        const std::size_t* acceptors = nullptr;  ///< into the solver's CargoTable
         double delay = 0.0;
         std::vector<std::uint64_t> competentIds;
         std::vector<double> competentLoads;  ///< cargoCount per vesicle
@@ -103,7 +106,6 @@ private:
         std::deque<double> maturingLoads;
     };
 
-    CargoTable cargo_;
     std::vector<RouteVesicles> routes_;
     std::vector<double> budded_, fused_, inTransit_, cargoInTransit_;
     std::vector<double> fusedLoads_;
@@ -115,9 +117,10 @@ private:
 /// to an observer that does not want them, nothing.
 class VesicleEventReporter {
 public:
-    VesicleEventReporter(const Model& model, std::size_t replicate, TrajectoryObserver& observer)
+    /// `cargo` must outlive the reporter (the solver's table).
+    VesicleEventReporter(const Model& model, const CargoTable& cargo, std::size_t replicate, TrajectoryObserver& observer)
         : replicate_(replicate), observer_(observer), wanted_(observer.wantsVesicleEvents()),
-          load_(model.species.size(), 0.0), cargo_(model) {}
+          load_(wanted_ ? model.species.size() : 0, 0.0), cargo_(cargo) {}
 
     /// `routeLoads[k]` is the load of the route's cargo pair k; pairs sharing an acceptor add up.
     void report(double time, std::size_t route, VesicleEventKind kind, std::uint64_t id, const double* routeLoads) {
@@ -141,7 +144,7 @@ private:
     TrajectoryObserver& observer_;
     bool wanted_;
     std::vector<double> load_;
-    CargoTable cargo_;
+    const CargoTable& cargo_;
 };
 
 }  // namespace egress

@@ -2,8 +2,8 @@
 
 namespace egress {
 
-VesicleRoutes::VesicleRoutes(const Model& model, std::size_t replicate, TrajectoryObserver& observer)
-    : cargo_(model), pool_(model), reporter_(model, replicate, observer), capture_(cargo_.donor.size(), 0.0),
+VesicleRoutes::VesicleRoutes(const Model& model, const CargoTable& cargo, std::size_t replicate, TrajectoryObserver& observer)
+    : cargo_(cargo), pool_(model, cargo), reporter_(model, cargo, replicate, observer), capture_(cargo.donor.size(), 0.0),
       fusionRate_(model.routes.size(), 0.0), fusionPropensityOf_(model.routes.size(), 0.0), loads_(cargo_.mostPairs) {}
 
 void VesicleRoutes::setParameters(const Model& model, const std::vector<double>& parameters) {

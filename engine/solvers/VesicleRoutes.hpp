@@ -34,7 +34,8 @@ enum class Amounts {
 /// fusion rate of each route in force, and the report of every bud and fusion to the observer.
 class VesicleRoutes {
 public:
-    VesicleRoutes(const Model& model, std::size_t replicate, TrajectoryObserver& observer);
+    /// `cargo` is the solver's table of the model's cargo pairs; it must outlive the routes.
+    VesicleRoutes(const Model& model, const CargoTable& cargo, std::size_t replicate, TrajectoryObserver& observer);
     VesicleRoutes(const VesicleRoutes&) = delete;  // the pool is not copyable either
     VesicleRoutes& operator=(const VesicleRoutes&) = delete;
 
@@ -117,7 +118,7 @@ public:
     const VesiclePool& pool() const { return pool_; }
 
 private:
-    CargoTable cargo_;
+    const CargoTable& cargo_;
     VesiclePool pool_;
     VesicleEventReporter reporter_;
     std::vector<double> capture_;     ///< per cargo pair, laid out as cargo_ (route r's from begin[r])

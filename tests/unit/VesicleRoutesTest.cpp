@@ -67,7 +67,8 @@ double total(const std::vector<double>& amounts, const VesicleRoutes& routes) {
 TEST(VesicleRoutes, WholeMoleculesAreConservedAndEveryEventIsReported) {
     const RunConfig c = loadText(kParams);
     auto observer = observerFor(c);
-    VesicleRoutes routes(c.model, 0, observer);
+    const CargoTable cargo(c.model);
+    VesicleRoutes routes(c.model, cargo, 0, observer);
     routes.setParameters(c.model, c.model.baseParameterValues());
     ASSERT_EQ(routes.count(), 2u);
     std::vector<double> x(c.model.species.size());
@@ -103,7 +104,8 @@ TEST(VesicleRoutes, WholeMoleculesAreConservedAndEveryEventIsReported) {
 TEST(VesicleRoutes, ContinuousLoadsNeverExceedTheDonorAndAreConserved) {
     const RunConfig c = loadText(kParams);
     auto observer = observerFor(c);
-    VesicleRoutes routes(c.model, 0, observer);
+    const CargoTable cargo(c.model);
+    VesicleRoutes routes(c.model, cargo, 0, observer);
     routes.setParameters(c.model, c.model.baseParameterValues());
     const std::size_t A = speciesIndex(c, "A"), B = speciesIndex(c, "B");
     std::vector<double> x(c.model.species.size(), 0.0);
@@ -162,7 +164,8 @@ atol = 1e-12
     }
     // ssa draws each pair with its own probability: VesicleRoutes resolves one per pair.
     egress::testing::Trajectory observer;
-    VesicleRoutes routes(c.model, 0, observer);
+    const CargoTable cargo(c.model);
+    VesicleRoutes routes(c.model, cargo, 0, observer);
     routes.setParameters(c.model, c.model.baseParameterValues());
     EXPECT_EQ(routes.capture(0, kA), 0.3);
     EXPECT_EQ(routes.capture(0, 1 - kA), 0.05);
