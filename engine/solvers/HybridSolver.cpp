@@ -239,13 +239,26 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
             }
 
             // A trigger that changes before the first bud: located, executed, and the step abandoned.
+            // As in ode, the triggers are also looked at on the dense output every output interval
+            // inside the step, so that one true (or false) for longer than the output interval is
+            // seen however long the step (a model without routes steps as freely as ode).
             if (!stateEvents.empty()) {
                 const double until = std::min(end, budTime);
-                if (until > t0 && (until < end ? (stepper.calc_state(until, atSample), stateEvents.changed(raw(atSample), parameters.data(), until))
-                                               : stateEvents.changed(raw(probe), parameters.data(), end))) {
-                    const double tau = locateChange(t0, until, [&](double s) {
+                double lo = t0;
+                bool inside = false;
+                for (double mid = lo + settings_.output_interval; mid < until; mid += settings_.output_interval) {
+                    stepper.calc_state(mid, atSample);
+                    if ((inside = stateEvents.differs(raw(atSample), parameters.data(), mid))) break;
+                    lo = mid;
+                }
+                if (until > t0 &&
+                    (inside || (until < end ? (stepper.calc_state(until, atSample), stateEvents.changed(raw(atSample), parameters.data(), until))
+                                            : stateEvents.changed(raw(probe), parameters.data(), end)))) {
+                    const double hi = inside ? lo + settings_.output_interval : until;
+                    const double tau = locateChange(lo, hi, [&](double s) {
                         stepper.calc_state(s, atSample);
-                        return stateEvents.changed(raw(atSample), parameters.data(), s);
+                        return inside ? stateEvents.differs(raw(atSample), parameters.data(), s)
+                                      : stateEvents.changed(raw(atSample), parameters.data(), s);
                     });
                     emitWithin(tau, false);
                     stepper.calc_state(tau, y);
