@@ -140,8 +140,21 @@ def _acceptor(target: Any) -> str:
     return str(target["to"]) if isinstance(target, dict) else str(target)
 
 
+def _present_species(ds: xr.Dataset, species: list[str]) -> set[str] | None:
+    """Species that the first replicate ever holds (as amount or as cargo in transit): the cargo
+    of the run. One replicate only, so that a large file is not read whole; None when there is
+    none (then every species counts)."""
+    if ds.sizes.get(schema.REPLICATE_DIM, 0) == 0 or ds.sizes.get(schema.TIME_DIM, 0) == 0 or not species:
+        return None
+    held = np.abs(ds["amounts"].isel({schema.REPLICATE_DIM: 0}).values).max(axis=0)
+    if "cargo_in_transit" in ds:
+        held = held + np.abs(ds["cargo_in_transit"].isel({schema.REPLICATE_DIM: 0}).values).max(axis=0)
+    present = {s for s, h in zip(species, held) if h > 0}
+    return present or None
+
+
 def cargo_pathway(resolved: dict[str, Any], species_compartment: dict[str, str],
-                  compartments: Sequence[str]) -> tuple[list[str], dict[str, str]]:
+                  compartments: Sequence[str], present: set[str] | None = None) -> tuple[list[str], dict[str, str]]:
     """The order in which cargo passes the compartments, and the donor compartment of each
     species that vesicles deliver.
 
@@ -153,6 +166,11 @@ def cargo_pathway(resolved: dict[str, Any], species_compartment: dict[str, str],
     ``cytosol``, which ERAD feeds) are not on the pathway, so its last compartment is where cargo
     ends up when it is secreted; ``open_result`` lists them in ``attrs["side_compartments"]``.
     Compartments that no edge reaches follow the chain in file order.
+
+    ``present``, when given, limits the edges to donor species (reactants) of the cargo the run
+    holds: a model with several cargoes (the standard model's soluble cargo goes to the
+    extracellular space, its membrane cargo to the lysosome) has the pathway of the one that is
+    there. When both are, the longer chain wins; select species in the kinetics functions.
     """
     model = resolved.get("model", {}) if isinstance(resolved.get("model"), dict) else {}
     edges: set[tuple[str, str]] = set()
@@ -160,6 +178,8 @@ def cargo_pathway(resolved: dict[str, Any], species_compartment: dict[str, str],
     for route in model.get("vesicles", []):
         for donor, target in route.get("cargo", {}).items():
             acceptor = _acceptor(target)
+            if present is not None and donor not in present:
+                continue
             if donor in species_compartment and acceptor in species_compartment:
                 edges.add((species_compartment[donor], species_compartment[acceptor]))
                 donor_of.setdefault(acceptor, species_compartment[donor])
@@ -168,11 +188,12 @@ def cargo_pathway(resolved: dict[str, Any], species_compartment: dict[str, str],
         reactants = [w for w in left.replace("+", " ").split() if not w.replace(".", "").isdigit()]
         products = [w for w in right.replace("+", " ").split() if not w.replace(".", "").isdigit()]
         if len(reactants) == 1 and len(products) == 1 and reactants[0] in species_compartment \
-                and products[0] in species_compartment:
+                and products[0] in species_compartment and (present is None or reactants[0] in present):
             a, b = species_compartment[reactants[0]], species_compartment[products[0]]
             if a != b:
                 edges.add((a, b))
-    occupied = [c for c in compartments if c in set(species_compartment.values())]
+    held = {c for sp, c in species_compartment.items() if present is None or sp in present}
+    occupied = [c for c in compartments if c in held]
     edges = {(a, b) for a, b in edges if a in occupied and b in occupied}
     incoming = {c: {a for a, b in edges if b == c} for c in occupied}
     order: list[str] = []
@@ -254,7 +275,7 @@ def open_result(path: str | os.PathLike, *, require_complete: bool = True, cache
     species = _text(merged[schema.SPECIES_DIM].values)
     compartments = _text(merged[schema.COMPARTMENT_DIM].values) if schema.COMPARTMENT_DIM in merged.coords else []
     species_compartment = dict(zip(species, _text(merged[schema.SPECIES_COMPARTMENT].values)))
-    pathway, donor_of = cargo_pathway(resolved, species_compartment, compartments)
+    pathway, donor_of = cargo_pathway(resolved, species_compartment, compartments, _present_species(merged, species))
     merged.attrs["pathway"] = pathway
     merged.attrs["side_compartments"] = [c for c in compartments if c in set(species_compartment.values()) and c not in pathway]
     # The compartment each acceptor species' cargo in transit left (kinetics needs it to tell

@@ -1,20 +1,43 @@
 #pragma once
 // Membrane bookkeeping: each bud takes `vesicle_area` from the donor compartment and each fusion
-// gives it to the acceptor, so a compartment's area follows from the vesicle counters alone and
-// total area (compartments + vesicles in transit) is conserved by construction.
+// gives it to the acceptor, so a compartment's area follows from the vesicle counters alone.
+// Two terms open the books: a compartment's `membrane_synthesis` adds rate x t (a constant rate,
+// the same in every method), and fusion with a degradative compartment (`degrades_membrane`)
+// removes the carrier's membrane instead of adding it. At every time
+//   sum(areas) + vesicles in transit x their area + degraded = initial total + synthesised
+// exactly (to rounding), in every method.
 #include "core/Model.hpp"
 
 namespace egress {
 
-/// Area of every compartment, um^2: initial area (0 when not given) minus what budded from it
-/// plus what fused into it. `budded`/`fused` per route; `areas` per compartment.
-inline void membraneAreas(const Model& model, const double* budded, const double* fused, double* areas) {
-    for (std::size_t c = 0; c < model.compartments.size(); ++c) areas[c] = model.compartments[c].area_um2.value_or(0.0);
+/// Area of every compartment at time t (s), um^2: initial area (0 when not given) plus what it
+/// made by t, minus what budded from it, plus what fused into it (unless it degrades membrane).
+/// `budded`/`fused` per route; `areas` per compartment.
+inline void membraneAreas(const Model& model, const double* budded, const double* fused, double t, double* areas) {
+    for (std::size_t c = 0; c < model.compartments.size(); ++c) {
+        const auto& comp = model.compartments[c];
+        areas[c] = comp.area_um2.value_or(0.0) + comp.membrane_synthesis_um2_per_s * t;
+    }
     for (std::size_t r = 0; r < model.routes.size(); ++r) {
         const auto& route = model.routes[r];
         areas[route.from] -= route.vesicle_area_um2 * budded[r];
-        areas[route.to] += route.vesicle_area_um2 * fused[r];
+        if (!model.compartments[route.to].degrades_membrane) areas[route.to] += route.vesicle_area_um2 * fused[r];
     }
+}
+
+/// Membrane made by time t in all compartments, um^2.
+inline double membraneSynthesised(const Model& model, double t) {
+    double total = 0.0;
+    for (const auto& c : model.compartments) total += c.membrane_synthesis_um2_per_s * t;
+    return total;
+}
+
+/// Membrane degraded so far, um^2: what fused with degradative compartments.
+inline double membraneDegraded(const Model& model, const double* fused) {
+    double total = 0.0;
+    for (std::size_t r = 0; r < model.routes.size(); ++r)
+        if (model.compartments[model.routes[r].to].degrades_membrane) total += model.routes[r].vesicle_area_um2 * fused[r];
+    return total;
 }
 
 }  // namespace egress

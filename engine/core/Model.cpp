@@ -29,6 +29,8 @@ std::vector<double> Model::baseParameterValues() const {
 void Model::resolveRunConstants() {
     for (auto& s : species)
         if (s.initialParameter) s.initial = parameters[*s.initialParameter].value;
+    for (auto& c : compartments)
+        if (c.synthesisParameter) c.membrane_synthesis_um2_per_s = parameters[*c.synthesisParameter].value;
     for (auto& r : routes) {
         if (r.delayParameter) r.delay = parameters[*r.delayParameter].value;
         if (r.areaParameter) r.vesicle_area_um2 = parameters[*r.areaParameter].value;
@@ -50,6 +52,8 @@ std::vector<std::pair<std::size_t, std::string>> Model::runConstantUses() const 
     std::vector<std::pair<std::size_t, std::string>> uses;
     for (const auto& s : species)
         if (s.initialParameter) uses.emplace_back(*s.initialParameter, "the initial amount of species '" + s.name + "'");
+    for (const auto& c : compartments)
+        if (c.synthesisParameter) uses.emplace_back(*c.synthesisParameter, "the membrane synthesis of compartment '" + c.name + "'");
     for (const auto& r : routes) {
         if (r.delayParameter) uses.emplace_back(*r.delayParameter, "the delay of route '" + r.name + "'");
         if (r.areaParameter) uses.emplace_back(*r.areaParameter, "the vesicle area of route '" + r.name + "'");

@@ -26,6 +26,14 @@ struct ValueRef {
 struct Compartment {
     std::string name;
     std::optional<double> area_um2;  ///< membrane area, um^2
+    /// Membrane made in this compartment, um^2/s, at a constant rate (lipid synthesis in the ER):
+    /// a constant of the run (Model::resolveRunConstants), so the area made by time t is rate x t
+    /// in every method (core/Membrane.hpp).
+    double membrane_synthesis_um2_per_s = 0.0;
+    std::optional<std::size_t> synthesisParameter;  ///< the parameter that sets it, if any
+    /// A degradative compartment (a lysosome): membrane that fuses with it is degraded, so its
+    /// area is not increased by fusions; what it removed is on the books as degraded membrane.
+    bool degrades_membrane = false;
 };
 
 struct Species {

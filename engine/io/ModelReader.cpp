@@ -28,8 +28,18 @@ void ModelReader::readStructure(const Document& doc, const toml::table& t, const
         if (!isIdentifier(name)) doc.fail(key.source(), field, std::string("invalid compartment name: ") + kIdentifierRule);
         Compartment c{name, std::nullopt};
         const auto& ct = doc.table(node, field);
-        doc.checkKeys(ct, field, {"area", "description"});
+        doc.checkKeys(ct, field, {"area", "membrane_synthesis", "degrades_membrane", "description"});
         if (const auto* a = ct.get("area")) c.area_um2 = doc.nonNegative(*a, field + ".area");
+        if (const auto* d = ct.get("degrades_membrane")) c.degrades_membrane = doc.boolean(*d, field + ".degrades_membrane");
+        if (const auto* syn = ct.get("membrane_synthesis")) {
+            // A lysosome that made membrane would degrade its own product as it arrives from
+            // elsewhere but keep what it made: a contradiction, refused.
+            if (c.degrades_membrane)
+                doc.fail(syn->source(), field + ".membrane_synthesis", "a compartment that degrades membrane cannot also synthesise it");
+            // A parameter name is resolved once every parameter is known (model, file, --set).
+            if (syn->is_string()) pendingSyntheses_.push_back({m.compartments.size(), &doc, syn, field + ".membrane_synthesis"});
+            else c.membrane_synthesis_um2_per_s = doc.nonNegative(*syn, field + ".membrane_synthesis");
+        }
         m.compartments.push_back(c);
     }
     if (m.compartments.empty()) doc.fail(compartments, cw, "a model needs at least one compartment");
@@ -369,6 +379,9 @@ void ModelReader::resolveInitials() {
     for (const auto& p : pendingInitials_)
         state_.runConstant(*p.document, model_, *p.node, p.field, model_.species[p.species].initial,
                            model_.species[p.species].initialParameter);
+    for (const auto& p : pendingSyntheses_)
+        state_.runConstant(*p.document, model_, *p.node, p.field, model_.compartments[p.species].membrane_synthesis_um2_per_s,
+                           model_.compartments[p.species].synthesisParameter);
 }
 
 /// Reads a value that is a parameter name or a literal; `useKey` (core/ModelValidator.hpp)

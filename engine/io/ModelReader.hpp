@@ -32,7 +32,8 @@ public:
     /// resolved file (one sorted table) index them alike: cell draws follow this order.
     void sortParametersByName();
 
-    /// The initial amounts given as parameter names, once every parameter value is final.
+    /// The initial amounts and membrane synthesis rates given as parameter names, once every
+    /// parameter value is final.
     void resolveInitials();
 
     /// Pass two: [functions], [[reactions]], [[vesicles]] and [[events]] of the model table read by readStructure.
@@ -55,7 +56,7 @@ private:
                   const std::string& useKey = "");
 
     struct PendingInitial {
-        std::size_t species;
+        std::size_t species;  ///< or the compartment, in pendingSyntheses_
         const Document* document;
         const toml::node* node;
         std::string field;
@@ -64,6 +65,7 @@ private:
     Model& model_;
     LoadState& state_;
     std::vector<PendingInitial> pendingInitials_;  ///< initial amounts given as parameter names
+    std::vector<PendingInitial> pendingSyntheses_; ///< compartments' membrane synthesis given as parameter names
     ExpressionCompiler expressions_;               ///< the model's functions; compiles expression laws
     enum class SpeciesRule : char { None, Assignment, Rate };
     std::vector<SpeciesRule> speciesRule_;         ///< by species, once readRules has run

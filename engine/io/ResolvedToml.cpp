@@ -60,6 +60,9 @@ std::string resolvedParamsToml(const RunConfig& c) {
     for (const auto& comp : m.compartments) {
         toml::table ct;
         if (comp.area_um2) ct.insert_or_assign("area", *comp.area_um2);
+        if (comp.synthesisParameter || comp.membrane_synthesis_um2_per_s != 0.0)
+            putRunConstant(ct, "membrane_synthesis", comp.membrane_synthesis_um2_per_s, comp.synthesisParameter, m);
+        if (comp.degrades_membrane) ct.insert_or_assign("degrades_membrane", true);
         compartments.insert_or_assign(comp.name, ct);
     }
     model.insert_or_assign("compartments", compartments);

@@ -84,8 +84,8 @@ inline constexpr DatasetSpec kSpeciesCompartment{"species_compartment", ValueTyp
 inline constexpr DatasetSpec kReplicate{"replicate", ValueType::Int64, 1, {"replicate"}, "", {}};
 /// string [compartment]: compartment names
 inline constexpr DatasetSpec kCompartment{"compartment", ValueType::String, 1, {"compartment"}, "", {}};
-/// float64 [replicate, time, compartment], um^2: membrane of each compartment: initial `area` (0 when not given) minus `vesicle_area` x buds from it plus `vesicle_area` x fusions into it
-inline constexpr DatasetSpec kMembraneArea{"membrane_area", ValueType::Float64, 3, {"replicate", "time", "compartment"}, "um^2", {TextAttribute{"description", "initial area (0 when the model gives none) - vesicle_area x buds + vesicle_area x fusions"}}};
+/// float64 [replicate, time, compartment], um^2: membrane of each compartment: initial `area` (0 when not given) plus `membrane_synthesis` x t, minus `vesicle_area` x buds from it, plus `vesicle_area` x fusions into it unless it `degrades_membrane` (docs/file-format.md, Model files: membrane synthesis and degradation)
+inline constexpr DatasetSpec kMembraneArea{"membrane_area", ValueType::Float64, 3, {"replicate", "time", "compartment"}, "um^2", {TextAttribute{"description", "initial area (0 when the model gives none) + membrane_synthesis x t - vesicle_area x buds + vesicle_area x fusions (none into a compartment that degrades membrane)"}}};
 /// float64 [replicate, time, species], molecules: amount of each species
 inline constexpr DatasetSpec kAmounts{"amounts", ValueType::Float64, 3, {"replicate", "time", "species"}, "molecules", {}};
 /// string [route]: route names

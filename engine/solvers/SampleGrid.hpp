@@ -32,7 +32,7 @@ public:
     /// Reports one sample at nextTime() with the given state.
     void emit(TrajectoryObserver& observer, const double* amounts, const double* budded, const double* fused,
               const double* inTransit, const double* cargoInTransit) {
-        membraneAreas(model_, budded, fused, area_.data());
+        membraneAreas(model_, budded, fused, nextTime_, area_.data());
         Sample s;
         s.replicate = replicate_;
         s.index = next_;

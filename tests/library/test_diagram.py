@@ -13,7 +13,8 @@ def test_the_committed_diagram_is_current(tmp_path):
                    capture_output=True)
     assert out.read_text() == (ROOT / "docs/secretory_core.dot").read_text()
     svg = (ROOT / "docs/secretory_core.svg").read_text()
-    for route in ("COPII", "ERGIC_to_Golgi", "COPI", "post_Golgi", "post_Golgi_vesicles", "endocytosis", "endosome_to_Golgi"):
+    for route in ("COPII", "ERGIC_to_Golgi", "COPI", "post_Golgi", "post_Golgi_vesicles", "endocytosis", "endosome_to_Golgi",
+                  "endosome_to_lysosome"):
         assert route in svg
     if shutil.which("dot"):
         subprocess.run(["dot", "-Tsvg", str(out), "-o", str(tmp_path / "pathway.svg")], check=True)

@@ -73,7 +73,8 @@ def test_event_log_as_dataframe(stochastic):
         for i, name in enumerate(cargo):
             np.testing.assert_array_equal(log[f"load_{name}"], g["load"][:, i])
         np.testing.assert_array_equal(log["load"], g["load"][()].sum(axis=1))
-    assert list(log["route"].cat.categories) == ["COPII", "ERGIC_to_Golgi", "COPI", "post_Golgi", "post_Golgi_vesicles", "endocytosis", "endosome_to_Golgi"]
+    assert list(log["route"].cat.categories) == ["COPII", "ERGIC_to_Golgi", "COPI", "post_Golgi", "post_Golgi_vesicles", "endocytosis", "endosome_to_Golgi",
+                                                   "endosome_to_lysosome"]
     assert list(log["kind"].cat.categories) == ["bud", "fuse"]
     assert log.attrs["t_end"] == 7200.0 and log.attrs["replicates"] == list(range(6))
     # a few replicates only, found by binary search: the same rows as filtering the whole log
@@ -214,3 +215,12 @@ def test_cell_to_cell_values_are_variables_and_make_ode_replicates_random(tmp_pa
     # each cell exits the ER at its own k_copii x capture_copii
     np.testing.assert_allclose(metrics["ER exit rate constant (%/min)"].to_numpy(), 6000 * drawn * 1e-3, rtol=1e-3)
     assert metrics.attrs["deterministic"] is False
+
+
+def test_pathway_is_that_of_the_cargo_the_run_holds(tmp_path):
+    """The standard model has a soluble cargo (to the extracellular space) and a membrane cargo
+    (to the PM, endosomes and the lysosome): the pathway follows the one that is present."""
+    out = tmp_path / "vsvg.h5"
+    egress("run", SOURCE_DIR / "params" / "vsvg_membrane.toml", "-o", out, "--method", "ode", "--quiet")
+    with ea.open_result(out) as ds:
+        assert ds.attrs["pathway"] == ["ER", "ERGIC", "Golgi", "PM", "endosome", "lysosome"]

@@ -17,13 +17,19 @@ TEST(Loader, ReadsTheDefaultModel) {
     const RunConfig c = loadRunConfig(sourceFile("params/default.toml"));
     const Model& m = c.model;
     EXPECT_EQ(m.name, "secretory_core");
-    EXPECT_EQ(m.compartments.size(), 7u);  // ER, ERGIC, Golgi, PM, endosome, extracellular, cytosol
+    EXPECT_EQ(m.compartments.size(), 8u);  // ER, ERGIC, Golgi, PM, endosome, lysosome, extracellular, cytosol
     ASSERT_TRUE(m.findSpecies("cargo_ER"));
     // ERAD's product is a sink species, so degraded cargo stays on the books (issue 15, bug 5).
     const auto degraded = m.findSpecies("cargo_degraded");
     ASSERT_TRUE(degraded);
     EXPECT_EQ(m.compartments[m.species[*degraded].compartment].name, "cytosol");
-    ASSERT_EQ(m.routes.size(), 7u);  // COPII, ERGIC_to_Golgi, COPI, post_Golgi, post_Golgi_vesicles, endocytosis, endosome_to_Golgi
+    ASSERT_EQ(m.routes.size(), 8u);  // COPII, ERGIC_to_Golgi, COPI, post_Golgi, post_Golgi_vesicles, endocytosis, endosome_to_Golgi, endosome_to_lysosome
+    // Membrane turnover: the ER makes membrane, the lysosome degrades what reaches it.
+    const auto& er = m.compartments[*m.findCompartment("ER")];
+    ASSERT_TRUE(er.synthesisParameter);
+    EXPECT_EQ(m.parameters[*er.synthesisParameter].name, "k_membrane_syn");
+    EXPECT_GT(er.membrane_synthesis_um2_per_s, 0.0);
+    EXPECT_TRUE(m.compartments[*m.findCompartment("lysosome")].degrades_membrane);
     const auto& copii = m.routes[0];
     EXPECT_EQ(copii.name, "COPII");
     EXPECT_EQ(m.compartments[copii.from].name, "ER");

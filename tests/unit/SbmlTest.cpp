@@ -252,9 +252,10 @@ TEST(SbmlExport, SecretoryCoreRoundTripKeepsTheOdeSolution) {
     std::ofstream(dir / "original.toml") << std::string(text).replace(text.find("../models/"), 10, std::string(EGRESS_SOURCE_DIR) + "/models/");
     const RunConfig original = loadRunConfig((dir / "original.toml").string());
     const RunConfig back = throughSbml(original, text);
-    // a transit pool per cargo pair of a route: COPII 2 (cargo, escaped resident), ERGIC_to_Golgi 2,
-    // COPI 1 (retrieved resident), post_Golgi and post_Golgi_vesicles 4 each (one per cisterna)
-    EXPECT_EQ(back.model.species.size(), original.model.species.size() + 13);
+    // a transit pool per cargo pair of a route: COPII 3 (cargo, membrane cargo, escaped resident),
+    // ERGIC_to_Golgi 3, COPI 1 (retrieved resident), post_Golgi and post_Golgi_vesicles 5 each
+    // (one per cisterna and the membrane cargo), endocytosis and endosome_to_lysosome 1 each
+    EXPECT_EQ(back.model.species.size(), original.model.species.size() + 19);
     expectSameOde(original, back, 1e-6);
 }
 
