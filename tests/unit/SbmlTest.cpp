@@ -17,6 +17,7 @@ namespace {
 
 using testing::loadText;
 using testing::runOde;
+using testing::runReplicate;
 using testing::speciesIndex;
 
 std::filesystem::path testDir() {
@@ -446,6 +447,132 @@ TEST(SbmlImport, EventsMayAssignRateRuledParametersButNotAssignmentRuledOnes) {
     EXPECT_EQ(e.line(), 1 + std::count(bad.begin(), bad.begin() + static_cast<long>(bad.find("<eventAssignment ")), '\n'));
     EXPECT_NE(e.message().find("SBML eventAssignment 'D': the event assigns 'D', which an assignment rule sets"), std::string::npos)
         << e.what();
+}
+
+// A model of parameters only (SBML test suite 00963, 01211, ...): p = 0.5 steps down by 2 at
+// t >= 1 and t >= 2 (to -3.5); q is constant. p, which an event changes, becomes a species of
+// sbml_parameters, so that its course is in the output; its values are fractional and go below 0,
+// which neither ode nor ssa refuse for a species that no reaction or route counts.
+const std::string kParametersOnly = sbml(R"(
+    <listOfParameters>
+      <parameter id="p" value="0.5" constant="false"/>
+      <parameter id="q" value="2" constant="true"/>
+    </listOfParameters>
+    <listOfEvents>
+      <event id="down" useValuesFromTriggerTime="true">
+        <trigger initialValue="true" persistent="true"><math )" + kMath + R"(><apply><geq/><csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/time">t</csymbol><cn>1</cn></apply></math></trigger>
+        <listOfEventAssignments>
+          <eventAssignment variable="p"><math )" + kMath + R"(><apply><minus/><ci>p</ci><ci>q</ci></apply></math></eventAssignment>
+        </listOfEventAssignments>
+      </event>
+      <event id="again" useValuesFromTriggerTime="true">
+        <trigger initialValue="true" persistent="true"><math )" + kMath + R"(><apply><geq/><csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/time">t</csymbol><cn>2</cn></apply></math></trigger>
+        <listOfEventAssignments>
+          <eventAssignment variable="p"><math )" + kMath + R"(><apply><minus/><ci>p</ci><ci>q</ci></apply></math></eventAssignment>
+        </listOfEventAssignments>
+      </event>
+    </listOfEvents>)");
+
+TEST(SbmlImport, ParametersThatEventsChangeBecomeSpeciesWithTimeCourses) {
+    const std::string toml = importSbmlText(kParametersOnly, "params.xml");
+    EXPECT_NE(toml.find("sbml_parameters = {"), std::string::npos) << toml;
+    EXPECT_NE(toml.find("p = { compartment = \"sbml_parameters\", initial = 0.5, description = \"SBML parameter set by events\" }"),
+              std::string::npos) << toml;
+    EXPECT_NE(toml.find("q = { value = 2.0"), std::string::npos) << toml;
+    const auto dir = testDir();
+    std::ofstream(dir / "params.xml") << kParametersOnly;
+    for (const char* method : {"ode", "ssa", "hybrid"}) {
+        std::ofstream(dir / "run.toml") << "model = \"params.xml\"\n[simulation]\nmethod = \"" << method
+                                        << "\"\nt_end = 3.0\noutput_interval = 0.5\nreplicates = 1\nseed = 1\n";
+        const RunConfig c = loadRunConfig((dir / "run.toml").string());
+        const auto tr = runReplicate(c, 0);
+        const std::size_t p = speciesIndex(c, "p");
+        ASSERT_EQ(tr.times.size(), 7u) << method;
+        for (std::size_t i = 0; i < tr.times.size(); ++i) {
+            const double t = tr.times[i];
+            // An event at a sample time executes before the sample (docs/file-format.md).
+            EXPECT_EQ(tr.amounts[i][p], t < 1.0 ? 0.5 : t < 2.0 ? -1.5 : -3.5) << method << " t = " << t;
+        }
+    }
+}
+
+// A reaction's id in math is its rate, the kinetic law in amount per time: flux = conv's law,
+// cell * kf * [A] * E = 0.25 * 5 * A (amount), and the rule reads it.
+TEST(SbmlImport, ReactionIdsInMathAreTheirRates) {
+    std::string doc = kConversion;
+    doc.insert(doc.find("    <listOfReactions>"), R"(    <listOfParameters><parameter id="flux" constant="false"/></listOfParameters>
+    <listOfRules>
+      <assignmentRule variable="flux"><math )" + kMath + R"(><ci>conv</ci></math></assignmentRule>
+    </listOfRules>
+)");
+    const std::string toml = importSbmlText(doc, "flux.xml");
+    EXPECT_NE(toml.find("flux = \"((((2.0 * conv_kf) * (A / 2.0)) * E))\""), std::string::npos) << toml;
+    const auto dir = testDir();
+    std::ofstream(dir / "flux.xml") << doc;
+    std::ofstream(dir / "run.toml") << "model = \"flux.xml\"\n[simulation]\nt_end = 4.0\noutput_interval = 1.0\nrtol = 1e-10\natol = 1e-12\n";
+    const RunConfig c = loadRunConfig((dir / "run.toml").string());
+    const auto tr = runOde(c);
+    const std::size_t a = speciesIndex(c, "A"), f = speciesIndex(c, "flux");
+    for (std::size_t i = 0; i < tr.times.size(); ++i) {
+        EXPECT_NEAR(tr.amounts[i][a], 3.0 * std::exp(-0.25 * 5.0 * tr.times[i]), 1e-8);
+        EXPECT_NEAR(tr.amounts[i][f], 0.25 * 5.0 * tr.amounts[i][a], 1e-12);
+    }
+
+    // A law that reads its own reaction's rate has no value: refused at the kinetic law.
+    std::string cyclic = kConversion;
+    cyclic.replace(cyclic.find("<ci>E</ci></apply></math>"), 10, "<ci>conv</ci>");
+    const InputError e = refusal(cyclic);
+    EXPECT_EQ(e.line(), 1 + std::count(cyclic.begin(), cyclic.begin() + static_cast<long>(cyclic.find("<kineticLaw")), '\n'));
+    EXPECT_NE(e.message().find("SBML kineticLaw: the math uses the rate of reaction 'conv', whose own kinetic law depends on it"),
+              std::string::npos) << e.what();
+}
+
+// A compartment whose size an initial assignment sets (cell = k2 / 2 = 2; constant = "false"
+// with nothing that changes it, as SBML test suite 00480 has): the size is the parameter `cell`,
+// A's initialConcentration 1.5 becomes the initial assignment A = 1.5 * cell (3 molecules), and
+// cell * k * [A] is mass action k on the amount. The model exports with the compartment renamed
+// (one SBML namespace) and reads back with the same solution.
+const std::string kAssignedSize = sbml(R"(
+    <listOfCompartments>
+      <compartment id="cell" spatialDimensions="3" constant="false"/>
+    </listOfCompartments>
+    <listOfSpecies>
+      <species id="A" compartment="cell" initialConcentration="1.5" hasOnlySubstanceUnits="false" boundaryCondition="false" constant="false"/>
+    </listOfSpecies>
+    <listOfParameters>
+      <parameter id="k" value="0.25" constant="true"/>
+      <parameter id="k2" value="4" constant="true"/>
+    </listOfParameters>
+    <listOfInitialAssignments>
+      <initialAssignment symbol="cell"><math )" + kMath + R"(><apply><divide/><ci>k2</ci><cn>2</cn></apply></math></initialAssignment>
+    </listOfInitialAssignments>
+    <listOfReactions>
+      <reaction id="decay" reversible="false">
+        <listOfReactants><speciesReference species="A" stoichiometry="1" constant="true"/></listOfReactants>
+        <kineticLaw><math )" + kMath + R"(><apply><times/><ci>cell</ci><ci>k</ci><ci>A</ci></apply></math></kineticLaw>
+      </reaction>
+    </listOfReactions>)");
+
+TEST(SbmlImport, CompartmentSizesSetByInitialAssignmentsAreParameters) {
+    const std::string toml = importSbmlText(kAssignedSize, "size.xml");
+    EXPECT_NE(toml.find("cell = { value = 0.0, description = \"SBML compartment size (set by an initial assignment)\" }"),
+              std::string::npos) << toml;
+    EXPECT_NE(toml.find("[initial_assignments]\ncell = \"(k2 / 2.0)\"\nA = \"1.5 * cell\""), std::string::npos) << toml;
+    EXPECT_NE(toml.find("equation = \"A -> \"\nlaw = \"mass_action\"\nk = \"k\""), std::string::npos) << toml;
+    const auto dir = testDir();
+    std::ofstream(dir / "size.xml") << kAssignedSize;
+    std::ofstream(dir / "run.toml") << "model = \"size.xml\"\n[simulation]\nt_end = 4.0\noutput_interval = 1.0\nrtol = 1e-10\natol = 1e-12\n";
+    const RunConfig c = loadRunConfig((dir / "run.toml").string());
+    EXPECT_EQ(c.model.parameters[*c.model.findParameter("cell")].value, 2.0);
+    const auto tr = runOde(c);
+    const std::size_t a = speciesIndex(c, "A");
+    for (std::size_t i = 0; i < tr.times.size(); ++i) EXPECT_NEAR(tr.amounts[i][a], 3.0 * std::exp(-0.25 * tr.times[i]), 1e-8);
+
+    const std::string xml = exportSbml(c);
+    EXPECT_NE(xml.find("<compartment id=\"cell_compartment\""), std::string::npos) << xml;
+    std::ofstream(dir / "model.xml") << xml;
+    std::ofstream(dir / "back.toml") << "model = \"model.xml\"\n[simulation]\nt_end = 4.0\noutput_interval = 1.0\nrtol = 1e-10\natol = 1e-12\n";
+    expectSameOde(c, loadRunConfig((dir / "back.toml").string()), 1e-8);
 }
 
 TEST(SbmlImport, RefusesAlgebraicRulesAndRulesOnCompartments) {
