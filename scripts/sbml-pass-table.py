@@ -185,8 +185,12 @@ def semantic_case(args, case, d, settings, workdir):
             got = data["amounts"][0, :, data["species"].index(var)].astype(float)
             if var in conc:
                 # A size that an initial assignment sets is a parameter of the compartment's name.
+                # One that an assignment rule sets is a species of that name (its course).
                 comp = species_comp[var]
-                got = got / data.get("parameters", {}).get(comp, sizes.get(comp))
+                if comp in data["species"]:
+                    got = got / data["amounts"][0, :, data["species"].index(comp)].astype(float)
+                else:
+                    got = got / data.get("parameters", {}).get(comp, sizes.get(comp))
         elif var in data.get("parameters", {}):
             # Constant during the run: the import writes a parameter that a rule or an event changes as a species.
             got = np.full(len(expected), data["parameters"][var])

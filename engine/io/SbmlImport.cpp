@@ -109,12 +109,21 @@ private:
     /// Compartments whose size an initial assignment sets (nothing may change it later): the size is a parameter of the
     /// compartment's name (the initial assignment's target), read by name in the math.
     std::set<std::string> assignedSizes_;
+    /// Compartments whose size an assignment rule sets: the size is a species of that name (in
+    /// sbml_parameters, as a parameter that a rule sets), and the egress compartment that holds
+    /// their species is renamed (a compartment and a species cannot share a name): SBML id -> name.
+    std::set<std::string> ruleSizes_;
+    std::map<std::string, std::string> renamedCompartments_;
+    std::string compartmentName(const std::string& id) const {
+        const auto r = renamedCompartments_.find(id);
+        return r == renamedCompartments_.end() ? id : r->second;
+    }
     /// Initial assignments the import adds: a concentration species' initialConcentration in a
     /// compartment of assigned size is `concentration * size`, known when the size is.
     std::map<std::string, std::string> addedInitial_;
     /// The size of a compartment as text of the math (a number, or the parameter that holds it); empty: none.
     std::string sizeOf(const std::string& compartment) const {
-        if (assignedSizes_.count(compartment)) return compartment;
+        if (assignedSizes_.count(compartment) || ruleSizes_.count(compartment)) return compartment;
         if (const auto c = compartmentSize_.find(compartment); c != compartmentSize_.end()) return number(c->second);
         return "";
     }
@@ -142,26 +151,35 @@ void Importer::checkModelWide(const Model& m) {
     for (unsigned i = 0; i < m.getNumRules(); ++i) {
         const Rule* r = m.getRule(i);
         if (r->isAlgebraic()) refuse(r, "algebraic rules are not supported by the import");
+        // SBML Level 3 Version 2 lets a rule, an initial assignment, a delay or a priority go
+        // without math: it is then ignored (the suite's NoMathML cases, as a trigger or an
+        // assignment without math, readEvent).
+        if (!r->getMath()) continue;
         const std::string v = r->getVariable();
-        if (m.getCompartment(v)) refuse(r, "a rule on the size of compartment '" + v + "' is not supported (compartments have constant sizes)");
+        if (m.getCompartment(v)) {
+            // An assignment rule gives the size at every instant; the amounts stay the state, as
+            // in SBML (a reaction changes amounts whatever the size). A rate rule is not supported.
+            if (r->isRate()) refuse(r, "a rate rule on the size of compartment '" + v + "' is not supported (sizes that vary must follow an assignment rule)");
+            assignmentRules_[v] = r;
+            ruleSizes_.insert(v);
+            continue;
+        }
         if (!m.getSpecies(v) && !m.getParameter(v))
             refuse(r, "the rule sets '" + v + "', which is not a species or a parameter (species references are not supported)");
-        if (!r->getMath()) refuse(r, "the rule has no math");
         (r->isRate() ? rateRules_ : assignmentRules_)[v] = r;
         if (m.getParameter(v)) variableParameters_.insert(v);
     }
     for (unsigned i = 0; i < m.getNumInitialAssignments(); ++i) {
         const InitialAssignment* a = m.getInitialAssignment(i);
+        if (!a->getMath()) continue;
         const std::string v = a->getSymbol();
         if (m.getCompartment(v)) {
-            if (!a->getMath()) refuse(a, "the initial assignment has no math");
             assignedSizes_.insert(v);
             initialAssignments_[v] = a;
             continue;
         }
         if (!m.getSpecies(v) && !m.getParameter(v))
             refuse(a, "the initial assignment sets '" + v + "', which is not a species or a parameter (species references are not supported)");
-        if (!a->getMath()) refuse(a, "the initial assignment has no math");
         initialAssignments_[v] = a;
     }
     // A parameter that an event assigns changes in time too: a species as well, so that its time
@@ -186,7 +204,18 @@ void Importer::readCompartments(const Model& m) {
         // constant = "false" only allows a change: what would change the size (a rule, an event)
         // is refused where it is, so a size that nothing changes is constant.
         std::string note = "SBML compartment";
-        if (assignedSizes_.count(c->getId())) {
+        if (ruleSizes_.count(c->getId())) {
+            std::string name = c->getId() + "_compartment";
+            for (int k = 2; usedNames_.count(name) || m.getSpecies(name) || m.getParameter(name) || m.getCompartment(name) || m.getReaction(name) || m.getFunctionDefinition(name); ++k) name = c->getId() + "_compartment_" + std::to_string(k);
+            renamedCompartments_[c->getId()] = name;
+            usedNames_.insert(name);
+            note = "SBML compartment '" + c->getId() + "', whose size an assignment rule sets: species '" + c->getId() + "'";
+            std::string snote = "SBML compartment size (set by an assignment rule)";
+            if (c->isSetUnits()) snote += ", units " + c->getUnits();
+            const double given = c->isSetSize() && std::isfinite(c->getSize()) && c->getSize() >= 0.0 ? c->getSize() : 0.0;
+            variableSpecies_out_ << c->getId() << " = { compartment = \"@\", initial = " << number(given)
+                                 << ", description = " << tomlString(snote) << " }\n";
+        } else if (assignedSizes_.count(c->getId())) {
             // The size is a constant of the run that an initial assignment computes: a parameter
             // of the same name (egress compartments have no size; names of parameters come first).
             note += ", size set by an initial assignment: parameter '" + c->getId() + "'";
@@ -203,7 +232,7 @@ void Importer::readCompartments(const Model& m) {
         }
         if (c->isSetName()) note += ", name '" + c->getName() + "'";
         usedNames_.insert(c->getId());
-        compartments_ << c->getId() << " = { description = " << tomlString(note) << " }\n";
+        compartments_ << compartmentName(c->getId()) << " = { description = " << tomlString(note) << " }\n";
     }
 }
 
@@ -222,7 +251,10 @@ void Importer::readSpecies(const Model& m) {
         } else if (s->isSetInitialConcentration()) {
             if (size.empty())
                 refuse(s, "an initialConcentration needs the compartment '" + s->getCompartment() + "' to have a size");
-            if (assignedSizes_.count(s->getCompartment())) {
+            if (ruleSizes_.count(s->getCompartment()) && !assignmentRules_.count(s->getId()) && !initialAssignments_.count(s->getId()))
+                refuse(s, "an initialConcentration in compartment '" + s->getCompartment() + "', whose size an assignment rule sets, is not supported");
+            if (ruleSizes_.count(s->getCompartment())) {
+            } else if (assignedSizes_.count(s->getCompartment())) {
                 if (!assignmentRules_.count(s->getId()) && !initialAssignments_.count(s->getId()))
                     addedInitial_[s->getId()] = number(s->getInitialConcentration()) + " * " + size;
             } else {
@@ -241,7 +273,7 @@ void Importer::readSpecies(const Model& m) {
         usedNames_.insert(s->getId());
         if (assignmentRules_.count(s->getId())) note += ", set by an assignment rule";
         if (rateRules_.count(s->getId())) note += ", set by a rate rule";
-        species_out_ << s->getId() << " = { compartment = " << tomlString(s->getCompartment()) << ", initial = " << number(initial)
+        species_out_ << s->getId() << " = { compartment = " << tomlString(compartmentName(s->getCompartment())) << ", initial = " << number(initial)
                      << ", description = " << tomlString(note) << " }\n";
     }
 }
@@ -301,6 +333,7 @@ std::string Importer::symbol(const std::string& id, const SBase* owner, const st
     }
     if (parameters_.count(id) || variableParameters_.count(id)) return id;
     if (const auto c = compartmentSize_.find(id); c != compartmentSize_.end()) return number(c->second);
+    if (ruleSizes_.count(id)) return id;
     if (model_->getCompartment(id)) refuse(owner, "the math uses the size of compartment '" + id + "', which has none");
     // A reaction's id stands for its rate, the kinetic law (extent = substance per time, the
     // amounts egress laws are in): written in its place, with the reaction's local parameters.
@@ -488,6 +521,7 @@ bool Importer::monomial(const ASTNode* n, int sign, const std::map<std::string, 
                 out.species[id] += sign;
                 if (!s->second->getHasOnlySubstanceUnits()) {
                     const std::string& c = s->second->getCompartment();
+                    if (ruleSizes_.count(c)) return false;  // a size that changes: read by an expression
                     if (assignedSizes_.count(c)) {
                         out.parameters[c] -= sign;
                     } else {
@@ -519,6 +553,16 @@ std::string Importer::targetFormula(const std::string& variable, const ASTNode* 
 }
 
 void Importer::readRules(const Model& m) {
+    // d(amount)/dt of a concentration species under a rate rule, or its amount at the start from
+    // an initial assignment, would need the size's own course (d(c V)/dt = V dc/dt + c dV/dt).
+    auto sizeVaries = [&](const std::string& variable, const SBase* item, const char* what) {
+        if (const auto s = species_.find(variable); s != species_.end() && !s->second->getHasOnlySubstanceUnits() &&
+                                                     ruleSizes_.count(s->second->getCompartment()))
+            refuse(item, std::string(what) + " of the concentration of '" + variable + "' in compartment '" +
+                             s->second->getCompartment() + "', whose size an assignment rule sets, is not supported");
+    };
+    for (const auto& [variable, item] : rateRules_) sizeVaries(variable, item, "a rate rule");
+    for (const auto& [variable, item] : initialAssignments_) sizeVaries(variable, item, "an initial assignment");
     auto section = [&](const char* title, const auto& items) {
         if (items.empty()) return;
         rules_out_ << "\n[" << title << "]\n";
@@ -643,12 +687,10 @@ void Importer::readEvent(const Event& e, unsigned index) {
     events_out_ << "persistent = " << (l3 && trigger->isSetPersistent() && !trigger->getPersistent() ? "false" : "true") << "\n";
     events_out_ << "initial_value = " << (l3 && trigger->isSetInitialValue() && !trigger->getInitialValue() ? "false" : "true") << "\n";
     events_out_ << "use_values_from_trigger_time = " << (e.getUseValuesFromTriggerTime() ? "true" : "false") << "\n";
-    if (e.isSetDelay()) {
-        if (!e.getDelay()->getMath()) refuse(e.getDelay(), "the delay has no math");
+    if (e.isSetDelay() && e.getDelay()->getMath()) {
         events_out_ << "delay = " << tomlString(infix(e.getDelay()->getMath(), e.getDelay(), {}, {})) << "\n";
     }
-    if (l3 && e.isSetPriority()) {
-        if (!e.getPriority()->getMath()) refuse(e.getPriority(), "the priority has no math");
+    if (l3 && e.isSetPriority() && e.getPriority()->getMath()) {
         events_out_ << "priority = " << tomlString(infix(e.getPriority()->getMath(), e.getPriority(), {}, {})) << "\n";
     }
     events_out_ << "assign = { ";

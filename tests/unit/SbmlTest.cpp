@@ -575,6 +575,35 @@ TEST(SbmlImport, CompartmentSizesSetByInitialAssignmentsAreParameters) {
     expectSameOde(c, loadRunConfig((dir / "back.toml").string()), 1e-8);
 }
 
+// SBML L3V2 lets rules, initial assignments, delays and priorities go without math: each is
+// then ignored (SBML test suite 01234-01236, 01241, 01242, 01555-01557), not refused.
+TEST(SbmlImport, RulesInitialAssignmentsDelaysAndPrioritiesWithoutMathAreIgnored) {
+    std::string doc = kConversion;
+    doc.insert(doc.find("    <listOfReactions>"), R"(    <listOfInitialAssignments><initialAssignment symbol="B"/></listOfInitialAssignments>
+    <listOfRules><assignmentRule variable="E"/></listOfRules>
+)");
+    doc.insert(doc.find("    </listOfReactions>") + 24, R"(
+    <listOfEvents>
+      <event id="pulse" useValuesFromTriggerTime="true">
+        <trigger initialValue="false" persistent="true"><math )" + kMath + R"(><apply><gt/><csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/time">t</csymbol><cn>1</cn></apply></math></trigger>
+        <delay/>
+        <priority/>
+        <listOfEventAssignments>
+          <eventAssignment variable="B"><math )" + kMath + R"(><cn>7</cn></math></eventAssignment>
+        </listOfEventAssignments>
+      </event>
+    </listOfEvents>)");
+    const std::string toml = importSbmlText(doc, "nomath.xml");
+    EXPECT_EQ(toml.find("[initial_assignments]"), std::string::npos) << toml;
+    EXPECT_EQ(toml.find("[assignment_rules]"), std::string::npos) << toml;
+    EXPECT_EQ(toml.find("delay ="), std::string::npos) << toml;
+    EXPECT_EQ(toml.find("priority ="), std::string::npos) << toml;
+    EXPECT_NE(toml.find("assign = { B = \"7.0\" }"), std::string::npos) << toml;
+    // E keeps its initial amount and stays the mass-action reactant it was.
+    EXPECT_NE(toml.find("E = { compartment = \"cell\", initial = 5.0"), std::string::npos) << toml;
+    EXPECT_NE(toml.find("law = \"mass_action\""), std::string::npos) << toml;
+}
+
 TEST(SbmlImport, RefusesAlgebraicRulesAndRulesOnCompartments) {
     std::string algebraic = kConversion;
     algebraic.insert(algebraic.find("    <listOfReactions>"), R"(    <listOfRules>
@@ -591,7 +620,61 @@ TEST(SbmlImport, RefusesAlgebraicRulesAndRulesOnCompartments) {
     </listOfRules>
 )");
     e = refusal(sized);
-    EXPECT_NE(e.message().find("SBML rateRule 'cell': a rule on the size of compartment 'cell'"), std::string::npos) << e.what();
+    EXPECT_NE(e.message().find("SBML rateRule 'cell': a rate rule on the size of compartment 'cell' is not supported"), std::string::npos)
+        << e.what();
+}
+
+// A compartment size that an assignment rule sets (cell = 2 + t, SBML test suite 00139-00144) is
+// a species `cell` of sbml_parameters with that rule; the egress compartment holding A and B is
+// renamed cell_compartment. The law cell * kf * [A] * E reads the size as it changes, and the
+// amounts stay the state: A' = -kf * E * A whatever the size; the rule [D] = 2 [A] gives
+// D = 2 A (amounts, as the size cancels).
+TEST(SbmlImport, CompartmentSizesSetByAssignmentRulesAreSpecies) {
+    auto replaceOnce = [](std::string& text, const std::string& from, const std::string& to) {
+        const auto at = text.find(from);
+        ASSERT_NE(at, std::string::npos) << from;
+        text.replace(at, from.size(), to);
+    };
+    std::string doc = kConversion;
+    replaceOnce(doc, "size=\"2\" spatialDimensions=\"3\" constant=\"true\"", "size=\"2\" spatialDimensions=\"3\" constant=\"false\"");
+    // A starts as an amount (an initialConcentration would need the rule's value at the start).
+    replaceOnce(doc, "initialConcentration=\"1.5\"", "initialAmount=\"3\"");
+    doc.insert(doc.find("    </listOfSpecies>"),
+               R"(      <species id="D" compartment="cell" hasOnlySubstanceUnits="false" boundaryCondition="false" constant="false"/>
+)");
+    doc.insert(doc.find("    <listOfReactions>"), R"(    <listOfRules>
+      <assignmentRule variable="cell"><math )" + kMath + R"(><apply><plus/><cn>2</cn><csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/time">t</csymbol></apply></math></assignmentRule>
+      <assignmentRule variable="D"><math )" + kMath + R"(><apply><times/><cn>2</cn><ci>A</ci></apply></math></assignmentRule>
+    </listOfRules>
+)");
+    const std::string toml = importSbmlText(doc, "sized.xml");
+    EXPECT_NE(toml.find("cell_compartment = {"), std::string::npos) << toml;
+    EXPECT_NE(toml.find("A = { compartment = \"cell_compartment\""), std::string::npos) << toml;
+    EXPECT_NE(toml.find("cell = { compartment = \"sbml_parameters\", initial = 2.0"), std::string::npos) << toml;
+    EXPECT_NE(toml.find("cell = \"(2.0 + t)\""), std::string::npos) << toml;
+    EXPECT_NE(toml.find("law = \"expression\""), std::string::npos) << toml;
+    const auto dir = testDir();
+    std::ofstream(dir / "sized.xml") << doc;
+    std::ofstream(dir / "run.toml") << "model = \"sized.xml\"\n[simulation]\nt_end = 4.0\noutput_interval = 1.0\nrtol = 1e-10\natol = 1e-12\n";
+    const RunConfig c = loadRunConfig((dir / "run.toml").string());
+    const auto tr = runOde(c);
+    const std::size_t a = speciesIndex(c, "A"), d = speciesIndex(c, "D"), size = speciesIndex(c, "cell");
+    for (std::size_t i = 0; i < tr.times.size(); ++i) {
+        const double A = 3.0 * std::exp(-0.25 * 5.0 * tr.times[i]);
+        EXPECT_NEAR(tr.amounts[i][a], A, 1e-8);
+        EXPECT_NEAR(tr.amounts[i][d], 2.0 * A, 1e-8);
+        EXPECT_NEAR(tr.amounts[i][size], 2.0 + tr.times[i], 1e-12);
+    }
+
+    // A rate rule on a concentration there would need the size's derivative: refused at the rule.
+    std::string rated = doc;
+    replaceOnce(rated, "<assignmentRule variable=\"D\">", "<rateRule variable=\"D\">");
+    replaceOnce(rated, "</assignmentRule>\n    </listOfRules>", "</rateRule>\n    </listOfRules>");
+    replaceOnce(rated, "<species id=\"D\" compartment=\"cell\"", "<species id=\"D\" compartment=\"cell\" initialAmount=\"0\"");
+    const InputError e = refusal(rated);
+    EXPECT_EQ(e.line(), 1 + std::count(rated.begin(), rated.begin() + static_cast<long>(rated.find("<rateRule")), '\n'));
+    EXPECT_NE(e.message().find("SBML rateRule 'D': a rate rule of the concentration of 'D' in compartment 'cell', whose size an assignment rule sets, is not supported"),
+              std::string::npos) << e.what();
 }
 
 TEST(SbmlExport, RulesRoundTrip) {
