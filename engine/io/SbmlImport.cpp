@@ -610,24 +610,28 @@ void Importer::readReaction(const Reaction& r) {
     // Boundary and constant species are not changed by reactions: they leave the equation, and a
     // boundary reactant stays on both sides so that mass action still reads it.
     std::map<std::string, int> reactants, products, boundaryReactants;
-    auto side = [&](const ListOf* list, std::map<std::string, int>& out, bool isReactant) {
+    // A negative stoichiometry changes the amount the other way: a reactant of -n is a product of
+    // n (SBML's rate of change, product minus reactant stoichiometry times the rate, is the same).
+    auto side = [&](const ListOf* list, bool isReactant) {
         for (unsigned i = 0; i < list->size(); ++i) {
             const auto* sr = static_cast<const SpeciesReference*>(list->get(i));
             if (r.getLevel() < 3 && sr->isSetStoichiometryMath()) refuse(sr, "stoichiometryMath is not supported");
             const double st = sr->getStoichiometry();
-            if (!(st >= 0.0) || st != std::floor(st) || st > 1e6)
+            if (!std::isfinite(st) || st != std::floor(st) || std::fabs(st) > 1e6)
                 refuse(sr, "the stoichiometry of '" + sr->getSpecies() + "' is " + number(st) + ": egress takes whole numbers");
             if (st == 0.0) continue;
+            const bool consumed = isReactant == (st > 0.0);
+            const int n = static_cast<int>(std::fabs(st));
             const Species* s = species_.at(sr->getSpecies());
             if (s->getBoundaryCondition() || s->getConstant()) {
-                if (isReactant) boundaryReactants[sr->getSpecies()] += static_cast<int>(st);
+                if (consumed) boundaryReactants[sr->getSpecies()] += n;
                 continue;
             }
-            out[sr->getSpecies()] += static_cast<int>(st);
+            (consumed ? reactants : products)[sr->getSpecies()] += n;
         }
     };
-    side(r.getListOfReactants(), reactants, true);
-    side(r.getListOfProducts(), products, false);
+    side(r.getListOfReactants(), true);
+    side(r.getListOfProducts(), false);
 
     const std::string rate = infix(kl->getMath(), kl, locals, {});
     // Mass action exactly: k times each reactant amount once, k a parameter or a number. Then

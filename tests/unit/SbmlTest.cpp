@@ -604,6 +604,28 @@ TEST(SbmlImport, RulesInitialAssignmentsDelaysAndPrioritiesWithoutMathAreIgnored
     EXPECT_NE(toml.find("law = \"mass_action\""), std::string::npos) << toml;
 }
 
+// A negative stoichiometry changes the amount the other way (SBML test suite 01422-01433): the
+// reactant A of stoichiometry -1 is made by the reaction, A' = +kf E A (the law is written as an
+// expression: it reads A, which is no longer a reactant).
+TEST(SbmlImport, ANegativeStoichiometryMovesTheSpeciesToTheOtherSide) {
+    std::string doc = kConversion;
+    const std::string a = "species=\"A\" stoichiometry=\"1\"";
+    doc.replace(doc.find(a), a.size(), "species=\"A\" stoichiometry=\"-1\"");
+    const std::string toml = importSbmlText(doc, "negative.xml");
+    EXPECT_NE(toml.find("equation = \" -> A + B\"\nlaw = \"expression\""), std::string::npos) << toml;
+    const auto dir = testDir();
+    std::ofstream(dir / "negative.xml") << doc;
+    std::ofstream(dir / "run.toml") << "model = \"negative.xml\"\n[simulation]\nt_end = 2.0\noutput_interval = 0.5\nrtol = 1e-10\natol = 1e-12\n";
+    const RunConfig c = loadRunConfig((dir / "run.toml").string());
+    const auto tr = runOde(c);
+    const std::size_t ia = speciesIndex(c, "A"), ib = speciesIndex(c, "B");
+    for (std::size_t i = 0; i < tr.times.size(); ++i) {
+        const double A = 3.0 * std::exp(0.25 * 5.0 * tr.times[i]);
+        EXPECT_NEAR(tr.amounts[i][ia], A, 1e-8 * A);
+        EXPECT_NEAR(tr.amounts[i][ib], A - 3.0, 1e-8 * A);
+    }
+}
+
 TEST(SbmlImport, RefusesAlgebraicRulesAndRulesOnCompartments) {
     std::string algebraic = kConversion;
     algebraic.insert(algebraic.find("    <listOfReactions>"), R"(    <listOfRules>
