@@ -73,6 +73,17 @@ std::vector<std::pair<std::size_t, std::string>> Model::runConstantUses() const 
     return uses;
 }
 
+std::vector<bool> Model::countedSpecies() const {
+    std::vector<bool> counted(species.size(), false);
+    for (const auto& r : reactions) {
+        for (const auto& c : r.reactants) counted[c.species] = true;
+        for (const auto& c : r.products) counted[c.species] = true;
+    }
+    for (const auto& r : routes)
+        for (const auto& c : r.cargo) counted[c.donor] = counted[c.acceptor] = true;
+    return counted;
+}
+
 std::size_t SimulationSettings::sampleCount() const {
     return static_cast<std::size_t>(std::llround(t_end / output_interval)) + 1;
 }

@@ -225,6 +225,11 @@ struct Model {
     void resolveRunConstants();
     /// What each run-constant parameter sets ("the delay of route 'COPII'"), by parameter index.
     std::vector<std::pair<std::size_t, std::string>> runConstantUses() const;
+    /// Per species: whether it is a molecule count, one that a reaction's equation or a vesicle
+    /// route's cargo names. `ssa` holds those to whole numbers; a species nothing of the kind
+    /// changes (a value that only events or rules set, such as an imported SBML parameter) may
+    /// take any value.
+    std::vector<bool> countedSpecies() const;
 };
 
 enum class Method { Ode, Ssa, Hybrid };

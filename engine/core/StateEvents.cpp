@@ -52,7 +52,7 @@ void addComparisons(const Expression& trigger, std::vector<Expression>& out) {
 }  // namespace
 
 StateEvents::StateEvents(const Model& model, bool wholeAmounts)
-    : model_(model), wholeAmounts_(wholeAmounts), previous_(model.stateEvents.size(), 0),
+    : model_(model), whole_(wholeAmounts ? model.countedSpecies() : std::vector<bool>(model.species.size(), false)), previous_(model.stateEvents.size(), 0),
       assigned_(model.parameters.size()) {
     for (const auto& e : model.stateEvents) {
         readsTime_ = readsTime_ || e.trigger.readsTime;
@@ -106,7 +106,7 @@ void StateEvents::execute(const Pending& e, double* x, std::vector<double>& p, d
     for (std::size_t k = 0; k < ev.assignments.size(); ++k) {
         const EventAssignment& a = ev.assignments[k];
         const double v = values[k];
-        if (!std::isfinite(v) || (wholeAmounts_ && a.target == AssignmentTarget::Species && v != std::floor(v))) {
+        if (!std::isfinite(v) || (a.target == AssignmentTarget::Species && whole_[a.index] && v != std::floor(v))) {
             std::ostringstream msg;
             msg << "event '" << ev.name << "' assigns " << v << " to "
                 << (a.target == AssignmentTarget::Species ? "species '" + model_.species[a.index].name + "'"

@@ -27,7 +27,7 @@ namespace egress {
 class StateEvents {
 public:
     /// `wholeAmounts`: species are molecule counts (ssa); an assignment of a fractional amount
-    /// to a species is then a SolverError.
+    /// to a species that reactions or routes count (Model::countedSpecies) is then a SolverError.
     StateEvents(const Model& model, bool wholeAmounts);
 
     bool empty() const { return model_.stateEvents.empty(); }
@@ -74,7 +74,7 @@ private:
     /// when each comparison changes once inside it: the whole trigger would be false at both ends.
     std::vector<Expression> comparisons_;
     std::vector<char> comparisonPrevious_;
-    bool wholeAmounts_ = false;
+    std::vector<bool> whole_;  ///< per species: assignments must be whole numbers
     bool readsTime_ = false;
     bool started_ = false;
     std::vector<char> previous_;  ///< each trigger's value at the last processed time

@@ -221,8 +221,13 @@ std::string Exporter::run() {
     for (const auto& p : m.parameters) ids_.insert(p.name);
     for (const auto& f : m.functions) ids_.insert(f.name);
     out->setId(fresh(m.name.empty() ? "egress_model" : m.name));  // shares the id namespace
-    for (const auto& c : m.compartments) addCompartment(c.name);
-    for (const auto& s : m.species) addSpecies(s.name, m.compartments[s.compartment].name, s.initial);
+    // A parameter may share a compartment's name (the import writes an SBML compartment size that
+    // an initial assignment sets so): SBML ids are one namespace, and the laws read the parameter.
+    std::vector<std::string> compartmentIds;
+    for (const auto& c : m.compartments)
+        compartmentIds.push_back(m.findParameter(c.name) ? fresh(c.name + "_compartment") : c.name);
+    for (const auto& id : compartmentIds) addCompartment(id);
+    for (const auto& s : m.species) addSpecies(s.name, compartmentIds[s.compartment], s.initial);
     std::set<std::size_t> assignedParameters;  // by state events: not constant in SBML
     for (const auto& e : m.stateEvents)
         for (const auto& a : e.assignments)

@@ -80,6 +80,7 @@ private:
     void readSpecies(const Model& m);
     void readParameters(const Model& m);
     void readFunctions(const Model& m);
+    void readLocals(const Reaction& r);
     void readReaction(const Reaction& r);
     void readEvent(const Event& e, unsigned index);
     void readRules(const Model& m);
@@ -104,15 +105,40 @@ private:
 
     std::string path_;
     const Model* model_ = nullptr;
-    std::map<std::string, double> compartmentSize_;  ///< only compartments with a size
+    std::map<std::string, double> compartmentSize_;  ///< only compartments with a size as a number
+    /// Compartments whose size an initial assignment sets (nothing may change it later): the size is a parameter of the
+    /// compartment's name (the initial assignment's target), read by name in the math.
+    std::set<std::string> assignedSizes_;
+    /// Compartments whose size an assignment rule sets: the size is a species of that name (in
+    /// sbml_parameters, as a parameter that a rule sets), and the egress compartment that holds
+    /// their species is renamed (a compartment and a species cannot share a name): SBML id -> name.
+    std::set<std::string> ruleSizes_;
+    std::map<std::string, std::string> renamedCompartments_;
+    std::string compartmentName(const std::string& id) const {
+        const auto r = renamedCompartments_.find(id);
+        return r == renamedCompartments_.end() ? id : r->second;
+    }
+    /// Initial assignments the import adds: a concentration species' initialConcentration in a
+    /// compartment of assigned size is `concentration * size`, known when the size is.
+    std::map<std::string, std::string> addedInitial_;
+    /// The size of a compartment as text of the math (a number, or the parameter that holds it); empty: none.
+    std::string sizeOf(const std::string& compartment) const {
+        if (assignedSizes_.count(compartment) || ruleSizes_.count(compartment)) return compartment;
+        if (const auto c = compartmentSize_.find(compartment); c != compartmentSize_.end()) return number(c->second);
+        return "";
+    }
     std::map<std::string, const Species*> species_;
     std::set<std::string> parameters_;
     std::set<std::string> functions_;
+    /// Each reaction's local parameters: SBML id -> egress parameter name (readLocals).
+    std::map<const Reaction*, std::map<std::string, std::string>> locals_;
+    /// Reactions whose law is being written in place of their id (a cycle is refused).
+    mutable std::set<const Reaction*> expanding_;
     std::set<std::string> usedNames_;
-    std::set<std::string> assignedParameters_;  ///< non-constant parameters that events assign
     std::map<std::string, const Rule*> assignmentRules_, rateRules_;
     std::map<std::string, const InitialAssignment*> initialAssignments_;
-    std::set<std::string> variableParameters_;  ///< parameters set by rules: written as species
+    std::set<std::string> variableParameters_;  ///< parameters set by rules or events: written as species
+    std::set<std::string> eventParameters_;     ///< those of them that events assign
     std::string variableCompartment_;           ///< the compartment of those species
     std::ostringstream rules_out_, variableSpecies_out_;
     std::ostringstream head_, compartments_, species_out_, parameters_out_, functions_out_, reactions_out_, events_out_;
@@ -125,23 +151,47 @@ void Importer::checkModelWide(const Model& m) {
     for (unsigned i = 0; i < m.getNumRules(); ++i) {
         const Rule* r = m.getRule(i);
         if (r->isAlgebraic()) refuse(r, "algebraic rules are not supported by the import");
+        // SBML Level 3 Version 2 lets a rule, an initial assignment, a delay or a priority go
+        // without math: it is then ignored (the suite's NoMathML cases, as a trigger or an
+        // assignment without math, readEvent).
+        if (!r->getMath()) continue;
         const std::string v = r->getVariable();
-        if (m.getCompartment(v)) refuse(r, "a rule on the size of compartment '" + v + "' is not supported (compartments have constant sizes)");
+        if (m.getCompartment(v)) {
+            // An assignment rule gives the size at every instant; the amounts stay the state, as
+            // in SBML (a reaction changes amounts whatever the size). A rate rule is not supported.
+            if (r->isRate()) refuse(r, "a rate rule on the size of compartment '" + v + "' is not supported (sizes that vary must follow an assignment rule)");
+            assignmentRules_[v] = r;
+            ruleSizes_.insert(v);
+            continue;
+        }
         if (!m.getSpecies(v) && !m.getParameter(v))
             refuse(r, "the rule sets '" + v + "', which is not a species or a parameter (species references are not supported)");
-        if (!r->getMath()) refuse(r, "the rule has no math");
         (r->isRate() ? rateRules_ : assignmentRules_)[v] = r;
         if (m.getParameter(v)) variableParameters_.insert(v);
     }
     for (unsigned i = 0; i < m.getNumInitialAssignments(); ++i) {
         const InitialAssignment* a = m.getInitialAssignment(i);
+        if (!a->getMath()) continue;
         const std::string v = a->getSymbol();
-        if (m.getCompartment(v)) refuse(a, "an initial assignment to the size of compartment '" + v + "' is not supported");
+        if (m.getCompartment(v)) {
+            assignedSizes_.insert(v);
+            initialAssignments_[v] = a;
+            continue;
+        }
         if (!m.getSpecies(v) && !m.getParameter(v))
             refuse(a, "the initial assignment sets '" + v + "', which is not a species or a parameter (species references are not supported)");
-        if (!a->getMath()) refuse(a, "the initial assignment has no math");
         initialAssignments_[v] = a;
     }
+    // A parameter that an event assigns changes in time too: a species as well, so that its time
+    // course is in the output like every other changing quantity's.
+    for (unsigned i = 0; i < m.getNumEvents(); ++i)
+        for (unsigned k = 0; k < m.getEvent(i)->getNumEventAssignments(); ++k) {
+            const EventAssignment* a = m.getEvent(i)->getEventAssignment(k);
+            if (a->getMath() && m.getParameter(a->getVariable())) {
+                variableParameters_.insert(a->getVariable());
+                eventParameters_.insert(a->getVariable());
+            }
+        }
     if (m.getNumConstraints() > 0) refuse(m.getConstraint(0), "constraints are not supported by the import");
     if (m.isSetConversionFactor()) refuse(&m, "a model conversionFactor is not supported by the import");
     if (m.getNumReactions() == 0 && m.getNumEvents() == 0 && m.getNumRules() == 0)
@@ -151,9 +201,30 @@ void Importer::checkModelWide(const Model& m) {
 void Importer::readCompartments(const Model& m) {
     for (unsigned i = 0; i < m.getNumCompartments(); ++i) {
         const Compartment* c = m.getCompartment(i);
-        if (!c->getConstant()) refuse(c, "a compartment of varying size is not supported (constant = false)");
+        // constant = "false" only allows a change: what would change the size (a rule, an event)
+        // is refused where it is, so a size that nothing changes is constant.
         std::string note = "SBML compartment";
-        if (c->isSetSize()) {
+        if (ruleSizes_.count(c->getId())) {
+            std::string name = c->getId() + "_compartment";
+            for (int k = 2; usedNames_.count(name) || m.getSpecies(name) || m.getParameter(name) || m.getCompartment(name) || m.getReaction(name) || m.getFunctionDefinition(name); ++k) name = c->getId() + "_compartment_" + std::to_string(k);
+            renamedCompartments_[c->getId()] = name;
+            usedNames_.insert(name);
+            note = "SBML compartment '" + c->getId() + "', whose size an assignment rule sets: species '" + c->getId() + "'";
+            std::string snote = "SBML compartment size (set by an assignment rule)";
+            if (c->isSetUnits()) snote += ", units " + c->getUnits();
+            const double given = c->isSetSize() && std::isfinite(c->getSize()) && c->getSize() >= 0.0 ? c->getSize() : 0.0;
+            variableSpecies_out_ << c->getId() << " = { compartment = \"@\", initial = " << number(given)
+                                 << ", description = " << tomlString(snote) << " }\n";
+        } else if (assignedSizes_.count(c->getId())) {
+            // The size is a constant of the run that an initial assignment computes: a parameter
+            // of the same name (egress compartments have no size; names of parameters come first).
+            note += ", size set by an initial assignment: parameter '" + c->getId() + "'";
+            std::string pnote = "SBML compartment size (set by an initial assignment)";
+            if (c->isSetUnits()) pnote += ", units " + c->getUnits();
+            const double given = c->isSetSize() && std::isfinite(c->getSize()) && c->getSize() >= 0.0 ? c->getSize() : 0.0;
+            parameters_out_ << c->getId() << " = { value = " << number(given) << ", description = " << tomlString(pnote) << " }\n";
+            parameters_.insert(c->getId());
+        } else if (c->isSetSize()) {
             if (!std::isfinite(c->getSize()) || c->getSize() <= 0.0) refuse(c, "the size must be a positive number");
             compartmentSize_[c->getId()] = c->getSize();
             note += ", size " + number(c->getSize());
@@ -161,7 +232,7 @@ void Importer::readCompartments(const Model& m) {
         }
         if (c->isSetName()) note += ", name '" + c->getName() + "'";
         usedNames_.insert(c->getId());
-        compartments_ << c->getId() << " = { description = " << tomlString(note) << " }\n";
+        compartments_ << compartmentName(c->getId()) << " = { description = " << tomlString(note) << " }\n";
     }
 }
 
@@ -169,18 +240,26 @@ void Importer::readSpecies(const Model& m) {
     for (unsigned i = 0; i < m.getNumSpecies(); ++i) {
         const Species* s = m.getSpecies(i);
         if (s->isSetConversionFactor()) refuse(s, "a species conversionFactor is not supported by the import");
-        const auto size = compartmentSize_.find(s->getCompartment());
+        const std::string size = sizeOf(s->getCompartment());
         const bool amountsOnly = s->getHasOnlySubstanceUnits();
-        if (!amountsOnly && size == compartmentSize_.end())
+        if (!amountsOnly && size.empty())
             refuse(s, "a concentration species (hasOnlySubstanceUnits = false) needs its compartment '" +
                           s->getCompartment() + "' to have a size");
         double initial = 0.0;
         if (s->isSetInitialAmount()) {
             initial = s->getInitialAmount();
         } else if (s->isSetInitialConcentration()) {
-            if (size == compartmentSize_.end())
+            if (size.empty())
                 refuse(s, "an initialConcentration needs the compartment '" + s->getCompartment() + "' to have a size");
-            initial = s->getInitialConcentration() * size->second;
+            if (ruleSizes_.count(s->getCompartment()) && !assignmentRules_.count(s->getId()) && !initialAssignments_.count(s->getId()))
+                refuse(s, "an initialConcentration in compartment '" + s->getCompartment() + "', whose size an assignment rule sets, is not supported");
+            if (ruleSizes_.count(s->getCompartment())) {
+            } else if (assignedSizes_.count(s->getCompartment())) {
+                if (!assignmentRules_.count(s->getId()) && !initialAssignments_.count(s->getId()))
+                    addedInitial_[s->getId()] = number(s->getInitialConcentration()) + " * " + size;
+            } else {
+                initial = s->getInitialConcentration() * compartmentSize_.at(s->getCompartment());
+            }
         } else if (!assignmentRules_.count(s->getId()) && !initialAssignments_.count(s->getId())) {
             refuse(s, "the species has no initial amount or concentration");
         }
@@ -194,7 +273,7 @@ void Importer::readSpecies(const Model& m) {
         usedNames_.insert(s->getId());
         if (assignmentRules_.count(s->getId())) note += ", set by an assignment rule";
         if (rateRules_.count(s->getId())) note += ", set by a rate rule";
-        species_out_ << s->getId() << " = { compartment = " << tomlString(s->getCompartment()) << ", initial = " << number(initial)
+        species_out_ << s->getId() << " = { compartment = " << tomlString(compartmentName(s->getCompartment())) << ", initial = " << number(initial)
                      << ", description = " << tomlString(note) << " }\n";
     }
 }
@@ -210,7 +289,8 @@ void Importer::readParameters(const Model& m) {
         usedNames_.insert(p->getId());
         if (variableParameters_.count(p->getId())) {
             // A quantity that changes in time is a species in egress: in the output, and state.
-            std::string note = "SBML parameter set by a " + std::string(rateRules_.count(p->getId()) ? "rate" : "assignment") + " rule";
+            std::string note = "SBML parameter set by " + std::string(rateRules_.count(p->getId()) ? "a rate rule" : assignmentRules_.count(p->getId()) ? "an assignment rule" : "events");
+            if (rateRules_.count(p->getId()) && eventParameters_.count(p->getId())) note += " and events";
             if (p->isSetUnits()) note += ", units " + p->getUnits();
             variableSpecies_out_ << p->getId() << " = { compartment = \"@\", initial = " << number(value)
                                  << ", description = " << tomlString(note) << " }\n";
@@ -249,12 +329,24 @@ std::string Importer::symbol(const std::string& id, const SBase* owner, const st
     if (const auto l = locals.find(id); l != locals.end()) return l->second;
     if (const auto s = species_.find(id); s != species_.end()) {
         if (s->second->getHasOnlySubstanceUnits()) return id;
-        return "(" + id + " / " + number(compartmentSize_.at(s->second->getCompartment())) + ")";
+        return "(" + id + " / " + sizeOf(s->second->getCompartment()) + ")";
     }
     if (parameters_.count(id) || variableParameters_.count(id)) return id;
     if (const auto c = compartmentSize_.find(id); c != compartmentSize_.end()) return number(c->second);
+    if (ruleSizes_.count(id)) return id;
     if (model_->getCompartment(id)) refuse(owner, "the math uses the size of compartment '" + id + "', which has none");
-    refuse(owner, "the math uses '" + id + "', which is not a species, parameter or compartment (reaction and species-reference ids are not supported)");
+    // A reaction's id stands for its rate, the kinetic law (extent = substance per time, the
+    // amounts egress laws are in): written in its place, with the reaction's local parameters.
+    if (const Reaction* r = model_->getReaction(id)) {
+        const KineticLaw* kl = r->getKineticLaw();
+        if (!kl || !kl->getMath()) refuse(owner, "the math uses the rate of reaction '" + id + "', which has no kinetic law");
+        if (expanding_.count(r)) refuse(owner, "the math uses the rate of reaction '" + id + "', whose own kinetic law depends on it");
+        expanding_.insert(r);
+        const std::string law = infix(kl->getMath(), kl, locals_.at(r), {});
+        expanding_.erase(r);
+        return "(" + law + ")";
+    }
+    refuse(owner, "the math uses '" + id + "', which is not a species, parameter or compartment (species-reference ids are not supported)");
 }
 
 std::string Importer::infix(const ASTNode* n, const SBase* owner, const std::map<std::string, std::string>& locals,
@@ -428,8 +520,14 @@ bool Importer::monomial(const ASTNode* n, int sign, const std::map<std::string, 
             if (const auto s = species_.find(id); s != species_.end()) {
                 out.species[id] += sign;
                 if (!s->second->getHasOnlySubstanceUnits()) {
-                    const double size = compartmentSize_.at(s->second->getCompartment());
-                    out.coefficient *= sign > 0 ? 1.0 / size : size;
+                    const std::string& c = s->second->getCompartment();
+                    if (ruleSizes_.count(c)) return false;  // a size that changes: read by an expression
+                    if (assignedSizes_.count(c)) {
+                        out.parameters[c] -= sign;
+                    } else {
+                        const double size = compartmentSize_.at(c);
+                        out.coefficient *= sign > 0 ? 1.0 / size : size;
+                    }
                 }
                 return true;
             }
@@ -450,11 +548,21 @@ bool Importer::monomial(const ASTNode* n, int sign, const std::map<std::string, 
 std::string Importer::targetFormula(const std::string& variable, const ASTNode* math, const SBase* owner) const {
     const std::string f = infix(math, owner, {}, {});
     if (const auto s = species_.find(variable); s != species_.end() && !s->second->getHasOnlySubstanceUnits())
-        return "(" + f + ") * " + number(compartmentSize_.at(s->second->getCompartment()));
+        return "(" + f + ") * " + sizeOf(s->second->getCompartment());
     return f;
 }
 
 void Importer::readRules(const Model& m) {
+    // d(amount)/dt of a concentration species under a rate rule, or its amount at the start from
+    // an initial assignment, would need the size's own course (d(c V)/dt = V dc/dt + c dV/dt).
+    auto sizeVaries = [&](const std::string& variable, const SBase* item, const char* what) {
+        if (const auto s = species_.find(variable); s != species_.end() && !s->second->getHasOnlySubstanceUnits() &&
+                                                     ruleSizes_.count(s->second->getCompartment()))
+            refuse(item, std::string(what) + " of the concentration of '" + variable + "' in compartment '" +
+                             s->second->getCompartment() + "', whose size an assignment rule sets, is not supported");
+    };
+    for (const auto& [variable, item] : rateRules_) sizeVaries(variable, item, "a rate rule");
+    for (const auto& [variable, item] : initialAssignments_) sizeVaries(variable, item, "an initial assignment");
     auto section = [&](const char* title, const auto& items) {
         if (items.empty()) return;
         rules_out_ << "\n[" << title << "]\n";
@@ -463,17 +571,20 @@ void Importer::readRules(const Model& m) {
     };
     section("assignment_rules", assignmentRules_);
     section("rate_rules", rateRules_);
-    section("initial_assignments", initialAssignments_);
+    if (initialAssignments_.empty() && addedInitial_.empty()) return;
+    rules_out_ << "\n[initial_assignments]\n";
+    for (const auto& [variable, item] : initialAssignments_)
+        rules_out_ << variable << " = " << tomlString(targetFormula(variable, item->getMath(), item)) << "\n";
+    for (const auto& [variable, formula] : addedInitial_)
+        rules_out_ << variable << " = " << tomlString(formula) << "\n";
     (void)m;
 }
 
-void Importer::readReaction(const Reaction& r) {
-    if (r.isSetFast() && r.getFast()) refuse(&r, "fast reactions are not supported");
-    const KineticLaw* kl = r.getKineticLaw();
-    if (!kl || !kl->getMath()) refuse(&r, "the reaction has no kinetic law");
-
+void Importer::readLocals(const Reaction& r) {
     // Local parameters become model parameters named REACTION_NAME (a number appended on a clash).
-    std::map<std::string, std::string> locals;
+    std::map<std::string, std::string>& locals = locals_[&r];
+    const KineticLaw* kl = r.getKineticLaw();
+    if (!kl) return;
     const unsigned nLocal = r.getLevel() >= 3 ? kl->getNumLocalParameters() : kl->getNumParameters();
     for (unsigned i = 0; i < nLocal; ++i) {
         const Parameter* p = r.getLevel() >= 3 ? static_cast<const Parameter*>(kl->getLocalParameter(i)) : kl->getParameter(i);
@@ -488,28 +599,39 @@ void Importer::readReaction(const Reaction& r) {
         if (p->isSetUnits()) note += ", units " + p->getUnits();
         parameters_out_ << name << " = { value = " << number(p->getValue()) << ", description = " << tomlString(note) << " }\n";
     }
+}
+
+void Importer::readReaction(const Reaction& r) {
+    if (r.isSetFast() && r.getFast()) refuse(&r, "fast reactions are not supported");
+    const KineticLaw* kl = r.getKineticLaw();
+    if (!kl || !kl->getMath()) refuse(&r, "the reaction has no kinetic law");
+    const std::map<std::string, std::string>& locals = locals_.at(&r);
 
     // Boundary and constant species are not changed by reactions: they leave the equation, and a
     // boundary reactant stays on both sides so that mass action still reads it.
     std::map<std::string, int> reactants, products, boundaryReactants;
-    auto side = [&](const ListOf* list, std::map<std::string, int>& out, bool isReactant) {
+    // A negative stoichiometry changes the amount the other way: a reactant of -n is a product of
+    // n (SBML's rate of change, product minus reactant stoichiometry times the rate, is the same).
+    auto side = [&](const ListOf* list, bool isReactant) {
         for (unsigned i = 0; i < list->size(); ++i) {
             const auto* sr = static_cast<const SpeciesReference*>(list->get(i));
             if (r.getLevel() < 3 && sr->isSetStoichiometryMath()) refuse(sr, "stoichiometryMath is not supported");
             const double st = sr->getStoichiometry();
-            if (!(st >= 0.0) || st != std::floor(st) || st > 1e6)
+            if (!std::isfinite(st) || st != std::floor(st) || std::fabs(st) > 1e6)
                 refuse(sr, "the stoichiometry of '" + sr->getSpecies() + "' is " + number(st) + ": egress takes whole numbers");
             if (st == 0.0) continue;
+            const bool consumed = isReactant == (st > 0.0);
+            const int n = static_cast<int>(std::fabs(st));
             const Species* s = species_.at(sr->getSpecies());
             if (s->getBoundaryCondition() || s->getConstant()) {
-                if (isReactant) boundaryReactants[sr->getSpecies()] += static_cast<int>(st);
+                if (consumed) boundaryReactants[sr->getSpecies()] += n;
                 continue;
             }
-            out[sr->getSpecies()] += static_cast<int>(st);
+            (consumed ? reactants : products)[sr->getSpecies()] += n;
         }
     };
-    side(r.getListOfReactants(), reactants, true);
-    side(r.getListOfProducts(), products, false);
+    side(r.getListOfReactants(), true);
+    side(r.getListOfProducts(), false);
 
     const std::string rate = infix(kl->getMath(), kl, locals, {});
     // Mass action exactly: k times each reactant amount once, k a parameter or a number. Then
@@ -569,12 +691,10 @@ void Importer::readEvent(const Event& e, unsigned index) {
     events_out_ << "persistent = " << (l3 && trigger->isSetPersistent() && !trigger->getPersistent() ? "false" : "true") << "\n";
     events_out_ << "initial_value = " << (l3 && trigger->isSetInitialValue() && !trigger->getInitialValue() ? "false" : "true") << "\n";
     events_out_ << "use_values_from_trigger_time = " << (e.getUseValuesFromTriggerTime() ? "true" : "false") << "\n";
-    if (e.isSetDelay()) {
-        if (!e.getDelay()->getMath()) refuse(e.getDelay(), "the delay has no math");
+    if (e.isSetDelay() && e.getDelay()->getMath()) {
         events_out_ << "delay = " << tomlString(infix(e.getDelay()->getMath(), e.getDelay(), {}, {})) << "\n";
     }
-    if (l3 && e.isSetPriority()) {
-        if (!e.getPriority()->getMath()) refuse(e.getPriority(), "the priority has no math");
+    if (l3 && e.isSetPriority() && e.getPriority()->getMath()) {
         events_out_ << "priority = " << tomlString(infix(e.getPriority()->getMath(), e.getPriority(), {}, {})) << "\n";
     }
     events_out_ << "assign = { ";
@@ -588,12 +708,10 @@ void Importer::readEvent(const Event& e, unsigned index) {
             refuse(a, "the event assigns '" + id + "', which an assignment rule sets: SBML does not allow that (the rule alone sets it)");
         std::string value = infix(a->getMath(), a, {}, {});
         if (variableParameters_.count(id)) {
-            // A parameter with a rate rule is a species of its own in the model file (amount = value).
+            // A parameter that a rate rule or events set is a species of its own in the model file (amount = value).
         } else if (const auto s = species_.find(id); s != species_.end()) {
             if (!s->second->getHasOnlySubstanceUnits())
-                value = "(" + value + ") * " + number(compartmentSize_.at(s->second->getCompartment()));
-        } else if (parameters_.count(id)) {
-            assignedParameters_.insert(id);
+                value = "(" + value + ") * " + sizeOf(s->second->getCompartment());
         } else if (model_->getCompartment(id)) {
             refuse(a, "an event that changes the size of compartment '" + id + "' is not supported");
         } else {
@@ -626,6 +744,8 @@ std::string Importer::run(SBMLDocument& doc) {
     readCompartments(*m);
     readSpecies(*m);
     readParameters(*m);
+    // Local parameters first: a rule, an event or another law may read a reaction's rate (its id).
+    for (unsigned i = 0; i < m->getNumReactions(); ++i) readLocals(*m->getReaction(i));
     readFunctions(*m);
     readRules(*m);
     for (unsigned i = 0; i < m->getNumReactions(); ++i) readReaction(*m->getReaction(i));

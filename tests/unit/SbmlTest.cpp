@@ -17,6 +17,7 @@ namespace {
 
 using testing::loadText;
 using testing::runOde;
+using testing::runReplicate;
 using testing::speciesIndex;
 
 std::filesystem::path testDir() {
@@ -449,6 +450,183 @@ TEST(SbmlImport, EventsMayAssignRateRuledParametersButNotAssignmentRuledOnes) {
         << e.what();
 }
 
+// A model of parameters only (SBML test suite 00963, 01211, ...): p = 0.5 steps down by 2 at
+// t >= 1 and t >= 2 (to -3.5); q is constant. p, which an event changes, becomes a species of
+// sbml_parameters, so that its course is in the output; its values are fractional and go below 0,
+// which neither ode nor ssa refuse for a species that no reaction or route counts.
+const std::string kParametersOnly = sbml(R"(
+    <listOfParameters>
+      <parameter id="p" value="0.5" constant="false"/>
+      <parameter id="q" value="2" constant="true"/>
+    </listOfParameters>
+    <listOfEvents>
+      <event id="down" useValuesFromTriggerTime="true">
+        <trigger initialValue="true" persistent="true"><math )" + kMath + R"(><apply><geq/><csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/time">t</csymbol><cn>1</cn></apply></math></trigger>
+        <listOfEventAssignments>
+          <eventAssignment variable="p"><math )" + kMath + R"(><apply><minus/><ci>p</ci><ci>q</ci></apply></math></eventAssignment>
+        </listOfEventAssignments>
+      </event>
+      <event id="again" useValuesFromTriggerTime="true">
+        <trigger initialValue="true" persistent="true"><math )" + kMath + R"(><apply><geq/><csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/time">t</csymbol><cn>2</cn></apply></math></trigger>
+        <listOfEventAssignments>
+          <eventAssignment variable="p"><math )" + kMath + R"(><apply><minus/><ci>p</ci><ci>q</ci></apply></math></eventAssignment>
+        </listOfEventAssignments>
+      </event>
+    </listOfEvents>)");
+
+TEST(SbmlImport, ParametersThatEventsChangeBecomeSpeciesWithTimeCourses) {
+    const std::string toml = importSbmlText(kParametersOnly, "params.xml");
+    EXPECT_NE(toml.find("sbml_parameters = {"), std::string::npos) << toml;
+    EXPECT_NE(toml.find("p = { compartment = \"sbml_parameters\", initial = 0.5, description = \"SBML parameter set by events\" }"),
+              std::string::npos) << toml;
+    EXPECT_NE(toml.find("q = { value = 2.0"), std::string::npos) << toml;
+    const auto dir = testDir();
+    std::ofstream(dir / "params.xml") << kParametersOnly;
+    for (const char* method : {"ode", "ssa", "hybrid"}) {
+        std::ofstream(dir / "run.toml") << "model = \"params.xml\"\n[simulation]\nmethod = \"" << method
+                                        << "\"\nt_end = 3.0\noutput_interval = 0.5\nreplicates = 1\nseed = 1\n";
+        const RunConfig c = loadRunConfig((dir / "run.toml").string());
+        const auto tr = runReplicate(c, 0);
+        const std::size_t p = speciesIndex(c, "p");
+        ASSERT_EQ(tr.times.size(), 7u) << method;
+        for (std::size_t i = 0; i < tr.times.size(); ++i) {
+            const double t = tr.times[i];
+            // An event at a sample time executes before the sample (docs/file-format.md).
+            EXPECT_EQ(tr.amounts[i][p], t < 1.0 ? 0.5 : t < 2.0 ? -1.5 : -3.5) << method << " t = " << t;
+        }
+    }
+}
+
+// A reaction's id in math is its rate, the kinetic law in amount per time: flux = conv's law,
+// cell * kf * [A] * E = 0.25 * 5 * A (amount), and the rule reads it.
+TEST(SbmlImport, ReactionIdsInMathAreTheirRates) {
+    std::string doc = kConversion;
+    doc.insert(doc.find("    <listOfReactions>"), R"(    <listOfParameters><parameter id="flux" constant="false"/></listOfParameters>
+    <listOfRules>
+      <assignmentRule variable="flux"><math )" + kMath + R"(><ci>conv</ci></math></assignmentRule>
+    </listOfRules>
+)");
+    const std::string toml = importSbmlText(doc, "flux.xml");
+    EXPECT_NE(toml.find("flux = \"((((2.0 * conv_kf) * (A / 2.0)) * E))\""), std::string::npos) << toml;
+    const auto dir = testDir();
+    std::ofstream(dir / "flux.xml") << doc;
+    std::ofstream(dir / "run.toml") << "model = \"flux.xml\"\n[simulation]\nt_end = 4.0\noutput_interval = 1.0\nrtol = 1e-10\natol = 1e-12\n";
+    const RunConfig c = loadRunConfig((dir / "run.toml").string());
+    const auto tr = runOde(c);
+    const std::size_t a = speciesIndex(c, "A"), f = speciesIndex(c, "flux");
+    for (std::size_t i = 0; i < tr.times.size(); ++i) {
+        EXPECT_NEAR(tr.amounts[i][a], 3.0 * std::exp(-0.25 * 5.0 * tr.times[i]), 1e-8);
+        EXPECT_NEAR(tr.amounts[i][f], 0.25 * 5.0 * tr.amounts[i][a], 1e-12);
+    }
+
+    // A law that reads its own reaction's rate has no value: refused at the kinetic law.
+    std::string cyclic = kConversion;
+    cyclic.replace(cyclic.find("<ci>E</ci></apply></math>"), 10, "<ci>conv</ci>");
+    const InputError e = refusal(cyclic);
+    EXPECT_EQ(e.line(), 1 + std::count(cyclic.begin(), cyclic.begin() + static_cast<long>(cyclic.find("<kineticLaw")), '\n'));
+    EXPECT_NE(e.message().find("SBML kineticLaw: the math uses the rate of reaction 'conv', whose own kinetic law depends on it"),
+              std::string::npos) << e.what();
+}
+
+// A compartment whose size an initial assignment sets (cell = k2 / 2 = 2; constant = "false"
+// with nothing that changes it, as SBML test suite 00480 has): the size is the parameter `cell`,
+// A's initialConcentration 1.5 becomes the initial assignment A = 1.5 * cell (3 molecules), and
+// cell * k * [A] is mass action k on the amount. The model exports with the compartment renamed
+// (one SBML namespace) and reads back with the same solution.
+const std::string kAssignedSize = sbml(R"(
+    <listOfCompartments>
+      <compartment id="cell" spatialDimensions="3" constant="false"/>
+    </listOfCompartments>
+    <listOfSpecies>
+      <species id="A" compartment="cell" initialConcentration="1.5" hasOnlySubstanceUnits="false" boundaryCondition="false" constant="false"/>
+    </listOfSpecies>
+    <listOfParameters>
+      <parameter id="k" value="0.25" constant="true"/>
+      <parameter id="k2" value="4" constant="true"/>
+    </listOfParameters>
+    <listOfInitialAssignments>
+      <initialAssignment symbol="cell"><math )" + kMath + R"(><apply><divide/><ci>k2</ci><cn>2</cn></apply></math></initialAssignment>
+    </listOfInitialAssignments>
+    <listOfReactions>
+      <reaction id="decay" reversible="false">
+        <listOfReactants><speciesReference species="A" stoichiometry="1" constant="true"/></listOfReactants>
+        <kineticLaw><math )" + kMath + R"(><apply><times/><ci>cell</ci><ci>k</ci><ci>A</ci></apply></math></kineticLaw>
+      </reaction>
+    </listOfReactions>)");
+
+TEST(SbmlImport, CompartmentSizesSetByInitialAssignmentsAreParameters) {
+    const std::string toml = importSbmlText(kAssignedSize, "size.xml");
+    EXPECT_NE(toml.find("cell = { value = 0.0, description = \"SBML compartment size (set by an initial assignment)\" }"),
+              std::string::npos) << toml;
+    EXPECT_NE(toml.find("[initial_assignments]\ncell = \"(k2 / 2.0)\"\nA = \"1.5 * cell\""), std::string::npos) << toml;
+    EXPECT_NE(toml.find("equation = \"A -> \"\nlaw = \"mass_action\"\nk = \"k\""), std::string::npos) << toml;
+    const auto dir = testDir();
+    std::ofstream(dir / "size.xml") << kAssignedSize;
+    std::ofstream(dir / "run.toml") << "model = \"size.xml\"\n[simulation]\nt_end = 4.0\noutput_interval = 1.0\nrtol = 1e-10\natol = 1e-12\n";
+    const RunConfig c = loadRunConfig((dir / "run.toml").string());
+    EXPECT_EQ(c.model.parameters[*c.model.findParameter("cell")].value, 2.0);
+    const auto tr = runOde(c);
+    const std::size_t a = speciesIndex(c, "A");
+    for (std::size_t i = 0; i < tr.times.size(); ++i) EXPECT_NEAR(tr.amounts[i][a], 3.0 * std::exp(-0.25 * tr.times[i]), 1e-8);
+
+    const std::string xml = exportSbml(c);
+    EXPECT_NE(xml.find("<compartment id=\"cell_compartment\""), std::string::npos) << xml;
+    std::ofstream(dir / "model.xml") << xml;
+    std::ofstream(dir / "back.toml") << "model = \"model.xml\"\n[simulation]\nt_end = 4.0\noutput_interval = 1.0\nrtol = 1e-10\natol = 1e-12\n";
+    expectSameOde(c, loadRunConfig((dir / "back.toml").string()), 1e-8);
+}
+
+// SBML L3V2 lets rules, initial assignments, delays and priorities go without math: each is
+// then ignored (SBML test suite 01234-01236, 01241, 01242, 01555-01557), not refused.
+TEST(SbmlImport, RulesInitialAssignmentsDelaysAndPrioritiesWithoutMathAreIgnored) {
+    std::string doc = kConversion;
+    doc.insert(doc.find("    <listOfReactions>"), R"(    <listOfInitialAssignments><initialAssignment symbol="B"/></listOfInitialAssignments>
+    <listOfRules><assignmentRule variable="E"/></listOfRules>
+)");
+    doc.insert(doc.find("    </listOfReactions>") + 24, R"(
+    <listOfEvents>
+      <event id="pulse" useValuesFromTriggerTime="true">
+        <trigger initialValue="false" persistent="true"><math )" + kMath + R"(><apply><gt/><csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/time">t</csymbol><cn>1</cn></apply></math></trigger>
+        <delay/>
+        <priority/>
+        <listOfEventAssignments>
+          <eventAssignment variable="B"><math )" + kMath + R"(><cn>7</cn></math></eventAssignment>
+        </listOfEventAssignments>
+      </event>
+    </listOfEvents>)");
+    const std::string toml = importSbmlText(doc, "nomath.xml");
+    EXPECT_EQ(toml.find("[initial_assignments]"), std::string::npos) << toml;
+    EXPECT_EQ(toml.find("[assignment_rules]"), std::string::npos) << toml;
+    EXPECT_EQ(toml.find("delay ="), std::string::npos) << toml;
+    EXPECT_EQ(toml.find("priority ="), std::string::npos) << toml;
+    EXPECT_NE(toml.find("assign = { B = \"7.0\" }"), std::string::npos) << toml;
+    // E keeps its initial amount and stays the mass-action reactant it was.
+    EXPECT_NE(toml.find("E = { compartment = \"cell\", initial = 5.0"), std::string::npos) << toml;
+    EXPECT_NE(toml.find("law = \"mass_action\""), std::string::npos) << toml;
+}
+
+// A negative stoichiometry changes the amount the other way (SBML test suite 01422-01433): the
+// reactant A of stoichiometry -1 is made by the reaction, A' = +kf E A (the law is written as an
+// expression: it reads A, which is no longer a reactant).
+TEST(SbmlImport, ANegativeStoichiometryMovesTheSpeciesToTheOtherSide) {
+    std::string doc = kConversion;
+    const std::string a = "species=\"A\" stoichiometry=\"1\"";
+    doc.replace(doc.find(a), a.size(), "species=\"A\" stoichiometry=\"-1\"");
+    const std::string toml = importSbmlText(doc, "negative.xml");
+    EXPECT_NE(toml.find("equation = \" -> A + B\"\nlaw = \"expression\""), std::string::npos) << toml;
+    const auto dir = testDir();
+    std::ofstream(dir / "negative.xml") << doc;
+    std::ofstream(dir / "run.toml") << "model = \"negative.xml\"\n[simulation]\nt_end = 2.0\noutput_interval = 0.5\nrtol = 1e-10\natol = 1e-12\n";
+    const RunConfig c = loadRunConfig((dir / "run.toml").string());
+    const auto tr = runOde(c);
+    const std::size_t ia = speciesIndex(c, "A"), ib = speciesIndex(c, "B");
+    for (std::size_t i = 0; i < tr.times.size(); ++i) {
+        const double A = 3.0 * std::exp(0.25 * 5.0 * tr.times[i]);
+        EXPECT_NEAR(tr.amounts[i][ia], A, 1e-8 * A);
+        EXPECT_NEAR(tr.amounts[i][ib], A - 3.0, 1e-8 * A);
+    }
+}
+
 TEST(SbmlImport, RefusesAlgebraicRulesAndRulesOnCompartments) {
     std::string algebraic = kConversion;
     algebraic.insert(algebraic.find("    <listOfReactions>"), R"(    <listOfRules>
@@ -465,7 +643,61 @@ TEST(SbmlImport, RefusesAlgebraicRulesAndRulesOnCompartments) {
     </listOfRules>
 )");
     e = refusal(sized);
-    EXPECT_NE(e.message().find("SBML rateRule 'cell': a rule on the size of compartment 'cell'"), std::string::npos) << e.what();
+    EXPECT_NE(e.message().find("SBML rateRule 'cell': a rate rule on the size of compartment 'cell' is not supported"), std::string::npos)
+        << e.what();
+}
+
+// A compartment size that an assignment rule sets (cell = 2 + t, SBML test suite 00139-00144) is
+// a species `cell` of sbml_parameters with that rule; the egress compartment holding A and B is
+// renamed cell_compartment. The law cell * kf * [A] * E reads the size as it changes, and the
+// amounts stay the state: A' = -kf * E * A whatever the size; the rule [D] = 2 [A] gives
+// D = 2 A (amounts, as the size cancels).
+TEST(SbmlImport, CompartmentSizesSetByAssignmentRulesAreSpecies) {
+    auto replaceOnce = [](std::string& text, const std::string& from, const std::string& to) {
+        const auto at = text.find(from);
+        ASSERT_NE(at, std::string::npos) << from;
+        text.replace(at, from.size(), to);
+    };
+    std::string doc = kConversion;
+    replaceOnce(doc, "size=\"2\" spatialDimensions=\"3\" constant=\"true\"", "size=\"2\" spatialDimensions=\"3\" constant=\"false\"");
+    // A starts as an amount (an initialConcentration would need the rule's value at the start).
+    replaceOnce(doc, "initialConcentration=\"1.5\"", "initialAmount=\"3\"");
+    doc.insert(doc.find("    </listOfSpecies>"),
+               R"(      <species id="D" compartment="cell" hasOnlySubstanceUnits="false" boundaryCondition="false" constant="false"/>
+)");
+    doc.insert(doc.find("    <listOfReactions>"), R"(    <listOfRules>
+      <assignmentRule variable="cell"><math )" + kMath + R"(><apply><plus/><cn>2</cn><csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/time">t</csymbol></apply></math></assignmentRule>
+      <assignmentRule variable="D"><math )" + kMath + R"(><apply><times/><cn>2</cn><ci>A</ci></apply></math></assignmentRule>
+    </listOfRules>
+)");
+    const std::string toml = importSbmlText(doc, "sized.xml");
+    EXPECT_NE(toml.find("cell_compartment = {"), std::string::npos) << toml;
+    EXPECT_NE(toml.find("A = { compartment = \"cell_compartment\""), std::string::npos) << toml;
+    EXPECT_NE(toml.find("cell = { compartment = \"sbml_parameters\", initial = 2.0"), std::string::npos) << toml;
+    EXPECT_NE(toml.find("cell = \"(2.0 + t)\""), std::string::npos) << toml;
+    EXPECT_NE(toml.find("law = \"expression\""), std::string::npos) << toml;
+    const auto dir = testDir();
+    std::ofstream(dir / "sized.xml") << doc;
+    std::ofstream(dir / "run.toml") << "model = \"sized.xml\"\n[simulation]\nt_end = 4.0\noutput_interval = 1.0\nrtol = 1e-10\natol = 1e-12\n";
+    const RunConfig c = loadRunConfig((dir / "run.toml").string());
+    const auto tr = runOde(c);
+    const std::size_t a = speciesIndex(c, "A"), d = speciesIndex(c, "D"), size = speciesIndex(c, "cell");
+    for (std::size_t i = 0; i < tr.times.size(); ++i) {
+        const double A = 3.0 * std::exp(-0.25 * 5.0 * tr.times[i]);
+        EXPECT_NEAR(tr.amounts[i][a], A, 1e-8);
+        EXPECT_NEAR(tr.amounts[i][d], 2.0 * A, 1e-8);
+        EXPECT_NEAR(tr.amounts[i][size], 2.0 + tr.times[i], 1e-12);
+    }
+
+    // A rate rule on a concentration there would need the size's derivative: refused at the rule.
+    std::string rated = doc;
+    replaceOnce(rated, "<assignmentRule variable=\"D\">", "<rateRule variable=\"D\">");
+    replaceOnce(rated, "</assignmentRule>\n    </listOfRules>", "</rateRule>\n    </listOfRules>");
+    replaceOnce(rated, "<species id=\"D\" compartment=\"cell\"", "<species id=\"D\" compartment=\"cell\" initialAmount=\"0\"");
+    const InputError e = refusal(rated);
+    EXPECT_EQ(e.line(), 1 + std::count(rated.begin(), rated.begin() + static_cast<long>(rated.find("<rateRule")), '\n'));
+    EXPECT_NE(e.message().find("SBML rateRule 'D': a rate rule of the concentration of 'D' in compartment 'cell', whose size an assignment rule sets, is not supported"),
+              std::string::npos) << e.what();
 }
 
 TEST(SbmlExport, RulesRoundTrip) {
