@@ -26,7 +26,8 @@ void ModelReader::readStructure(const Document& doc, const toml::table& t, const
         const std::string name(key.str());
         const std::string field = cw + "." + name;
         if (!isIdentifier(name)) doc.fail(key.source(), field, std::string("invalid compartment name: ") + kIdentifierRule);
-        Compartment c{name, std::nullopt};
+        Compartment c;
+        c.name = name;
         const auto& ct = doc.table(node, field);
         doc.checkKeys(ct, field, {"area", "membrane_synthesis", "degrades_membrane", "description"});
         if (const auto* a = ct.get("area")) c.area_um2 = doc.nonNegative(*a, field + ".area");

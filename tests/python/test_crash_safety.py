@@ -72,6 +72,10 @@ def test_sigkill_at_random_moments_never_leaves_a_complete_looking_file(tmp_path
         rerun = datasets(out)
         assert sorted(rerun) == sorted(reference)
         assert all(np.array_equal(v, reference[k]) for k, v in rerun.items())
+        # Each run's file is several GB (300 replicates with the event log): keeping all of them
+        # (and pytest keeps the last three sessions' folders) filled a shared disk.
+        del rerun
+        out.unlink()
 
 
 def start_and_wait_for_progress(cmd, finished, timeout=120):
