@@ -84,6 +84,12 @@ std::vector<bool> Model::countedSpecies() const {
     return counted;
 }
 
+std::vector<bool> Model::valueSpecies() const {
+    std::vector<bool> value = countedSpecies();
+    for (std::size_t i = 0; i < species.size(); ++i) value[i] = !value[i] && compartments[species[i].compartment].holds_values;
+    return value;
+}
+
 std::size_t SimulationSettings::sampleCount() const {
     return static_cast<std::size_t>(std::llround(t_end / output_interval)) + 1;
 }

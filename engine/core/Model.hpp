@@ -34,6 +34,9 @@ struct Compartment {
     /// A degradative compartment (a lysosome): membrane that fuses with it is degraded, so its
     /// area is not increased by fusions; what it removed is on the books as degraded membrane.
     bool degrades_membrane = false;
+    /// Its species hold values, not molecules (`values = true`; the compartment in which an SBML
+    /// import puts the parameters that events or rules change): see Model::valueSpecies.
+    bool holds_values = false;
 };
 
 struct Species {
@@ -225,11 +228,14 @@ struct Model {
     void resolveRunConstants();
     /// What each run-constant parameter sets ("the delay of route 'COPII'"), by parameter index.
     std::vector<std::pair<std::size_t, std::string>> runConstantUses() const;
-    /// Per species: whether it is a molecule count, one that a reaction's equation or a vesicle
-    /// route's cargo names. `ssa` holds those to whole numbers; a species nothing of the kind
-    /// changes (a value that only events or rules set, such as an imported SBML parameter) may
-    /// take any value.
+    /// Per species: whether a reaction's equation or a vesicle route's cargo names it.
     std::vector<bool> countedSpecies() const;
+    /// Per species: whether it holds a value rather than molecules: it is in a compartment with
+    /// `holds_values` and nothing counts it (countedSpecies), so only events and rules set it (an
+    /// imported SBML parameter). Such a value may be fractional in `ssa` and negative in every
+    /// method; every other species is an amount, whole in `ssa` and never below 0, and a run that
+    /// takes one below 0 (an event that assigns -1 to an enzyme) stops with an error.
+    std::vector<bool> valueSpecies() const;
 };
 
 enum class Method { Ode, Ssa, Hybrid };

@@ -52,8 +52,12 @@ void addComparisons(const Expression& trigger, std::vector<Expression>& out) {
 }  // namespace
 
 StateEvents::StateEvents(const Model& model, bool wholeAmounts)
-    : model_(model), whole_(wholeAmounts ? model.countedSpecies() : std::vector<bool>(model.species.size(), false)), previous_(model.stateEvents.size(), 0),
+    : model_(model), whole_(model.species.size(), false), previous_(model.stateEvents.size(), 0),
       assigned_(model.parameters.size()) {
+    if (wholeAmounts) {
+        const std::vector<bool> value = model.valueSpecies();
+        for (std::size_t i = 0; i < value.size(); ++i) whole_[i] = !value[i];
+    }
     for (const auto& e : model.stateEvents) {
         readsTime_ = readsTime_ || e.trigger.readsTime;
         addComparisons(e.trigger, comparisons_);

@@ -27,7 +27,7 @@ namespace egress {
 class StateEvents {
 public:
     /// `wholeAmounts`: species are molecule counts (ssa); an assignment of a fractional amount
-    /// to a species that reactions or routes count (Model::countedSpecies) is then a SolverError.
+    /// to a species that is an amount (not Model::valueSpecies) is then a SolverError.
     StateEvents(const Model& model, bool wholeAmounts);
 
     bool empty() const { return model_.stateEvents.empty(); }

@@ -29,7 +29,8 @@ void ModelReader::readStructure(const Document& doc, const toml::table& t, const
         Compartment c;
         c.name = name;
         const auto& ct = doc.table(node, field);
-        doc.checkKeys(ct, field, {"area", "membrane_synthesis", "degrades_membrane", "description"});
+        doc.checkKeys(ct, field, {"area", "membrane_synthesis", "degrades_membrane", "values", "description"});
+        if (const auto* v = ct.get("values")) c.holds_values = doc.boolean(*v, field + ".values");
         if (const auto* a = ct.get("area")) c.area_um2 = doc.nonNegative(*a, field + ".area");
         if (const auto* d = ct.get("degrades_membrane")) c.degrades_membrane = doc.boolean(*d, field + ".degrades_membrane");
         if (const auto* syn = ct.get("membrane_synthesis")) {

@@ -63,6 +63,7 @@ std::string resolvedParamsToml(const RunConfig& c) {
         if (comp.synthesisParameter || comp.membrane_synthesis_um2_per_s != 0.0)
             putRunConstant(ct, "membrane_synthesis", comp.membrane_synthesis_um2_per_s, comp.synthesisParameter, m);
         if (comp.degrades_membrane) ct.insert_or_assign("degrades_membrane", true);
+        if (comp.holds_values) ct.insert_or_assign("values", true);
         compartments.insert_or_assign(comp.name, ct);
     }
     model.insert_or_assign("compartments", compartments);

@@ -764,7 +764,7 @@ std::string Importer::run(SBMLDocument& doc) {
         variableCompartment_ = "sbml_parameters";
         for (int k = 2; usedNames_.count(variableCompartment_); ++k) variableCompartment_ = "sbml_parameters_" + std::to_string(k);
         compartments_ << variableCompartment_
-                      << " = { description = \"holds the SBML parameters that rules set, imported as species\" }\n";
+                      << " = { values = true, description = \"holds the SBML parameters that rules or events change, imported as species: values, not molecules\" }\n";
         for (std::size_t at; (at = variables.find("\"@\"")) != std::string::npos;)
             variables.replace(at, 3, tomlString(variableCompartment_));
     }

@@ -57,13 +57,13 @@ SsaSolver::SsaSolver(const Model& model, const SimulationSettings& settings, Ssa
         if (amount != std::floor(amount))
             throw InputError("", 0, 0, what + " is " + formatAmount(amount) + ": the ssa method counts whole molecules");
     };
-    // A species that no reaction or route counts (a value only events or rules set) may be fractional.
-    const std::vector<bool> counted = model.countedSpecies();
+    // A species that holds a value (Model::valueSpecies: only events or rules set it) may be fractional.
+    const std::vector<bool> value = model.valueSpecies();
     for (std::size_t i = 0; i < model.species.size(); ++i)
-        if (counted[i]) requireWhole(model.species[i].initial, "the initial amount of species '" + model.species[i].name + "'");
+        if (!value[i]) requireWhole(model.species[i].initial, "the initial amount of species '" + model.species[i].name + "'");
     for (const auto& e : model.events)
         for (const auto& c : e.changes)
-            if (counted[c.species]) requireWhole(c.amount, "an event's amount of species '" + model.species[c.species].name + "'");
+            if (!value[c.species]) requireWhole(c.amount, "an event's amount of species '" + model.species[c.species].name + "'");
     // A propensity that moves with time between reactions would need its integral inverted,
     // not an exponential wait: such laws are for ode and hybrid (docs/methods.md).
     auto refuseTime = [](const RateLaw& law, const std::string& owner) {

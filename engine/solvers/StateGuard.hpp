@@ -18,7 +18,7 @@ inline bool rateRuled(const Model& model, std::size_t species) {
 }
 
 /// Throws SolverError when an amount is not finite or below -tolerance (a species under a rate
-/// rule, or one that no reaction or route counts, only when not finite).
+/// rule, or one that holds a value, Model::valueSpecies, only when not finite).
 inline void checkAmounts(const Model& model, const double* amounts, double time, std::size_t replicate,
                          const char* method, double tolerance) {
     for (std::size_t i = 0; i < model.species.size(); ++i) {
@@ -26,9 +26,9 @@ inline void checkAmounts(const Model& model, const double* amounts, double time,
         if (std::isfinite(x) && x >= -tolerance) continue;
         // A rate rule is the model's own statement of the amount's course, which may cross 0
         // (an SBML parameter under a rate rule, imported as a species, often does).
-        // A species that no reaction or route counts holds a value that only events or rules set
-        // (an SBML parameter that events change, imported as a species): not an amount.
-        if (std::isfinite(x) && (rateRuled(model, i) || !model.countedSpecies()[i])) continue;
+        // A species that holds a value that only events or rules set (an SBML parameter that
+        // events change, imported as a species) is not an amount.
+        if (std::isfinite(x) && (rateRuled(model, i) || model.valueSpecies()[i])) continue;
         std::ostringstream msg;
         msg << method << ": the amount of species '" << model.species[i].name << "' became " << x << " at t = " << time
             << " s (replicate " << replicate << ")";

@@ -328,25 +328,45 @@ seed = 3
     EXPECT_EQ(last(tr)[1], 57.0);
 }
 
-// ssa counts the molecules of species that reactions or routes name: A, which decays, cannot be
-// given a fractional amount (the time of the trigger). B, which nothing counts (a value only
-// events set, as an imported SBML parameter), takes it.
-TEST(StateEvents, SsaRefusesAFractionalAmountOfACountedSpecies) {
-    const RunConfig c = loadText(decayModel(R"(
+// ssa counts molecules: A, which decays, and B, which nothing counts but which is an amount all
+// the same, cannot be given a fractional amount (the time of the trigger). B in a compartment of
+// values (`values = true`, where an SBML import puts the parameters that events change) takes it.
+TEST(StateEvents, SsaRefusesAFractionalAmountButNotAValue) {
+    for (const char* target : {"A", "B"}) {
+        const RunConfig c = loadText(decayModel(R"(
 [[model.events]]
 trigger = "A < 50"
-assign = { A = "t" }
+assign = { )" + std::string(target) + R"( = "t" }
 )", "ssa"));
-    EXPECT_THROW(runReplicate(c, 0), SolverError);
-    const RunConfig uncounted = loadText(decayModel(R"(
+        EXPECT_THROW(runReplicate(c, 0), SolverError) << target;
+    }
+    std::string text = decayModel(R"(
 [[model.events]]
 trigger = "A < 50"
 assign = { B = "t" }
-)", "ssa"));
-    const auto tr = runReplicate(uncounted, 0);
+)", "ssa");
+    text.replace(text.find("compartments = { cell = {} }"), 28, "compartments = { cell = {}, values = { values = true } }");
+    text.replace(text.find(R"(B = { compartment = "cell")"), 26, R"(B = { compartment = "values")");
+    const auto tr = runReplicate(loadText(text), 0);
     const double b = last(tr)[1];
     EXPECT_GT(b, 0.0);
     EXPECT_NE(b, std::floor(b));
+}
+
+// An amount never goes below 0, even one that nothing counts (an enzyme only a law reads): an
+// event that assigns -1 stops the run. A value (`values = true`) may be negative.
+TEST(StateEvents, AnEventCannotMakeAnAmountNegativeButMayAValue) {
+    for (const char* method : {"ode", "hybrid"}) {
+        std::string text = decayModel(R"(
+[[model.events]]
+trigger = "A < 50"
+assign = { B = "-1" }
+)", method);
+        EXPECT_THROW(runReplicate(loadText(text), 0), SolverError) << method;
+        text.replace(text.find("compartments = { cell = {} }"), 28, "compartments = { cell = {}, values = { values = true } }");
+        text.replace(text.find(R"(B = { compartment = "cell")"), 26, R"(B = { compartment = "values")");
+        EXPECT_EQ(last(runReplicate(loadText(text), 0))[1], -1.0) << method;
+    }
 }
 
 TEST(StateEvents, AnUnknownTargetIsAnErrorAtItsPlace) {
