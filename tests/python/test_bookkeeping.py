@@ -69,7 +69,7 @@ def negative_area_summary(path: pathlib.Path) -> tuple[list[str], np.ndarray, np
 
 def test_negative_membrane_area_is_reported(tmp_path):
     """Without the endosome-to-Golgi return (k_retro = 0) the Golgi gives more membrane to
-    post-Golgi carriers than COPII brings: after 3 h of ode its area is about -470 um^2. The run
+    post-Golgi carriers than COPII brings: after 3 h of ode its area is about -484 um^2. The run
     says so on stderr and in the file."""
     params = tmp_path / "three_hours.toml"
     text = DEFAULT_PARAMS.read_text().replace('model = "../models/', f'model = "{SOURCE_DIR}/models/')
