@@ -153,6 +153,34 @@ def _present_species(ds: xr.Dataset, species: list[str]) -> set[str] | None:
     return present or None
 
 
+def _species_steps(model: dict[str, Any]) -> list[tuple[str, str]]:
+    """Donor -> acceptor of every cargo pair and reactant -> product of every one-to-one reaction."""
+    steps = []
+    for route in model.get("vesicles", []):
+        for donor, target in route.get("cargo", {}).items():
+            steps.append((str(donor), _acceptor(target)))
+    for reaction in model.get("reactions", []):
+        left, _, right = str(reaction.get("equation", "")).partition("->")
+        reactants = [w for w in left.replace("+", " ").split() if not w.replace(".", "").isdigit()]
+        products = [w for w in right.replace("+", " ").split() if not w.replace(".", "").isdigit()]
+        if len(reactants) == 1 and len(products) == 1:
+            steps.append((reactants[0], products[0]))
+    return steps
+
+
+def _reachable_species(model: dict[str, Any], start: set[str]) -> set[str]:
+    """``start`` and every species its molecules can reach through routes and reactions."""
+    steps = _species_steps(model)
+    reached, frontier = set(start), list(start)
+    while frontier:
+        s = frontier.pop()
+        for a, b in steps:
+            if a == s and b not in reached:
+                reached.add(b)
+                frontier.append(b)
+    return reached
+
+
 def cargo_pathway(resolved: dict[str, Any], species_compartment: dict[str, str],
                   compartments: Sequence[str], present: set[str] | None = None) -> tuple[list[str], dict[str, str]]:
     """The order in which cargo passes the compartments, and the donor compartment of each
@@ -168,11 +196,16 @@ def cargo_pathway(resolved: dict[str, Any], species_compartment: dict[str, str],
     Compartments that no edge reaches follow the chain in file order.
 
     ``present``, when given, limits the edges to donor species (reactants) of the cargo the run
-    holds: a model with several cargoes (the standard model's soluble cargo goes to the
+    holds and the species it can reach (so a route the cargo has not finished yet stays whole):
+    a model with several cargoes (the standard model's soluble cargo goes to the
     extracellular space, its membrane cargo to the lysosome) has the pathway of the one that is
     there. When both are, the longer chain wins; select species in the kinetics functions.
     """
     model = resolved.get("model", {}) if isinstance(resolved.get("model"), dict) else {}
+    if present is not None:
+        # Where the cargo held can go, not only where it has been: a short run whose cargo has not
+        # reached the end of its route yet keeps the whole route on its pathway.
+        present = _reachable_species(model, present)
     edges: set[tuple[str, str]] = set()
     donor_of: dict[str, str] = {}
     for route in model.get("vesicles", []):

@@ -224,3 +224,24 @@ def test_pathway_is_that_of_the_cargo_the_run_holds(tmp_path):
     egress("run", SOURCE_DIR / "params" / "vsvg_membrane.toml", "-o", out, "--method", "ode", "--quiet")
     with ea.open_result(out) as ds:
         assert ds.attrs["pathway"] == ["ER", "ERGIC", "Golgi", "PM", "endosome", "lysosome"]
+
+
+def test_pathway_of_a_run_too_short_for_the_cargo_to_arrive(tmp_path):
+    """Thirty seconds of one ssa cell: no molecule has been secreted yet (or reached the lysosome),
+    so the last compartment holds nothing in the file; the pathway is still the cargo's whole
+    route (where it can go, not only where it has been)."""
+    for name, params, pathway in (
+            ("short", "default.toml", ["ER", "ERGIC", "Golgi", "extracellular"]),
+            ("short_vsvg", "vsvg_membrane.toml", ["ER", "ERGIC", "Golgi", "PM", "endosome", "lysosome"])):
+        text = (SOURCE_DIR / "params" / params).read_text()
+        text = text.replace('model = "../models/', f'model = "{SOURCE_DIR}/models/')
+        text = text.replace("t_end = 7200.0", "t_end = 30.0").replace("t_end = 21600.0", "t_end = 30.0")
+        text = text.replace("output_interval = 60.0", "output_interval = 10.0")
+        run_file = tmp_path / f"{name}.toml"
+        run_file.write_text(text)
+        out = tmp_path / f"{name}.h5"
+        egress("run", run_file, "-o", out, "--method", "ssa", "--replicates", "1", "--seed", "5", "--quiet")
+        with ea.open_result(out) as ds:
+            last = pathway[-1]
+            assert float(ds.amounts.sel(species="cargo_secreted" if last == "extracellular" else "vsvg_lysosome").max()) == 0.0
+            assert ds.attrs["pathway"] == pathway
