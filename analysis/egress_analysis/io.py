@@ -153,18 +153,19 @@ def _present_species(ds: xr.Dataset, species: list[str]) -> set[str] | None:
     return present or None
 
 
-def _species_steps(model: dict[str, Any]) -> list[tuple[str, str]]:
-    """Donor -> acceptor of every cargo pair and reactant -> product of every one-to-one reaction."""
+def _species_steps(model: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    """(donor, acceptor, by vesicle) for every cargo pair of every vesicle route, then (reactant,
+    product, False) for every reaction with one reactant and one product."""
     steps = []
     for route in model.get("vesicles", []):
         for donor, target in route.get("cargo", {}).items():
-            steps.append((str(donor), _acceptor(target)))
+            steps.append((str(donor), _acceptor(target), True))
     for reaction in model.get("reactions", []):
         left, _, right = str(reaction.get("equation", "")).partition("->")
         reactants = [w for w in left.replace("+", " ").split() if not w.replace(".", "").isdigit()]
         products = [w for w in right.replace("+", " ").split() if not w.replace(".", "").isdigit()]
         if len(reactants) == 1 and len(products) == 1:
-            steps.append((reactants[0], products[0]))
+            steps.append((reactants[0], products[0], False))
     return steps
 
 
@@ -174,7 +175,7 @@ def _reachable_species(model: dict[str, Any], start: set[str]) -> set[str]:
     reached, frontier = set(start), list(start)
     while frontier:
         s = frontier.pop()
-        for a, b in steps:
+        for a, b, _ in steps:
             if a == s and b not in reached:
                 reached.add(b)
                 frontier.append(b)
@@ -208,23 +209,16 @@ def cargo_pathway(resolved: dict[str, Any], species_compartment: dict[str, str],
         present = _reachable_species(model, present)
     edges: set[tuple[str, str]] = set()
     donor_of: dict[str, str] = {}
-    for route in model.get("vesicles", []):
-        for donor, target in route.get("cargo", {}).items():
-            acceptor = _acceptor(target)
-            if present is not None and donor not in present:
-                continue
-            if donor in species_compartment and acceptor in species_compartment:
-                edges.add((species_compartment[donor], species_compartment[acceptor]))
-                donor_of.setdefault(acceptor, species_compartment[donor])
-    for reaction in model.get("reactions", []):
-        left, _, right = str(reaction.get("equation", "")).partition("->")
-        reactants = [w for w in left.replace("+", " ").split() if not w.replace(".", "").isdigit()]
-        products = [w for w in right.replace("+", " ").split() if not w.replace(".", "").isdigit()]
-        if len(reactants) == 1 and len(products) == 1 and reactants[0] in species_compartment \
-                and products[0] in species_compartment and (present is None or reactants[0] in present):
-            a, b = species_compartment[reactants[0]], species_compartment[products[0]]
-            if a != b:
-                edges.add((a, b))
+    for donor, acceptor, by_vesicle in _species_steps(model):
+        if (present is not None and donor not in present) or donor not in species_compartment \
+                or acceptor not in species_compartment:
+            continue
+        a, b = species_compartment[donor], species_compartment[acceptor]
+        if by_vesicle:
+            edges.add((a, b))
+            donor_of.setdefault(acceptor, a)
+        elif a != b:
+            edges.add((a, b))
     held = {c for sp, c in species_compartment.items() if present is None or sp in present}
     occupied = [c for c in compartments if c in held]
     edges = {(a, b) for a, b in edges if a in occupied and b in occupied}
