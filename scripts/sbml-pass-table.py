@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Runs SBML test suite cases through egress and prints the pass table (docs/sbml.md).
 
-Each case: `egress import`-equivalent load of the L3V2 model (model = "NNNNN-sbml-l3v2.xml" in a
-generated parameter file), a run with the case's settings, and the suite's comparison:
+Each case: `egress import`-equivalent load of the case's SBML model (model = "NNNNN-sbml-l3v2.xml" in a
+generated parameter file; --level picks the level and version, by default the newest the case
+has), a run with the case's settings, and the suite's comparison:
 
 - stochastic cases (ssa, --replicates, default 10,000, fixed --seed): per time point
   Z_t = sqrt(n) (mean_t - mu_t) / sigma_t must lie in the settings' meanRange and
@@ -113,7 +114,7 @@ def read_results(path):
 
 
 def stochastic_case(args, case, d, settings, workdir):
-    xml = os.path.join(d, case + "-sbml-l3v2.xml")
+    xml = model_file(d, case, args.level)
     start, duration, steps = float(settings["start"]), float(settings["duration"]), int(settings["steps"])
     if start != 0.0:
         return "unsupported", "start != 0"
@@ -162,9 +163,9 @@ def stochastic_case(args, case, d, settings, workdir):
 
 
 def semantic_case(args, case, d, settings, workdir):
-    xml = os.path.join(d, case + "-sbml-l3v2.xml")
+    xml = model_file(d, case, args.level)
     if not os.path.exists(xml):
-        return "unsupported", "no L3V2 model"
+        return "unsupported", "no %s model" % args.level.upper()
     start, duration, steps = float(settings["start"]), float(settings["duration"]), int(settings["steps"])
     if start != 0.0:
         return "unsupported", "start != 0"
@@ -208,6 +209,19 @@ def semantic_case(args, case, d, settings, workdir):
     return "passed", "largest error / tolerance: %.2g" % worst
 
 
+LEVELS = ["l3v2", "l3v1", "l2v5", "l2v4", "l2v3", "l2v2", "l2v1"]  # newest first
+
+
+def model_file(d, case, level):
+    """The case's model in `level`, or with level "newest" the newest level and version it has
+    (a few cases exist in Level 2 or L3V1 only; SBML Level 1 is not imported)."""
+    for lv in (LEVELS if level == "newest" else [level]):
+        path = os.path.join(d, "%s-sbml-%s.xml" % (case, lv))
+        if os.path.exists(path) or level != "newest":
+            return path
+    return os.path.join(d, "%s-sbml-%s.xml" % (case, LEVELS[0]))
+
+
 def case_ids(spec, kind, suite):
     if not spec:
         return sorted(os.listdir(os.path.join(suite, kind)))
@@ -228,6 +242,8 @@ def main():
                     help="out-of-range points a variable may have per statistic (0: the suite's rule, every point in range)")
     ap.add_argument("--kurtosis-y", action="store_true",
                     help="Y_t with the sample's fourth moment instead of the normal one (the suite's Y fails on skewed data)")
+    ap.add_argument("--level", default="newest", choices=["newest"] + LEVELS,
+                    help="which of the case's SBML files to run (default: the newest level and version it has)")
     ap.add_argument("--case", help="run one case and exit 0 (passed), 1 (failed) or 77 (unsupported)")
     ap.add_argument("--verbose", "-v", action="store_true", help="a line per case")
     ap.add_argument("--jobs", "-j", type=int, default=1, help="cases run at once (each egress run is one process)")

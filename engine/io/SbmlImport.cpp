@@ -735,7 +735,9 @@ std::string Importer::run(SBMLDocument& doc) {
     model_ = m;
     if (doc.getLevel() < 2) refuse(&doc, "SBML Level 1 is not supported: convert to Level 2 or 3");
     // libSBML attaches its own l3v2extendedmath plugin to every L3V2 document: that is core math.
-    for (unsigned i = 0; i < doc.getNumPlugins(); ++i) {
+    // Level 2 has no packages: libSBML attaches a layout plugin to every L2 document anyway (to read
+    // layout annotations), which says nothing about the model.
+    for (unsigned i = 0; doc.getLevel() >= 3 && i < doc.getNumPlugins(); ++i) {
         const std::string package = doc.getPlugin(i)->getPackageName();
         if (package != "core" && package != "l3v2extendedmath")
             refuse(&doc, "SBML package '" + package + "' is not supported (core only)");
