@@ -73,6 +73,46 @@ std::vector<std::pair<std::size_t, std::string>> Model::runConstantUses() const 
     return uses;
 }
 
+std::vector<std::string> Model::nonNegativeUses() const {
+    std::vector<std::string> uses(parameters.size());
+    auto use = [&](const std::optional<std::size_t>& parameter, const std::string& what) {
+        if (parameter && uses[*parameter].empty()) uses[*parameter] = what;
+    };
+    auto law = [&](const RateLaw& l, const std::string& owner) {
+        switch (l.kind) {
+            case RateLawKind::MassAction: use(l.k.parameter, "the rate constant k of " + owner); break;
+            case RateLawKind::Hill: use(l.n.parameter, "the Hill coefficient n of " + owner); [[fallthrough]];
+            case RateLawKind::MichaelisMenten:
+                use(l.vmax.parameter, "vmax of " + owner);
+                use(l.km.parameter, "km of " + owner);
+                break;
+            case RateLawKind::Expression: break;  // the formula decides what a sign means
+        }
+    };
+    for (const auto& r : reactions) law(r.law, "reaction '" + r.name + "'");
+    for (const auto& r : routes) {
+        law(r.budding, "the budding law of route '" + r.name + "'");
+        use(r.capture.parameter, "the capture probability of route '" + r.name + "'");
+        for (const auto& c : r.cargo)
+            if (c.capture) use(c.capture->parameter, "a capture probability of route '" + r.name + "'");
+        use(r.fusion_rate.parameter, "the fusion rate of route '" + r.name + "'");
+    }
+    // The run constants: amounts, areas, delays and synthesis are never negative.
+    for (const auto& s : species) use(s.initialParameter, "the initial amount of species '" + s.name + "'");
+    for (const auto& c : compartments) use(c.synthesisParameter, "the membrane synthesis of compartment '" + c.name + "'");
+    for (const auto& r : routes) {
+        use(r.delayParameter, "the delay of route '" + r.name + "'");
+        use(r.areaParameter, "the vesicle area of route '" + r.name + "'");
+    }
+    for (const auto& e : events)
+        for (const auto& c : e.changes) use(c.amountParameter, "an amount of a timed event (species '" + species[c.species].name + "')");
+    // A cell-to-cell distribution draws a non-negative quantity around its mean (core/Variability.hpp).
+    for (std::size_t i = 0; i < parameters.size(); ++i)
+        if (parameters[i].distribution != Distribution::Fixed && parameters[i].cv > 0.0 && uses[i].empty())
+            uses[i] = "the mean of its cell-to-cell distribution";
+    return uses;
+}
+
 std::vector<bool> Model::countedSpecies() const {
     std::vector<bool> counted(species.size(), false);
     for (const auto& r : reactions) {

@@ -228,6 +228,10 @@ struct Model {
     void resolveRunConstants();
     /// What each run-constant parameter sets ("the delay of route 'COPII'"), by parameter index.
     std::vector<std::pair<std::size_t, std::string>> runConstantUses() const;
+    /// Per parameter: the first use that needs a non-negative value ("the rate constant k of
+    /// reaction 'exit'"), or "" when only formulas read it (expression laws, rules, events,
+    /// initial assignments), where a negative number means what the formula makes of it.
+    std::vector<std::string> nonNegativeUses() const;
     /// Per species: whether a reaction's equation or a vesicle route's cargo names it.
     std::vector<bool> countedSpecies() const;
     /// Per species: whether it holds a value rather than molecules: it is in a compartment with

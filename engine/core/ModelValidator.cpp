@@ -65,18 +65,26 @@ std::string breaks(double value, Constraint c) {
 
 std::vector<ValueProblem> checkModelValues(const Model& m, double t_end) {
     std::vector<ValueProblem> problems;
+    const auto signedUses = m.nonNegativeUses();
     for (std::size_t i = 0; i < m.parameters.size(); ++i) {
         const double v = m.parameters[i].value;
-        if (!std::isfinite(v) || v < 0.0) {
+        if (!std::isfinite(v)) {
             ValueProblem p;
             p.parameter = i;
-            p.message = "parameter '" + m.parameters[i].name + "' must be a finite, non-negative number (is " + formatNumber(v) + ")";
+            p.message = "parameter '" + m.parameters[i].name + "' must be a finite number (is " + formatNumber(v) + ")";
+            problems.push_back(p);
+        } else if (v < 0.0 && !signedUses[i].empty()) {
+            ValueProblem p;
+            p.parameter = i;
+            p.message = "parameter '" + m.parameters[i].name + "' must not be negative (is " + formatNumber(v) + "): it sets " +
+                        signedUses[i] + " (only a parameter that formulas alone read may be negative)";
             problems.push_back(p);
         }
     }
+    const auto values = m.valueSpecies();
     for (std::size_t i = 0; i < m.species.size(); ++i) {
         const double v = m.species[i].initial;
-        if (!std::isfinite(v) || v < 0.0) {
+        if (!std::isfinite(v) || (v < 0.0 && !values[i])) {
             ValueProblem p;
             p.species = i;
             p.message = "the initial amount of species '" + m.species[i].name + "' must be a finite, non-negative number (is " +

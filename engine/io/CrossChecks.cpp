@@ -22,12 +22,17 @@ void checkValues(const RunConfig& config, const LoadState& state, const Document
         site.document->fail(*site.table->get(key), site.field + "." + key, p.message);
     }
     std::string message = p.message;
-    if (p.parameter && state.overridden.count(*p.parameter)) message += " (from --set)";
+    const bool fromSet = p.parameter && state.overridden.count(*p.parameter);
+    if (fromSet) message += " (from --set)";
     if (const auto site = state.useSites.find(p.use.key); site != state.useSites.end())
         site->second.document->fail(site->second.at, site->second.field, message);
     if (p.parameter) {
+        // A problem of the value itself is where the value in force was given.
+        const std::string& name = m.parameters[*p.parameter].name;
+        if (fromSet) throw InputError("", 0, 0, "--set " + name + ": " + p.message);
         const auto& site = state.parameterSites[*p.parameter];
-        site.document->fail(site.key, "parameters." + m.parameters[*p.parameter].name, message);
+        if (site.valueDocument) site.valueDocument->fail(site.value, site.valueField, message);
+        site.document->fail(site.key, "parameters." + name, message);
     }
     throw InputError(params.path(), 0, 0, message);
 }

@@ -22,6 +22,9 @@ struct ParameterSite {
     bool fromParamsFile = false;
     const Document* unitsDocument = nullptr;  ///< where the units in force were written, if any
     toml::source_region units;
+    const Document* valueDocument = nullptr;  ///< where the value in force was written (a parameter file may override)
+    toml::source_region value;
+    std::string valueField;  ///< "model.parameters.k_exit", "parameters.k_exit"
 };
 
 /// Where a value that core/ModelValidator checks was written.

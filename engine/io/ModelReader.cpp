@@ -62,7 +62,8 @@ void ModelReader::readStructure(const Document& doc, const toml::table& t, const
         if (const auto* in = st.get("initial")) {
             // A parameter name is resolved once every parameter is known (model, file, --set).
             if (in->is_string()) pendingInitials_.push_back({m.species.size(), &doc, in, field + ".initial"});
-            else s.initial = doc.nonNegative(*in, field + ".initial");
+            else if ((s.initial = doc.number(*in, field + ".initial")) < 0.0)
+                negativeInitials_.push_back({m.species.size(), &doc, in, field + ".initial"});
         }
         if (m.findSpecies(name)) doc.fail(key.source(), field, "duplicate species name");
         m.species.push_back(s);
@@ -97,6 +98,14 @@ void ModelReader::readProcesses(const Document& doc, const toml::table& t, const
     if (model_.reactions.empty() && model_.routes.empty() && model_.stateEvents.empty() && model_.rateRules.empty() &&
         model_.assignmentRules.empty())
         doc.fail(t.source(), where, "the model has no reactions, no vesicle routes, no events and no rules");
+    // Only a value (an imported SBML parameter: Model::valueSpecies) may start below 0; whether a
+    // species is one is known once every reaction and route has been read.
+    if (!negativeInitials_.empty()) {
+        const auto values = model_.valueSpecies();
+        for (const auto& p : negativeInitials_)
+            if (!values[p.species])
+                p.document->fail(*p.node, p.field, "must not be negative (found " + Document::formatNumber(model_.species[p.species].initial) + ")");
+    }
 }
 
 /// A value of an event: a formula (string) or a number, compiled alike.
@@ -310,9 +319,14 @@ void ModelReader::readParameters(const Document& doc, const toml::node& n, const
         Parameter p;
         p.name = name;
         std::optional<toml::source_region> unitsAt;
+        toml::source_region valueAt;
+        std::string valueField = field;
         if (const auto* pt = node.as_table()) {
             doc.checkKeys(*pt, field, {"value", "units", "source", "description", "cv", "distribution"});
-            p.value = doc.nonNegative(doc.require(*pt, "value", field), field + ".value");
+            const auto& valueNode = doc.require(*pt, "value", field);
+            p.value = doc.number(valueNode, field + ".value");
+            valueAt = valueNode.source();
+            valueField = field + ".value";
             if (const auto* u = pt->get("units")) {
                 p.units = doc.string(*u, field + ".units");
                 unitsAt = u->source();
@@ -320,12 +334,18 @@ void ModelReader::readParameters(const Document& doc, const toml::node& n, const
             if (const auto* s = pt->get("source")) p.source = doc.string(*s, field + ".source");
             readVariability(doc, *pt, field, p);
         } else {
-            p.value = doc.nonNegative(node, field);
+            p.value = doc.number(node, field);
+            valueAt = node.source();
         }
+        // The sign is checked with the whole model read (core/ModelValidator): a parameter that
+        // only formulas read may be negative, one that sets a rate constant may not.
         if (const auto existing = m.findParameter(name)) {
             if (!fromParamsFile) doc.fail(key.source(), field, "duplicate parameter name");
             Parameter& old = m.parameters[*existing];
             old.value = p.value;
+            sites[*existing].valueDocument = &doc;
+            sites[*existing].value = valueAt;
+            sites[*existing].valueField = valueField;
             if (node.is_table() && (node.as_table()->contains("distribution") || node.as_table()->contains("cv"))) {
                 old.distribution = p.distribution;
                 old.cv = p.cv;
@@ -340,7 +360,7 @@ void ModelReader::readParameters(const Document& doc, const toml::node& n, const
             if (m.findSpecies(name)) doc.fail(key.source(), field, "'" + name + "' is already a species name");
             m.parameters.push_back(p);
             sites.push_back(ParameterSite{&doc, key.source(), fromParamsFile, unitsAt ? &doc : nullptr,
-                                          unitsAt.value_or(toml::source_region{})});
+                                          unitsAt.value_or(toml::source_region{}), &doc, valueAt, valueField});
         }
     }
 }

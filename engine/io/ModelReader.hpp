@@ -65,6 +65,7 @@ private:
     Model& model_;
     LoadState& state_;
     std::vector<PendingInitial> pendingInitials_;  ///< initial amounts given as parameter names
+    std::vector<PendingInitial> negativeInitials_;  ///< literal initial amounts below 0 (values only may have them)
     std::vector<PendingInitial> pendingSyntheses_; ///< compartments' membrane synthesis given as parameter names
     ExpressionCompiler expressions_;               ///< the model's functions; compiles expression laws
     enum class SpeciesRule : char { None, Assignment, Rate };

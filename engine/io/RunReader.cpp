@@ -22,7 +22,6 @@ void RunReader::applyOverrides(const std::vector<std::string>& overrides) {
         const double v = std::strtod(text.c_str(), &end);
         if (text.empty() || *end != '\0' || !std::isfinite(v))
             throw InputError("", 0, 0, "--set " + name + ": '" + text + "' is not a finite number");
-        if (v < 0.0) throw InputError("", 0, 0, "--set " + name + ": must not be negative (found " + text + ")");
         const auto pi = m.findParameter(name);
         if (!pi) throw InputError("", 0, 0, "--set " + name + ": unknown parameter '" + name + "'" + didYouMean(name, names(m.parameters)));
         m.parameters[*pi].value = v;

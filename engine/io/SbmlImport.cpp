@@ -284,8 +284,7 @@ void Importer::readParameters(const Model& m) {
         const bool assigned = assignmentRules_.count(p->getId()) || initialAssignments_.count(p->getId());
         if (!p->isSetValue() && !assigned) refuse(p, "the parameter has no value");
         const double value = p->isSetValue() ? p->getValue() : 0.0;
-        if (!std::isfinite(value) || value < 0.0)
-            refuse(p, "egress parameters are non-negative numbers; the value is " + number(value));
+        if (!std::isfinite(value)) refuse(p, "the value must be a finite number; it is " + number(value));
         usedNames_.insert(p->getId());
         if (variableParameters_.count(p->getId())) {
             // A quantity that changes in time is a species in egress: in the output, and state.
@@ -589,8 +588,7 @@ void Importer::readLocals(const Reaction& r) {
     for (unsigned i = 0; i < nLocal; ++i) {
         const Parameter* p = r.getLevel() >= 3 ? static_cast<const Parameter*>(kl->getLocalParameter(i)) : kl->getParameter(i);
         if (!p->isSetValue()) refuse(p, "the local parameter has no value");
-        if (!std::isfinite(p->getValue()) || p->getValue() < 0.0)
-            refuse(p, "egress parameters are non-negative numbers; the value is " + number(p->getValue()));
+        if (!std::isfinite(p->getValue())) refuse(p, "the value must be a finite number; it is " + number(p->getValue()));
         std::string name = r.getId() + "_" + p->getId();
         for (int k = 2; usedNames_.count(name); ++k) name = r.getId() + "_" + p->getId() + "_" + std::to_string(k);
         usedNames_.insert(name);

@@ -106,3 +106,44 @@ def test_a_sweep_axis_reaches_a_delay(tmp_path):
         final = f["final_amounts"][:, 0, :]
     # ode stands for the delay by an Erlang chain (docs/methods.md): a trace, not exactly 0, gets through
     assert final[0, 1] > 100.0 and final[1, 1] < 1e-6
+
+
+NEGATIVE_SHIFT_MODEL = """\
+name = "shifted_decay"
+[compartments]
+cell = {}
+[species]
+S = { compartment = "cell", initial = 100 }
+[parameters]
+k = 0.1
+shift = -0.05        # only the formula reads it: a negative number is the formula's business
+[[reactions]]
+name = "decay"
+equation = "S ->"
+law = "expression"
+rate = "(k + shift) * S"
+"""
+
+
+def test_a_parameter_that_only_formulas_read_may_be_negative(tmp_path):
+    """docs/file-format.md, "Parameters": the sign is checked where a value needs one (a rate
+    constant, a probability, an amount); a formula may read a negative parameter. The ode solution
+    of d S/dt = -(k + shift) S is 100 exp(-(k + shift) t), also with --set shift=-0.08; the same
+    parameter as a mass-action rate constant is refused at its value (exit 2)."""
+    model = tmp_path / "model.toml"
+    model.write_text(NEGATIVE_SHIFT_MODEL)
+    params = tmp_path / "params.toml"
+    params.write_text('model = "model.toml"\n[simulation]\nmethod = "ode"\nt_end = 20.0\noutput_interval = 5.0\n')
+    for extra, rate in (([], 0.05), (["--set", "shift=-0.08"], 0.02)):
+        out = tmp_path / "out.h5"
+        proc = subprocess.run([EGRESS, "run", str(params), "-o", str(out), "-q", *extra], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        with h5py.File(out) as h:
+            got = h["amounts"][0, :, 0]
+            t = h["time"][...]
+        assert np.allclose(got, 100 * np.exp(-rate * t), rtol=1e-6), (extra, got)
+        out.unlink()
+    model.write_text(NEGATIVE_SHIFT_MODEL.replace('law = "expression"\nrate = "(k + shift) * S"', 'law = "mass_action"\nk = "shift"'))
+    proc = subprocess.run([EGRESS, "check", str(params)], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "model.toml:8:9: error: parameters.shift: parameter 'shift' must not be negative (is -0.05): it sets the rate constant k of reaction 'decay'" in proc.stderr, proc.stderr

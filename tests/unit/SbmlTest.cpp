@@ -150,12 +150,17 @@ TEST(SbmlImport, RefusesWhatItCannotRepresentAndSaysWhere) {
     EXPECT_NE(e.message().find("SBML eventAssignment"), std::string::npos) << e.what();
     EXPECT_NE(e.message().find("changes the size of compartment 'cell'"), std::string::npos) << e.what();
 
-    // A negative parameter: egress parameters are non-negative.
+    // A parameter that is not a finite number. (A negative one is taken: an SBML law is an
+    // expression law, and a parameter that only formulas read may be negative.)
+    std::string infinite = kConversion;
+    infinite.replace(infinite.find("value=\"0.25\""), 12, "value=\"INF\"");
+    e = refusal(infinite);
+    EXPECT_NE(e.message().find("localParameter 'kf'"), std::string::npos) << e.what();
+    EXPECT_NE(e.message().find("must be a finite number"), std::string::npos) << e.what();
+    EXPECT_GT(e.line(), 0);
     std::string negative = kConversion;
     negative.replace(negative.find("value=\"0.25\""), 12, "value=\"-1\"");
-    e = refusal(negative);
-    EXPECT_NE(e.message().find("localParameter 'kf'"), std::string::npos) << e.what();
-    EXPECT_GT(e.line(), 0);
+    EXPECT_NE(importSbmlText(negative, "negative.xml").find("conv_kf = { value = -1"), std::string::npos);
 
     // A delay in the math.
     std::string delayed = kConversion;
