@@ -40,7 +40,8 @@ def main():
            "character, which toml++ 3.3.0 cannot read (write it as an escape, `\\u00A7`).", "",
            "Warnings (the run goes on): a species no reaction, route or event touches; a route that",
            "carries no cargo (unless written `cargo = {}`, membrane only on purpose); a reaction that consumes a species at a rate that does not depend on it;",
-           "a perturbation that ends after `t_end`; a model parameter that nothing uses.", "",
+           "a perturbation that ends after `t_end`; a model parameter that nothing uses; a model with no",
+           "reactions, routes, events or rules (valid, as in SBML: every amount stays at its initial value).", "",
            f"{len(cases)} cases.", "",
            "| case | mistake | status | message |", "|---|---|---|---|"]
     with tempfile.TemporaryDirectory() as tmp:

@@ -74,7 +74,13 @@ void semanticWarnings(RunConfig& config, const Document& model, const Document& 
     for (const auto& e : m.stateEvents)
         for (const auto& a : e.assignments)
             if (a.target == AssignmentTarget::Species) touched[a.index] = true;
-    for (std::size_t i = 0; i < m.species.size(); ++i)
+    // A model with nothing that changes it is valid (SBML has them: constants and initial
+    // assignments only) and runs as constant trajectories; one warning says so instead of one per species.
+    const bool nothingChanges = m.reactions.empty() && m.routes.empty() && m.events.empty() && m.stateEvents.empty() &&
+                                m.rateRules.empty() && m.assignmentRules.empty();
+    if (nothingChanges)
+        warn("the model has no reactions, no vesicle routes, no events and no rules: every amount stays at its initial value");
+    for (std::size_t i = 0; i < m.species.size() && !nothingChanges; ++i)
         if (!touched[i]) warn("species '" + m.species[i].name + "' is touched by no reaction, route or event: it stays constant");
     for (const auto& p : m.perturbations)
         if (p.end && *p.end > config.simulation.t_end)

@@ -94,10 +94,6 @@ void ModelReader::readProcesses(const Document& doc, const toml::table& t, const
         if (!arr) doc.fail(*en, ew, std::string("expected an array of tables [[events]], found ") + tomlTypeName(*en));
         for (std::size_t i = 0; i < arr->size(); ++i) readStateEvent(doc, (*arr)[i], ew + "[" + std::to_string(i) + "]");
     }
-    // A model whose state only its events change is a model (SBML has many); one with nothing at all is a mistake.
-    if (model_.reactions.empty() && model_.routes.empty() && model_.stateEvents.empty() && model_.rateRules.empty() &&
-        model_.assignmentRules.empty())
-        doc.fail(t.source(), where, "the model has no reactions, no vesicle routes, no events and no rules");
     // Only a value (an imported SBML parameter: Model::valueSpecies) may start below 0; whether a
     // species is one is known once every reaction and route has been read.
     if (!negativeInitials_.empty()) {

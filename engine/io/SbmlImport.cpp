@@ -194,8 +194,6 @@ void Importer::checkModelWide(const Model& m) {
         }
     if (m.getNumConstraints() > 0) refuse(m.getConstraint(0), "constraints are not supported by the import");
     if (m.isSetConversionFactor()) refuse(&m, "a model conversionFactor is not supported by the import");
-    if (m.getNumReactions() == 0 && m.getNumEvents() == 0 && m.getNumRules() == 0)
-        refuse(&m, "the model has no reactions, no events and no rules: an egress model needs at least one");
 }
 
 void Importer::readCompartments(const Model& m) {

@@ -72,3 +72,25 @@ def test_run_unwritable_output(tmp_path):
     assert set(tmp_path.rglob("*")) == before, "the failed run left files in its working directory"
     leftovers = sorted(p.name for p in (ROOT / "params").iterdir() if ".partial-" in p.name)
     assert not leftovers, f"files next to the parameter file: {leftovers}"
+
+
+def test_a_model_with_nothing_that_changes_runs_constant_in_every_method(tmp_path):
+    """A model of species and constants only (SBML has many: initial assignments and nothing
+    else) is valid: every method returns its initial amounts at every sample, with one warning
+    that says why (not one per species)."""
+    import h5py
+    (tmp_path / "still.toml").write_text(
+        '[simulation]\nt_end = 100.0\noutput_interval = 10.0\n[model]\nname = "still"\n'
+        '[model.compartments]\nER = {}\n[model.species]\na = { compartment = "ER", initial = 100 }\n'
+        'b = { compartment = "ER", initial = 7 }\n')
+    for method in ("ode", "ssa", "hybrid"):
+        out = tmp_path / f"{method}.h5"
+        proc = egress("run", str(tmp_path / "still.toml"), "--method", method, "--replicates", "3", "-o", str(out), "-q")
+        assert proc.returncode == 0, proc.stderr
+        warnings = [line for line in proc.stderr.splitlines() if ": warning: " in line]
+        assert warnings == [f"{tmp_path / 'still.toml'}: warning: the model has no reactions, no vesicle routes, no events "
+                            "and no rules: every amount stays at its initial value"], proc.stderr
+        with h5py.File(out) as h:
+            amounts = h["amounts"][...]
+        assert amounts.shape == (3, 11, 2)
+        assert (amounts[:, :, 0] == 100).all() and (amounts[:, :, 1] == 7).all()
