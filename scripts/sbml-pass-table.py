@@ -181,7 +181,7 @@ def semantic_case(args, case, d, settings, workdir):
     conc = set(names_list(settings.get("concentration", "")))
     worst = 0.0
     for var in names_list(settings["variables"]):
-        expected = table[:, header.index(var)]
+        expected = table[:, 1 + header[1:].index(var)]  # the first column is time, whatever a variable is called (01820: "Time")
         if var in data["species"]:
             got = data["amounts"][0, :, data["species"].index(var)].astype(float)
             if var in conc:

@@ -427,7 +427,8 @@ def events(path: str | os.PathLike, *, replicates: int | Sequence[int] | None = 
                                  f"{all_replicates[-1]})" if all_replicates else f"{name}: the file holds no replicates")
             ranges = [(_sorted_bound(column, r, "left"), _sorted_bound(column, r, "right")) for r in sorted(set(wanted))]
         if attrs["format_version"] >= schema.EVENT_CARGO_SINCE_VERSION:
-            cargo = _text(file[schema.EVENT_CARGO][()])
+            # Absent when no route carries cargo (membrane-only routes, or none at all): no load columns.
+            cargo = _text(file[schema.EVENT_CARGO][()]) if schema.EVENT_CARGO in file else []
             cargo_columns = list(range(len(cargo)))
         else:
             # Version 1: the load is over every species. Keep the columns of the species some
@@ -450,8 +451,11 @@ def events(path: str | os.PathLike, *, replicates: int | Sequence[int] | None = 
                                               categories=list(schema.EVENT_KINDS)),
             "vesicle": read(schema.EVENT_VESICLE).astype(np.int64),
         })
-        load = read(schema.EVENT_LOAD)
-        load = load.reshape(len(frame), -1)[:, cargo_columns] if len(frame) else np.zeros((0, len(cargo)))
+        if cargo_columns:
+            load = read(schema.EVENT_LOAD)
+            load = load.reshape(len(frame), -1)[:, cargo_columns] if len(frame) else np.zeros((0, len(cargo)))
+        else:
+            load = np.zeros((len(frame), 0))
         frame["load"] = load.sum(axis=1)
         for i, species_name in enumerate(cargo):
             frame[f"load_{species_name}"] = load[:, i]

@@ -44,7 +44,6 @@ void ModelReader::readStructure(const Document& doc, const toml::table& t, const
         }
         m.compartments.push_back(c);
     }
-    if (m.compartments.empty()) doc.fail(compartments, cw, "a model needs at least one compartment");
 
     const std::string sw = Document::join(where, "species");
     const auto& species = doc.table(doc.require(t, "species", where), sw);
@@ -68,7 +67,6 @@ void ModelReader::readStructure(const Document& doc, const toml::table& t, const
         if (m.findSpecies(name)) doc.fail(key.source(), field, "duplicate species name");
         m.species.push_back(s);
     }
-    if (m.species.empty()) doc.fail(species, sw, "a model needs at least one species");
 
     if (const auto* pn = t.get("parameters")) readParameters(doc, *pn, Document::join(where, "parameters"), false);
 }

@@ -112,6 +112,69 @@ def test_no_event_log_is_a_clear_error(tmp_path):
         ea.events(out)
 
 
+CONSTANTS_ONLY = """
+[simulation]
+t_end = 10.0
+output_interval = 1.0
+replicates = 3
+[model]
+name = "constants"
+[model.compartments]
+[model.species]
+[model.parameters]
+P = 3.7
+"""
+
+MEMBRANE_ONLY_ROUTE = """
+[simulation]
+t_end = 200.0
+output_interval = 20.0
+replicates = 2
+seed = 3
+[model]
+name = "membrane_only"
+[model.compartments]
+ER = { area = 1000.0 }
+Golgi = { area = 500.0 }
+[model.species]
+[[model.vesicles]]
+name = "COPII"
+from = "ER"
+to = "Golgi"
+budding = { law = "mass_action", k = 0.5 }
+cargo = {}
+fusion_rate = 1.0
+vesicle_area = 0.05
+"""
+
+
+@pytest.mark.parametrize("method", ["ode", "ssa", "hybrid"])
+def test_a_model_without_species_reads_as_empty_arrays(method, tmp_path):
+    """A model of constants only (SBML has many) runs in every method; its file reads with zero
+    species, its parameters, and (ssa, hybrid) an event log without rows or load columns."""
+    out = run_model(tmp_path, CONSTANTS_ONLY, "constants", "--method", method,
+                    *(["--events"] if method != "ode" else []))
+    with ea.open_result(out, cache=False) as ds:
+        assert ds.sizes["replicate"] == 3 and ds.sizes["time"] == 11 and ds.sizes["species"] == 0
+    assert ea.parameters(out).loc["P", "value"] == 3.7
+    if method != "ode":
+        frame = ea.events(out)
+        assert len(frame) == 0 and "load" in frame.columns
+
+
+@pytest.mark.parametrize("method", ["ssa", "hybrid"])
+def test_event_log_of_routes_without_cargo_has_no_load_columns(method, tmp_path):
+    """Routes that carry membrane only write no /events/cargo or /events/load (docs/file-format.md:
+    present when some route carries cargo); the reader gives the rows with a zero load."""
+    out = run_model(tmp_path, MEMBRANE_ONLY_ROUTE, "membrane", "--method", method, "--events")
+    with h5py.File(out) as f:
+        assert "events/cargo" not in f and "events/load" not in f
+        budded = int(f["vesicles/budded"][:, -1, :].sum())
+    frame = ea.events(out)
+    assert budded > 0 and (frame["kind"] == "bud").sum() == budded
+    assert (frame["load"] == 0).all() and [c for c in frame.columns if c.startswith("load_")] == []
+
+
 def test_merged_sweep_as_dataset_indexed_by_point(sweep):
     with ea.open_sweep(sweep) as ds, h5py.File(sweep) as f:
         assert ds.sizes["point"] == 9 and ds.sizes["replicate"] == 3
