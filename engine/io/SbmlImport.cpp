@@ -130,6 +130,7 @@ private:
     std::map<std::string, const Species*> species_;
     std::set<std::string> parameters_;
     std::set<std::string> functions_;
+    std::set<std::string> bodiless_;  ///< function definitions without math: ignored, a call to one refused
     /// Each reaction's local parameters: SBML id -> egress parameter name (readLocals).
     std::map<const Reaction*, std::map<std::string, std::string>> locals_;
     /// Reactions whose law is being written in place of their id (a cycle is refused).
@@ -305,7 +306,12 @@ void Importer::readParameters(const Model& m) {
 void Importer::readFunctions(const Model& m) {
     for (unsigned i = 0; i < m.getNumFunctionDefinitions(); ++i) {
         const FunctionDefinition* f = m.getFunctionDefinition(i);
-        if (!f->getBody()) refuse(f, "the function definition has no body");
+        // Without math it cannot be called (a call is refused there, as one to an unknown
+        // function); SBML allows it, as it allows rules without math, which are ignored too.
+        if (!f->getBody()) {
+            bodiless_.insert(f->getId());
+            continue;
+        }
         std::set<std::string> args;
         std::string list;
         for (unsigned a = 0; a < f->getNumArguments(); ++a) {
@@ -478,6 +484,8 @@ std::string Importer::infix(const ASTNode* n, const SBase* owner, const std::map
             return "(!" + child(0) + ")";
         case AST_FUNCTION_PIECEWISE: return call("piecewise");
         case AST_FUNCTION:
+            if (bodiless_.count(n->getName()))
+                refuse(owner, "the math calls '" + std::string(n->getName()) + "', a function definition without math");
             if (!functions_.count(n->getName()))
                 refuse(owner, "the math calls '" + std::string(n->getName()) + "', which is not a function definition of the model");
             return call(n->getName());

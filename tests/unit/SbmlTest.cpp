@@ -158,6 +158,15 @@ TEST(SbmlImport, RefusesWhatItCannotRepresentAndSaysWhere) {
     EXPECT_NE(e.message().find("localParameter 'kf'"), std::string::npos) << e.what();
     EXPECT_NE(e.message().find("must be a finite number"), std::string::npos) << e.what();
     EXPECT_GT(e.line(), 0);
+    // A function definition without math is ignored (01271); a call to it is refused at the call.
+    std::string bodiless = kConversion;
+    bodiless.insert(bodiless.find("    <listOfCompartments>"),
+                    "    <listOfFunctionDefinitions><functionDefinition id=\"foo\"/></listOfFunctionDefinitions>\n");
+    EXPECT_EQ(importSbmlText(bodiless, "bodiless.xml").find("foo"), std::string::npos);
+    bodiless.replace(bodiless.find("<ci>kf</ci><ci>A</ci>"), 21, "<apply><ci>foo</ci><ci>A</ci></apply>");
+    e = refusal(bodiless);
+    EXPECT_NE(e.message().find("calls 'foo', a function definition without math"), std::string::npos) << e.what();
+    EXPECT_GT(e.line(), 0);
     std::string negative = kConversion;
     negative.replace(negative.find("value=\"0.25\""), 12, "value=\"-1\"");
     EXPECT_NE(importSbmlText(negative, "negative.xml").find("conv_kf = { value = -1"), std::string::npos);
