@@ -25,6 +25,31 @@ inline void membraneAreas(const Model& model, const double* budded, const double
     }
 }
 
+/// Area of compartment c at time t, um^2: membraneAreas for one compartment.
+inline double membraneArea(const Model& model, std::size_t c, const double* budded, const double* fused, double t) {
+    const auto& comp = model.compartments[c];
+    double area = comp.area_um2.value_or(0.0) + comp.membrane_synthesis_um2_per_s * t;
+    for (std::size_t r = 0; r < model.routes.size(); ++r) {
+        const auto& route = model.routes[r];
+        if (route.from == c) area -= route.vesicle_area_um2 * budded[r];
+        if (route.to == c && !comp.degrades_membrane) area += route.vesicle_area_um2 * fused[r];
+    }
+    return area;
+}
+
+/// What a route's budding law is multiplied by to give its bud rate (1/s): 1, or for a route that
+/// buds per um^2 of its donor's membrane (VesicleRoute::buddingPerDonorArea) the donor's area over
+/// the vesicle area, so that k x factor buds per second take k x area um^2/s from the donor: a
+/// first-order membrane flux, the same in every method. A donor driven below 0 (by the constant
+/// routes, docs/file-format.md) buds nothing this way. The reader guarantees vesicle_area > 0 and
+/// a donor without membrane synthesis, so the factor changes only at vesicle events.
+inline double buddingAreaFactor(const Model& model, std::size_t r, const double* budded, const double* fused, double t) {
+    const auto& route = model.routes[r];
+    if (!route.buddingPerDonorArea) return 1.0;
+    const double area = membraneArea(model, route.from, budded, fused, t);
+    return area > 0.0 ? area / route.vesicle_area_um2 : 0.0;
+}
+
 /// Membrane made by time t in all compartments, um^2.
 inline double membraneSynthesised(const Model& model, double t) {
     double total = 0.0;

@@ -116,6 +116,11 @@ struct VesicleRoute {
     double vesicle_area_um2 = 0.0;
     std::optional<std::size_t> delayParameter, areaParameter;  ///< parameters that set them, if any
     bool membraneOnly = false;  ///< written `cargo = {}`: carrying no cargo is meant (no warning)
+    /// `budding = { ..., per_donor_area = true }`: the budding law (mass action, k in 1/s) is per um^2
+    /// of the donor's membrane. The route buds at k x max(donor area, 0) / vesicle_area per second,
+    /// so it takes membrane from its donor at k x area um^2/s: first order in the donor's area
+    /// (core/Membrane.hpp, buddingAreaFactor).
+    bool buddingPerDonorArea = false;
 
     /// The capture probability of cargo pair k: its own, else the route's.
     const ValueRef& captureOf(std::size_t k) const { return cargo[k].capture ? *cargo[k].capture : capture; }

@@ -494,6 +494,28 @@ void ModelReader::readReaction(const Document& doc, const toml::node& n, const s
     model_.reactions.push_back(r);
 }
 
+/// A budding law per um^2 of the donor's membrane (VesicleRoute::buddingPerDonorArea) needs what
+/// makes that rate a first-order membrane flux: a rate constant k (mass action, no substrate), an
+/// area to start from, a vesicle area to divide by, and a donor whose area changes only when a
+/// vesicle buds or fuses (membrane synthesis would move the exact methods' propensity between events).
+void ModelReader::checkPerDonorArea(const Document& doc, const toml::table& t, const std::string& field, const VesicleRoute& r) {
+    const auto& bn = *t.get("budding");
+    const auto& at = *bn.as_table()->get("per_donor_area");
+    const std::string key = field + ".budding.per_donor_area";
+    if (r.budding.kind != RateLawKind::MassAction || r.budding.substrate)
+        doc.fail(at, key, "per_donor_area needs law = \"mass_action\" with a rate constant k (1/s) and no substrate: the donor's area is what the rate is proportional to");
+    const Compartment& donor = model_.compartments[r.from];
+    if (!donor.area_um2)
+        doc.fail(at, key, "the donor compartment '" + donor.name + "' has no 'area': a budding rate per um^2 of its membrane needs one");
+    const bool synthesises = donor.membrane_synthesis_um2_per_s > 0.0 ||
+        std::any_of(pendingSyntheses_.begin(), pendingSyntheses_.end(), [&](const auto& p) { return p.species == r.from; });
+    if (synthesises)
+        doc.fail(at, key, "the donor compartment '" + donor.name + "' makes membrane (membrane_synthesis): its area would change between vesicle events, which the ssa and hybrid methods cannot follow");
+    if (!(r.vesicle_area_um2 > 0.0))
+        doc.fail(t.get("vesicle_area") ? *t.get("vesicle_area") : at, t.get("vesicle_area") ? field + ".vesicle_area" : key,
+                 "per_donor_area needs a vesicle_area > 0: the route buds k x area / vesicle_area times per second");
+}
+
 void ModelReader::readRoute(const Document& doc, const toml::node& n, const std::string& field) {
     const auto& t = doc.table(n, field);
     doc.checkKeys(t, field, {"name", "from", "to", "budding", "cargo", "capture", "fusion_rate", "delay", "vesicle_area", "description"});
@@ -510,7 +532,9 @@ void ModelReader::readRoute(const Document& doc, const toml::node& n, const std:
     r.to = compartment("to");
     const auto& bn = doc.require(t, "budding", field);
     const std::string routeKey = "route:" + std::to_string(m.routes.size()) + ":";
-    readLaw(doc, doc.table(bn, field + ".budding"), field + ".budding", r.budding, {}, routeKey + "budding.");
+    const auto& bt = doc.table(bn, field + ".budding");
+    readLaw(doc, bt, field + ".budding", r.budding, {"per_donor_area"}, routeKey + "budding.");
+    if (const auto* pa = bt.get("per_donor_area")) r.buddingPerDonorArea = doc.boolean(*pa, field + ".budding.per_donor_area");
     if (r.budding.kind == RateLawKind::Expression) {
         // A formula over the species it names.
     } else if (r.budding.kind == RateLawKind::MassAction) {
@@ -557,6 +581,7 @@ void ModelReader::readRoute(const Document& doc, const toml::node& n, const std:
     refValue(doc, doc.require(t, "fusion_rate", field), field + ".fusion_rate", r.fusion_rate);
     if (const auto* d = t.get("delay")) state_.runConstant(doc, m, *d, field + ".delay", r.delay, r.delayParameter);
     if (const auto* a = t.get("vesicle_area")) state_.runConstant(doc, m, *a, field + ".vesicle_area", r.vesicle_area_um2, r.areaParameter);
+    if (r.buddingPerDonorArea) checkPerDonorArea(doc, t, field, r);
     m.routes.push_back(r);
 }
 

@@ -50,6 +50,7 @@ private:
                           bool changes) const;
     void readReaction(const Document& doc, const toml::node& n, const std::string& field);
     void readRoute(const Document& doc, const toml::node& n, const std::string& field);
+    void checkPerDonorArea(const Document& doc, const toml::table& t, const std::string& field, const VesicleRoute& r);
     void readStateEvent(const Document& doc, const toml::node& n, const std::string& field);
     Expression eventExpression(const Document& doc, const toml::node& n, const std::string& field) const;
     void refValue(const Document& doc, const toml::node& n, const std::string& field, ValueRef& target,

@@ -96,7 +96,7 @@ std::string pathwayDot(const Model& m) {
     for (const auto& v : m.routes) {
         for (std::size_t k = 0; k < v.cargo.size(); ++k) {
             const auto& c = v.cargo[k];
-            const std::string label = v.name + " (vesicles)\\nbud " + lawText(m, v.budding) + ", capture " +
+            const std::string label = v.name + " (vesicles)\\nbud " + lawText(m, v.budding) + (v.buddingPerDonorArea ? " x donor area / vesicle area" : "") + ", capture " +
                                       valueText(m, v.captureOf(k)) + "\\nfusion " + valueText(m, v.fusion_rate) + "/s" +
                                       perturbedNote(m, v.budding, {&v.budding.k, &v.budding.vmax, &v.captureOf(k), &v.fusion_rate});
             dot << "  " << quoted(m.species[c.donor].name) << " -> " << quoted(m.species[c.acceptor].name)
@@ -104,7 +104,7 @@ std::string pathwayDot(const Model& m) {
         }
         if (v.cargo.empty()) {
             // Membrane only: an edge between the compartments' clusters.
-            const std::string membraneLabel = v.name + " (membrane)\\nbud " + lawText(m, v.budding) + "\\nfusion " +
+            const std::string membraneLabel = v.name + " (membrane)\\nbud " + lawText(m, v.budding) + (v.buddingPerDonorArea ? " x donor area / vesicle area" : "") + "\\nfusion " +
                                               valueText(m, v.fusion_rate) + "/s" +
                                               perturbedNote(m, v.budding, {&v.budding.k, &v.budding.vmax, &v.fusion_rate});
             dot << "  " << quoted(anchor(v.from)) << " -> " << quoted(anchor(v.to)) << " [style=dotted, color=\"#808080\", ltail="

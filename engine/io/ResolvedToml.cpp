@@ -116,6 +116,7 @@ std::string resolvedParamsToml(const RunConfig& c) {
     for (const auto& v : m.routes) {
         toml::table budding;
         putLaw(budding, v.budding, m, true);
+        if (v.buddingPerDonorArea) budding.insert_or_assign("per_donor_area", true);
         toml::table cargo;
         for (const auto& p : v.cargo) {
             if (!p.capture) {

@@ -265,6 +265,10 @@ std::string Exporter::run() {
     }
     const int delayStages = config_.simulation.delay_stages;
     for (const auto& route : m.routes) {
+        // Membrane areas are not exported (they are counters of the vesicle events): a bud rate
+        // that reads one has no SBML form here. Refused rather than exported at a wrong rate.
+        if (route.buddingPerDonorArea && !route.cargo.empty())
+            throw Error("SBML export: vesicle route '" + route.name + "' buds per um^2 of its donor's membrane (per_donor_area), and membrane areas are not exported");
         const std::string bud = lawFormula(m, route.budding);
         const std::string fusion = value(m, route.fusion_rate);
         const std::size_t stages = route.delay > 0.0 ? static_cast<std::size_t>(delayStages) + 1 : 1;

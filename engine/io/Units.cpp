@@ -65,7 +65,9 @@ void checkUnits(const Model& m, const LoadState& state) {
     };
     for (const auto& r : m.reactions) checkLaw(r.law, "reaction '" + r.name + "'");
     for (const auto& v : m.routes) {
-        checkLaw(v.budding, "the budding of route '" + v.name + "'");
+        // Per um^2 of the donor's membrane, k is the fraction of that membrane budded per second.
+        if (v.buddingPerDonorArea) check(v.budding.k, Dimension::FirstOrderRate, "the rate constant per donor area of route '" + v.name + "'");
+        else checkLaw(v.budding, "the budding of route '" + v.name + "'");
         check(v.capture, Dimension::Dimensionless, "the capture probability of route '" + v.name + "'");
         for (const auto& c : v.cargo)
             if (c.capture)

@@ -10,6 +10,7 @@
 #include "core/Error.hpp"
 #include "core/Interrupt.hpp"
 #include "core/Kinetics.hpp"
+#include "core/Membrane.hpp"
 #include "core/RandomStream.hpp"
 #include "core/StateEvents.hpp"
 #include "core/Timeline.hpp"
@@ -35,7 +36,7 @@ constexpr std::size_t kMaxStepsBetweenEvents = 10'000'000;
 class HybridSystem {
 public:
     HybridSystem(const Model& model, const Model& reactionsOnly)
-        : model_(model), reactions_(reactionsOnly, 1), species_(model.species.size()) {}
+        : model_(model), reactions_(reactionsOnly, 1), species_(model.species.size()), areaFactor_(model.routes.size(), 1.0) {}
 
     std::size_t size() const { return species_ + model_.routes.size(); }
     std::size_t species() const { return species_; }
@@ -43,9 +44,15 @@ public:
         parameters_ = p;
         reactions_.setParameters(p);
     }
+    /// The routes' area factors (core/Membrane.hpp) from the vesicle counters: constant between
+    /// vesicle events (a per-area donor makes no membrane), so set after each and at every restart.
+    void setAreaFactors(const VesiclePool& pool, double t) {
+        for (std::size_t r = 0; r < model_.routes.size(); ++r)
+            areaFactor_[r] = buddingAreaFactor(model_, r, pool.budded().data(), pool.fused().data(), t);
+    }
     double budHazard(std::size_t r, const double* y, double t) const {
         const RateLaw& law = model_.routes[r].budding;
-        const double hazard = deterministicRate(model_, law, y, parameters_, t);
+        const double hazard = deterministicRate(model_, law, y, parameters_, t) * areaFactor_[r];
         if (law.kind == RateLawKind::Expression && !(hazard >= 0.0 && std::isfinite(hazard))) {
             std::ostringstream msg;
             msg << "the budding propensity of vesicle route '" << model_.routes[r].name << "' is " << hazard << " at t = " << t << " s";
@@ -60,7 +67,7 @@ public:
     void timeDerivative(const double* y, double* dfdt, double t) const {
         reactions_.timeDerivative(y, dfdt, t);
         for (std::size_t r = 0; r < model_.routes.size(); ++r)
-            dfdt[species_ + r] = deterministicRateTimeDerivative(model_.routes[r].budding, y, parameters_, t);
+            dfdt[species_ + r] = deterministicRateTimeDerivative(model_.routes[r].budding, y, parameters_, t) * areaFactor_[r];
     }
     void jacobian(const double* y, Eigen::MatrixXd& J, double t) const {
         const auto n = static_cast<Eigen::Index>(size());
@@ -71,7 +78,7 @@ public:
         Eigen::VectorXd grad(S);
         for (std::size_t r = 0; r < model_.routes.size(); ++r) {
             grad.setZero();
-            addDeterministicRateGradient(model_, model_.routes[r].budding, y, parameters_, t, 1.0, grad);
+            addDeterministicRateGradient(model_, model_.routes[r].budding, y, parameters_, t, areaFactor_[r], grad);
             J.row(S + static_cast<Eigen::Index>(r)).head(S) = grad.transpose();
         }
     }
@@ -82,6 +89,7 @@ private:
     std::size_t species_;
     std::vector<double> parameters_;
     mutable Eigen::MatrixXd speciesJacobian_;
+    std::vector<double> areaFactor_;  ///< per route, 1 unless it buds per um^2 of its donor
 };
 
 template <class State>
@@ -181,6 +189,8 @@ std::uint64_t HybridSolver::runWith(Stepper stepper, std::size_t replicate, cons
         std::size_t steps = 0;
         while (t < segmentEnd) {
             if (restart) {
+                // Every bud and fusion restarts: the donors' areas are constant until the next one.
+                system.setAreaFactors(pool, t);
                 // Restart with the step size the controller had reached: events do not change the
                 // smoothness of the solution, and starting from a tiny step again cost ~16 steps per event.
                 const double last = steps > 0 ? stepper.current_time_step() : dt0;

@@ -5,6 +5,7 @@
 
 #include "core/Error.hpp"
 #include "core/Kinetics.hpp"
+#include "core/Membrane.hpp"
 
 namespace egress {
 
@@ -41,6 +42,35 @@ void MeanFluxSystem::badRate(const std::string& owner, double rate, double t) co
     throw RateError(msg.str());
 }
 
+double MeanFluxSystem::areaFactor(std::size_t r, const double* x, double t) const {
+    const auto& route = model_.routes[r];
+    if (!route.buddingPerDonorArea) return 1.0;
+    // The counters are strided through x, so the sum of core/Membrane.hpp is taken here in place.
+    const std::size_t c = route.from;
+    const auto& comp = model_.compartments[c];
+    double area = comp.area_um2.value_or(0.0) + comp.membrane_synthesis_um2_per_s * t;
+    for (std::size_t q = 0; q < routes_.size(); ++q) {
+        const auto& other = model_.routes[q];
+        if (other.from == c) area -= other.vesicle_area_um2 * x[routes_[q].budded()];
+        if (other.to == c && !comp.degrades_membrane) area += other.vesicle_area_um2 * x[routes_[q].fused()];
+    }
+    return area > 0.0 ? area / route.vesicle_area_um2 : 0.0;
+}
+
+void MeanFluxSystem::addAreaGradient(std::size_t r, const double* x, double t, double scale, Eigen::Index row,
+                                     Eigen::MatrixXd& J) const {
+    const auto& route = model_.routes[r];
+    if (!route.buddingPerDonorArea || areaFactor(r, x, t) <= 0.0) return;  // max(area, 0): flat below 0
+    const double perArea = scale * deterministicRate(model_, route.budding, x, parameters_, t) / route.vesicle_area_um2;
+    const std::size_t c = route.from;
+    for (std::size_t q = 0; q < routes_.size(); ++q) {
+        const auto& other = model_.routes[q];
+        if (other.from == c) J(row, static_cast<Eigen::Index>(routes_[q].budded())) -= perArea * other.vesicle_area_um2;
+        if (other.to == c && !model_.compartments[c].degrades_membrane)
+            J(row, static_cast<Eigen::Index>(routes_[q].fused())) += perArea * other.vesicle_area_um2;
+    }
+}
+
 std::vector<double> MeanFluxSystem::initialState() const {
     std::vector<double> x(size_, 0.0);
     for (std::size_t i = 0; i < speciesCount_; ++i) x[i] = model_.species[i].initial;
@@ -69,9 +99,10 @@ void MeanFluxSystem::rhs(const double* x, double* dxdt, double t) const {
     for (std::size_t r = 0; r < routes_.size(); ++r) {
         const auto& route = model_.routes[r];
         const auto& b = routes_[r];
-        const double bud = deterministicRate(model_, route.budding, x, parameters_, t);
-        if (route.budding.kind == RateLawKind::Expression && !(bud >= 0.0 && std::isfinite(bud)))
-            badRate("the budding of vesicle route '" + route.name + "'", bud, t);
+        const double law = deterministicRate(model_, route.budding, x, parameters_, t);
+        if (route.budding.kind == RateLawKind::Expression && !(law >= 0.0 && std::isfinite(law)))
+            badRate("the budding of vesicle route '" + route.name + "'", law, t);
+        const double bud = law * areaFactor(r, x, t);
         const double fusion = model_.valueOf(route.fusion_rate, parameters_);
         const std::size_t w = b.stageWidth();
         dxdt[b.offset] += bud;
@@ -113,7 +144,8 @@ void MeanFluxSystem::timeDerivative(const double* x, double* dfdt, double t) con
     for (std::size_t r = 0; r < routes_.size(); ++r) {
         const auto& route = model_.routes[r];
         const auto& b = routes_[r];
-        const double dbud = deterministicRateTimeDerivative(route.budding, x, parameters_, t);
+        // The area factor does not move with t: a per-area donor makes no membrane (io/ModelReader).
+        const double dbud = deterministicRateTimeDerivative(route.budding, x, parameters_, t) * areaFactor(r, x, t);
         if (dbud == 0.0) continue;
         dfdt[b.offset] += dbud;
         for (std::size_t k = 0; k < b.cargoCount; ++k) {
@@ -151,13 +183,17 @@ void MeanFluxSystem::jacobian(const double* x, Eigen::MatrixXd& J, double t) con
         const auto& route = model_.routes[r];
         const auto& b = routes_[r];
         grad.setZero();
-        addDeterministicRateGradient(model_, route.budding, x, parameters_, t, 1.0, grad);
-        const double bud = deterministicRate(model_, route.budding, x, parameters_, t);
+        const double factor = areaFactor(r, x, t);
+        addDeterministicRateGradient(model_, route.budding, x, parameters_, t, factor, grad);
+        const double bud = deterministicRate(model_, route.budding, x, parameters_, t) * factor;
         const double fusion = model_.valueOf(route.fusion_rate, parameters_);
         const std::size_t w = b.stageWidth();
         const auto vesicles0 = static_cast<Eigen::Index>(b.offset);
         J.row(vesicles0).head(S) += grad.transpose();
         J.row(static_cast<Eigen::Index>(b.budded())).head(S) += grad.transpose();
+        // A per-area route's buds also depend on the counters that make its donor's area.
+        addAreaGradient(r, x, t, 1.0, vesicles0, J);
+        addAreaGradient(r, x, t, 1.0, static_cast<Eigen::Index>(b.budded()), J);
         for (std::size_t k = 0; k < b.cargoCount; ++k) {
             const double capture = model_.valueOf(route.captureOf(k), parameters_);
             const auto donor = static_cast<Eigen::Index>(route.cargo[k].donor);
@@ -165,6 +201,8 @@ void MeanFluxSystem::jacobian(const double* x, Eigen::MatrixXd& J, double t) con
             dload[donor] += bud * capture;
             J.row(donor).head(S) -= dload.transpose();
             J.row(vesicles0 + 1 + static_cast<Eigen::Index>(k)).head(S) += dload.transpose();
+            addAreaGradient(r, x, t, -capture * x[donor], donor, J);
+            addAreaGradient(r, x, t, capture * x[donor], vesicles0 + 1 + static_cast<Eigen::Index>(k), J);
         }
         for (std::size_t s = 0; s < b.stages; ++s) {
             const bool last = s + 1 == b.stages;
@@ -193,10 +231,12 @@ void MeanFluxSystem::speciesJacobian(const double* x, Eigen::MatrixXd& J, double
             J.row(it.row()) += it.value() * grad.transpose();
     }
     addRateRuleJacobian(x, J, t);
-    for (const auto& route : model_.routes) {
+    for (std::size_t r = 0; r < model_.routes.size(); ++r) {
+        const auto& route = model_.routes[r];
         grad.setZero();
-        addDeterministicRateGradient(model_, route.budding, x, parameters_, t, 1.0, grad);
-        const double bud = deterministicRate(model_, route.budding, x, parameters_, t);
+        const double factor = areaFactor(r, x, t);
+        addDeterministicRateGradient(model_, route.budding, x, parameters_, t, factor, grad);
+        const double bud = deterministicRate(model_, route.budding, x, parameters_, t) * factor;
         for (std::size_t k = 0; k < route.cargo.size(); ++k) {
             const double capture = model_.valueOf(route.captureOf(k), parameters_);
             const auto donor = static_cast<Eigen::Index>(route.cargo[k].donor);

@@ -79,6 +79,12 @@ private:
     bool timeDependent_ = false;
     bool anyExpression_ = false;
 
+    /// Route r's bud rate per unit of its budding law: 1, or its donor's area (from the counters
+    /// in `x`) over its vesicle area for a route that buds per um^2 (core/Membrane.hpp).
+    double areaFactor(std::size_t r, const double* x, double t) const;
+    /// Adds d(bud rate of route r)/d(counters) x `scale` into row `row` of J: the donor's area
+    /// falls with its routes' buds and rises with their fusions. Nothing for an ordinary route.
+    void addAreaGradient(std::size_t r, const double* x, double t, double scale, Eigen::Index row, Eigen::MatrixXd& J) const;
     /// d(rate rule)/dx into the species rows of the rate-ruled species.
     void addRateRuleJacobian(const double* x, Eigen::MatrixXd& J, double t) const;
     [[noreturn]] void badRate(const std::string& owner, double rate, double t) const;

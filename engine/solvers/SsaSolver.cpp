@@ -10,6 +10,7 @@
 #include "core/Error.hpp"
 #include "core/Interrupt.hpp"
 #include "core/Kinetics.hpp"
+#include "core/Membrane.hpp"
 #include "core/RandomStream.hpp"
 #include "core/StateEvents.hpp"
 #include "core/Timeline.hpp"
@@ -113,6 +114,22 @@ SsaSolver::SsaSolver(const Model& model, const SimulationSettings& settings, Ssa
         dependOn(bud, donors, model.routes[r].delay > 0.0 ? std::set<std::size_t>{} : std::set<std::size_t>{fuse});
         dependOn(fuse, acceptors, {fuse});
     }
+    // A route that buds per um^2 of its donor (Form::Area) changes its propensity whenever a
+    // vesicle buds from that donor or fuses into it.
+    for (std::size_t r = 0; r < routes_; ++r) {
+        if (!model.routes[r].buddingPerDonorArea) continue;
+        const std::size_t donor = model.routes[r].from;
+        for (std::size_t q = 0; q < routes_; ++q) {
+            std::vector<std::size_t> changers;
+            if (model.routes[q].from == donor) changers.push_back(reactions_ + q);
+            if (model.routes[q].to == donor && !model.compartments[donor].degrades_membrane) changers.push_back(reactions_ + routes_ + q);
+            for (const std::size_t c : changers) {
+                std::set<std::size_t> merged(dependents[c].begin(), dependents[c].end());
+                merged.insert(reactions_ + r);
+                dependents[c].assign(merged.begin(), merged.end());  // kept in increasing order
+            }
+        }
+    }
     dependentBegin_.push_back(0);
     for (const auto& d : dependents) {
         dependents_.insert(dependents_.end(), d.begin(), d.end());
@@ -139,6 +156,10 @@ SsaSolver::SsaSolver(const Model& model, const SimulationSettings& settings, Ssa
     for (std::size_t j = 0; j < reactions_; ++j) classify(law_[j], model.reactions[j].law);
     for (std::size_t r = 0; r < routes_; ++r) {
         classify(law_[reactions_ + r], model.routes[r].budding);
+        if (model.routes[r].buddingPerDonorArea) {  // mass action of order 0 (io/ModelReader): k x factor
+            law_[reactions_ + r].form = Form::Area;
+            law_[reactions_ + r].a = static_cast<std::uint32_t>(r);
+        }
         law_[reactions_ + routes_ + r].form = Form::Fusion;
         law_[reactions_ + routes_ + r].a = static_cast<std::uint32_t>(r);
     }
@@ -161,7 +182,8 @@ SsaSolver::SsaSolver(const Model& model, const SimulationSettings& settings, Ssa
         u.otherBegin = others_.size();
         for (std::size_t i = dependentBegin_[c]; i < dependentBegin_[c + 1]; ++i) {
             const auto d = dependents_[i];
-            if (law_[d].form == Form::Fusion || law_[d].form == Form::General) others_.push_back(static_cast<std::uint32_t>(d));
+            if (law_[d].form == Form::Fusion || law_[d].form == Form::Area || law_[d].form == Form::General)
+                others_.push_back(static_cast<std::uint32_t>(d));
         }
         u.otherEnd = others_.size();
     }
@@ -260,6 +282,9 @@ std::uint64_t SsaSolver::runWith(std::size_t replicate, const std::vector<double
             case Form::Product: productKernel(Kernel{static_cast<std::uint32_t>(c), ch.a, ch.b}); return;
             case Form::Dimer: dimerKernel(Kernel{static_cast<std::uint32_t>(c), ch.a, ch.b}); return;
             case Form::Fusion: prop[c] = routes.fusionPropensity(ch.a); return;  // >= 0; an overflow shows in the total
+            case Form::Area:  // >= 0 (the factor is); an overflow shows in the total
+                prop[c] = kOf[c] * buddingAreaFactor(model_, ch.a, pool.budded().data(), pool.fused().data(), t);
+                return;
             case Form::General: break;
         }
         const double a = stochasticPropensity(model_, *ch.law, xs, parameters);

@@ -73,11 +73,12 @@ private:
 
     /// How a channel's propensity is computed. Product: k x[a] x[b], which covers mass action of
     /// order 0, 1 and 1 + 1 (a missing factor is the slot past the species, which holds 1);
-    /// Dimer: k x (x - 1) / 2; Fusion: the route's rate x its competent vesicles; General: any law.
-    enum class Form : std::uint8_t { Product, Dimer, Fusion, General };
+    /// Dimer: k x (x - 1) / 2; Fusion: the route's rate x its competent vesicles; Area: the budding
+    /// of a route per um^2 of its donor, k x donor area / vesicle area (core/Membrane.hpp); General: any law.
+    enum class Form : std::uint8_t { Product, Dimer, Fusion, Area, General };
     struct ChannelLaw {
         Form form = Form::General;
-        std::uint32_t a = 0, b = 0;  ///< species (or the route, for fusion)
+        std::uint32_t a = 0, b = 0;  ///< species (or the route, for fusion and area)
         const RateLaw* law = nullptr;
     };
     std::vector<ChannelLaw> law_;  ///< per channel: fixed by the model, so classified once here

@@ -74,7 +74,7 @@ def test_event_log_as_dataframe(stochastic):
             np.testing.assert_array_equal(log[f"load_{name}"], g["load"][:, i])
         np.testing.assert_array_equal(log["load"], g["load"][()].sum(axis=1))
     assert list(log["route"].cat.categories) == ["COPII", "ERGIC_to_Golgi", "COPI", "post_Golgi", "post_Golgi_vesicles", "endocytosis", "endosome_to_Golgi",
-                                                   "endosome_to_lysosome"]
+                                                   "endosome_to_lysosome", "golgi_collapse"]
     assert list(log["kind"].cat.categories) == ["bud", "fuse"]
     assert log.attrs["t_end"] == 7200.0 and log.attrs["replicates"] == list(range(6))
     # a few replicates only, found by binary search: the same rows as filtering the whole log

@@ -23,7 +23,9 @@ TEST(Loader, ReadsTheDefaultModel) {
     const auto degraded = m.findSpecies("cargo_degraded");
     ASSERT_TRUE(degraded);
     EXPECT_EQ(m.compartments[m.species[*degraded].compartment].name, "cytosol");
-    ASSERT_EQ(m.routes.size(), 8u);  // COPII, ERGIC_to_Golgi, COPI, post_Golgi, post_Golgi_vesicles, endocytosis, endosome_to_Golgi, endosome_to_lysosome
+    ASSERT_EQ(m.routes.size(), 9u);  // COPII, ERGIC_to_Golgi, COPI, post_Golgi, post_Golgi_vesicles, endocytosis, endosome_to_Golgi, endosome_to_lysosome, golgi_collapse
+    EXPECT_TRUE(m.routes[8].buddingPerDonorArea);  // Brefeldin A moves the Golgi membrane per um^2 of it
+    EXPECT_FALSE(m.routes[0].buddingPerDonorArea);
     // Membrane turnover: the ER makes membrane, the lysosome degrades what reaches it.
     const auto& er = m.compartments[*m.findCompartment("ER")];
     ASSERT_TRUE(er.synthesisParameter);
