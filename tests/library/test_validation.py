@@ -10,9 +10,14 @@ sd ~0.0016. The stochastic means are compared with the ode curve of the same mod
 Linearity: the fractions do not depend on the load (no saturation, Hirschberg 1998).
 V2: after filling the Golgi (its cis cisterna) with no ER supply, the Golgi's content (the sum of
 cis, medial, trans and TGN) fits one exponential from
-t = 0: R^2 > 0.99, intercept A/N within 1 % of 1 (no lag; 64 cells: the mean's sd is 0.17 %, ssa
-seeds 1-8), k within 1 % (ode) / 3 % (ssa and hybrid, 64 cells: the fitted k's sd is 0.4 %) of 3.0 %/min. The criterion can fail: a conveyor of four
-cisternae with the same mean residence has A/N > 3 and R^2 < 0.
+t = 0: R^2 > 0.99, intercept A/N within 1 % of 1 in ode and 2.5 % in ssa and hybrid (no lag), k
+within 1 % (ode) / 3 % (ssa and hybrid) of 3.0 %/min. Measured over seeds 1-12 with 64 cells
+(2026-12-03, with the golgi_collapse route): the sd of A/N is 0.51 % (ssa) and 0.53 % (hybrid),
+of the fitted k 0.55 % and 0.38 %; so 2.5 % is > 4.7 sd (false failure < 3e-6 per method for a
+normal statistic) and 3 % > 5 sd. (The 1 % once used for every method was ~2 sd: seed 5 gave
+1.0102 in hybrid once the model gained a route, which shifts hybrid's random numbers.) The
+criterion can fail: a conveyor of four cisternae with the same mean residence has A/N > 3 and
+R^2 < 0.
 """
 from __future__ import annotations
 
@@ -76,13 +81,14 @@ def test_v1_golgi_peak_and_linearity():
     np.testing.assert_allclose(vc.hirschberg_fractions(big), vc.hirschberg_fractions(small), atol=1e-6)
 
 
-@pytest.mark.parametrize("method, replicates, k_tolerance", [("ode", 1, 0.01), ("ssa", 64, 0.03), ("hybrid", 64, 0.03)])
-def test_v2_golgi_exit_is_one_exponential_without_lag(method, replicates, k_tolerance):
+@pytest.mark.parametrize("method, replicates, k_tolerance, lag_tolerance",
+                         [("ode", 1, 0.01, 0.01), ("ssa", 64, 0.03, 0.025), ("hybrid", 64, 0.03, 0.025)])
+def test_v2_golgi_exit_is_one_exponential_without_lag(method, replicates, k_tolerance, lag_tolerance):
     r = run(GOLGI, method, replicates)
     g = vc.golgi_content(r).mean(axis=0)
     k, a, r2 = vc.exponential_fit(60.0 * r["t_min"], g)
     assert r2 > 0.99
-    assert a / g[0] == pytest.approx(1.0, abs=0.01)
+    assert a / g[0] == pytest.approx(1.0, abs=lag_tolerance)
     assert k == pytest.approx(vc.K_GOLGI_EXIT, rel=k_tolerance)
 
 
