@@ -92,16 +92,14 @@ private:
     std::vector<double> areaFactor_;  ///< per route, 1 unless it buds per um^2 of its donor
 };
 
-template <class State>
-double* raw(State& s) { return &s[0]; }
-template <class State>
-const double* raw(const State& s) { return &s[0]; }
-
 }  // namespace
 
 HybridSolver::HybridSolver(const Model& model, const SimulationSettings& settings)
     : model_(model), reactionsOnly_(model), cargo_(model), timeline_(model, settings.t_end), settings_(settings), stepper_(settings.stepper) {
     reactionsOnly_.routes.clear();
+    // Without species there is nothing to integrate between vesicle events, and rosenbrock4's
+    // dense output cannot size a step on an empty state (it gives up after 500 tries).
+    if (model.species.empty()) stepper_ = OdeStepper::Dopri5;
     if (stepper_ == OdeStepper::Auto) {
         // The same stiffness test as `ode`, on the continuous part.
         SimulationSettings s = settings;

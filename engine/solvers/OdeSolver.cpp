@@ -43,7 +43,7 @@ std::size_t integrateOver(Stepper stepper, System system, State& x, const std::v
 struct MeanFluxRhs {
     const MeanFluxSystem* system;
     template <class State>
-    void operator()(const State& s, State& d, double t) const { system->rhs(&s[0], &d[0], t); }
+    void operator()(const State& s, State& d, double t) const { system->rhs(raw(s), raw(d), t); }
 };
 
 /// The Jacobian and d(rhs)/dt in odeint's convention (rosenbrock4). `dense` is scratch that odeint's
@@ -53,10 +53,10 @@ struct MeanFluxJacobian {
     Eigen::MatrixXd* dense;
     template <class State>
     void operator()(const State& s, UblasMatrix& m, double t, State& dfdt) const {
-        system->jacobian(&s[0], *dense, t);
+        system->jacobian(raw(s), *dense, t);
         copyJacobian(*dense, m);
         // Parameters are constant within a segment: only laws that read t move with it.
-        system->timeDerivative(&s[0], &dfdt[0], t);
+        system->timeDerivative(raw(s), raw(dfdt), t);
     }
 };
 
@@ -163,8 +163,8 @@ std::uint64_t OdeSolver::run(std::size_t replicate, const std::vector<double>& b
                 steps += integrateOver<UblasVector>(
                     odeint::make_controlled(settings_.atol, settings_.rtol, Rosenbrock4()),
                     std::make_pair(rhs, jac), ux, times, dt0, [&](const UblasVector& s, double t) {
-                        checkFinite(&s[0], t);
-                        if (t != segmentStart && t != last) emit(&s[0]);
+                        checkFinite(raw(s), t);
+                        if (t != segmentStart && t != last) emit(raw(s));
                     });
                 std::copy(ux.begin(), ux.end(), x.begin());
             } else {
@@ -214,9 +214,9 @@ std::uint64_t OdeSolver::runWithEvents(Stepper stepper, std::size_t replicate, c
 
     SampleGrid grid(model_, settings_, replicate);
     MeanFluxSamples samplesOut(system, grid, observer);
-    auto emit = [&](const State& s) { samplesOut.emit(&s[0]); };
+    auto emit = [&](const State& s) { samplesOut.emit(raw(s)); };
     AmountCheck checkAmountsAt(model_, settings_, replicate);
-    auto checkFinite = [&](const State& s, double t) { checkAmountsAt(&s[0], t); };
+    auto checkFinite = [&](const State& s, double t) { checkAmountsAt(raw(s), t); };
     const MeanFluxRhs rhs{&system};
     Eigen::MatrixXd J;
     const MeanFluxJacobian jac{&system, &J};
@@ -273,22 +273,22 @@ std::uint64_t OdeSolver::runWithEvents(Stepper stepper, std::size_t replicate, c
             bool inside = false;
             for (double mid = lo + settings_.output_interval; mid < end; mid += settings_.output_interval) {
                 stepper.calc_state(mid, at);
-                if ((inside = events.differs(&at[0], parameters.data(), mid))) break;
+                if ((inside = events.differs(raw(at), parameters.data(), mid))) break;
                 lo = mid;
             }
             if (end < span.second) stepper.calc_state(end, probe);
             else probe = stepper.current_state();
             checkFinite(probe, end);
-            if (inside || events.changed(&probe[0], parameters.data(), end)) {
+            if (inside || events.changed(raw(probe), parameters.data(), end)) {
                 const double hi = inside ? lo + settings_.output_interval : end;
                 const double tau = locateChange(lo, hi, [&](double s) {
                     stepper.calc_state(s, at);
-                    return inside ? events.differs(&at[0], parameters.data(), s) : events.changed(&at[0], parameters.data(), s);
+                    return inside ? events.differs(raw(at), parameters.data(), s) : events.changed(raw(at), parameters.data(), s);
                 });
                 emitWithin(tau, false);  // an execution at a sample time comes before the sample
                 stepper.calc_state(tau, y);
                 t = tau;
-                if (events.process(&y[0], parameters, t)) setParameters();
+                if (events.process(raw(y), parameters, t)) setParameters();
                 restart = true;
                 continue;
             }
@@ -296,7 +296,7 @@ std::uint64_t OdeSolver::runWithEvents(Stepper stepper, std::size_t replicate, c
                 emitWithin(end, true);
                 y = probe;
                 t = end;
-                if (events.process(&y[0], parameters, t)) {
+                if (events.process(raw(y), parameters, t)) {
                     setParameters();
                     restart = true;
                 }
@@ -306,17 +306,17 @@ std::uint64_t OdeSolver::runWithEvents(Stepper stepper, std::size_t replicate, c
             y = probe;
             t = stop;
             // At the segment's end the walk applies its events first and then calls setParameters.
-            if (stop < segmentEnd && events.process(&y[0], parameters, t)) setParameters();
+            if (stop < segmentEnd && events.process(raw(y), parameters, t)) setParameters();
             restart = true;
         }
     };
     try {
         walkSegments(
-            timeline, settings_.t_end, baseParameters, grid, [&] { return &y[0]; },
+            timeline, settings_.t_end, baseParameters, grid, [&] { return raw(y); },
             [&](std::vector<double> values) {
                 parameters = std::move(values);
                 events.overlay(parameters);
-                events.process(&y[0], parameters, t);  // the first call starts the events at t = 0
+                events.process(raw(y), parameters, t);  // the first call starts the events at t = 0
                 setParameters();
             },
             advanceTo, [&] { emit(y); });

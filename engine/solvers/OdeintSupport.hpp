@@ -25,6 +25,13 @@ struct RodasCoefficients : boost::numeric::odeint::default_rosenbrock_coefficien
 };
 using Rosenbrock4 = boost::numeric::odeint::rosenbrock4<double, RodasCoefficients>;
 
+/// The first element of an odeint state (std::vector or uBLAS vector), or null for an empty one:
+/// a model may have no species (docs/contract.md), and &s[0] on an empty vector is undefined.
+template <class State>
+double* raw(State& s) { return s.size() ? &s[0] : nullptr; }
+template <class State>
+const double* raw(const State& s) { return s.size() ? &s[0] : nullptr; }
+
 inline void copyJacobian(const Eigen::MatrixXd& from, UblasMatrix& to) {
     for (Eigen::Index i = 0; i < from.rows(); ++i)
         for (Eigen::Index j = 0; j < from.cols(); ++j)
