@@ -25,16 +25,23 @@ inline void membraneAreas(const Model& model, const double* budded, const double
     }
 }
 
-/// Area of compartment c at time t, um^2: membraneAreas for one compartment.
-inline double membraneArea(const Model& model, std::size_t c, const double* budded, const double* fused, double t) {
+/// Area of compartment c at time t, um^2: membraneAreas for one compartment, with the counters of
+/// route q read as budded(q) and fused(q) (arrays here; the ode state, where they are strided, in
+/// solvers/MeanFluxSystem).
+template <class BuddedAt, class FusedAt>
+double membraneAreaOf(const Model& model, std::size_t c, BuddedAt budded, FusedAt fused, double t) {
     const auto& comp = model.compartments[c];
     double area = comp.area_um2.value_or(0.0) + comp.membrane_synthesis_um2_per_s * t;
     for (std::size_t r = 0; r < model.routes.size(); ++r) {
         const auto& route = model.routes[r];
-        if (route.from == c) area -= route.vesicle_area_um2 * budded[r];
-        if (route.to == c && !comp.degrades_membrane) area += route.vesicle_area_um2 * fused[r];
+        if (route.from == c) area -= route.vesicle_area_um2 * budded(r);
+        if (route.to == c && !comp.degrades_membrane) area += route.vesicle_area_um2 * fused(r);
     }
     return area;
+}
+
+inline double membraneArea(const Model& model, std::size_t c, const double* budded, const double* fused, double t) {
+    return membraneAreaOf(model, c, [budded](std::size_t r) { return budded[r]; }, [fused](std::size_t r) { return fused[r]; }, t);
 }
 
 /// What a route's budding law is multiplied by to give its bud rate (1/s): 1, or for a route that
@@ -43,11 +50,14 @@ inline double membraneArea(const Model& model, std::size_t c, const double* budd
 /// first-order membrane flux, the same in every method. A donor driven below 0 (by the constant
 /// routes, docs/file-format.md) buds nothing this way. The reader guarantees vesicle_area > 0 and
 /// a donor without membrane synthesis, so the factor changes only at vesicle events.
+inline double donorAreaFactor(const VesicleRoute& route, double donorArea) {
+    return donorArea > 0.0 ? donorArea / route.vesicle_area_um2 : 0.0;
+}
+
 inline double buddingAreaFactor(const Model& model, std::size_t r, const double* budded, const double* fused, double t) {
     const auto& route = model.routes[r];
     if (!route.buddingPerDonorArea) return 1.0;
-    const double area = membraneArea(model, route.from, budded, fused, t);
-    return area > 0.0 ? area / route.vesicle_area_um2 : 0.0;
+    return donorAreaFactor(route, membraneArea(model, route.from, budded, fused, t));
 }
 
 /// Membrane made by time t in all compartments, um^2.

@@ -94,9 +94,10 @@ std::string pathwayDot(const Model& m) {
                     << " [label=" << quoted(label) << "];\n";
     }
     for (const auto& v : m.routes) {
+        const std::string budText = lawText(m, v.budding) + (v.buddingPerDonorArea ? " x donor area / vesicle area" : "");
         for (std::size_t k = 0; k < v.cargo.size(); ++k) {
             const auto& c = v.cargo[k];
-            const std::string label = v.name + " (vesicles)\\nbud " + lawText(m, v.budding) + (v.buddingPerDonorArea ? " x donor area / vesicle area" : "") + ", capture " +
+            const std::string label = v.name + " (vesicles)\\nbud " + budText + ", capture " +
                                       valueText(m, v.captureOf(k)) + "\\nfusion " + valueText(m, v.fusion_rate) + "/s" +
                                       perturbedNote(m, v.budding, {&v.budding.k, &v.budding.vmax, &v.captureOf(k), &v.fusion_rate});
             dot << "  " << quoted(m.species[c.donor].name) << " -> " << quoted(m.species[c.acceptor].name)
@@ -104,7 +105,7 @@ std::string pathwayDot(const Model& m) {
         }
         if (v.cargo.empty()) {
             // Membrane only: an edge between the compartments' clusters.
-            const std::string membraneLabel = v.name + " (membrane)\\nbud " + lawText(m, v.budding) + (v.buddingPerDonorArea ? " x donor area / vesicle area" : "") + "\\nfusion " +
+            const std::string membraneLabel = v.name + " (membrane)\\nbud " + budText + "\\nfusion " +
                                               valueText(m, v.fusion_rate) + "/s" +
                                               perturbedNote(m, v.budding, {&v.budding.k, &v.budding.vmax, &v.fusion_rate});
             dot << "  " << quoted(anchor(v.from)) << " -> " << quoted(anchor(v.to)) << " [style=dotted, color=\"#808080\", ltail="

@@ -45,16 +45,11 @@ void MeanFluxSystem::badRate(const std::string& owner, double rate, double t) co
 double MeanFluxSystem::areaFactor(std::size_t r, const double* x, double t) const {
     const auto& route = model_.routes[r];
     if (!route.buddingPerDonorArea) return 1.0;
-    // The counters are strided through x, so the sum of core/Membrane.hpp is taken here in place.
-    const std::size_t c = route.from;
-    const auto& comp = model_.compartments[c];
-    double area = comp.area_um2.value_or(0.0) + comp.membrane_synthesis_um2_per_s * t;
-    for (std::size_t q = 0; q < routes_.size(); ++q) {
-        const auto& other = model_.routes[q];
-        if (other.from == c) area -= other.vesicle_area_um2 * x[routes_[q].budded()];
-        if (other.to == c && !comp.degrades_membrane) area += other.vesicle_area_um2 * x[routes_[q].fused()];
-    }
-    return area > 0.0 ? area / route.vesicle_area_um2 : 0.0;
+    // The counters are strided through x.
+    const double area = membraneAreaOf(
+            model_, route.from, [&](std::size_t q) { return x[routes_[q].budded()]; },
+            [&](std::size_t q) { return x[routes_[q].fused()]; }, t);
+    return donorAreaFactor(route, area);
 }
 
 void MeanFluxSystem::addAreaGradient(std::size_t r, const double* x, double t, double scale, Eigen::Index row,
